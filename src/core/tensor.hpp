@@ -1,0 +1,30 @@
+// Tensor: a dense float array with a shape (row-major, NCHW for images). Integer tensors read from
+// ONNX (shapes, indices) are held as floats; they are exact up to 2^24.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace sparsecim {
+
+using Shape = std::vector<int64_t>;
+
+int64_t numel(const Shape& shape);
+std::string shape_str(const Shape& shape);
+
+struct Tensor {
+    Shape shape;
+    std::vector<float> data;
+
+    Tensor() = default;
+    explicit Tensor(Shape s, float fill = 0.0f)
+        : shape(std::move(s)), data(static_cast<size_t>(numel(shape)), fill) {}
+    Tensor(Shape s, std::vector<float> d) : shape(std::move(s)), data(std::move(d)) {}
+
+    int64_t size() const { return static_cast<int64_t>(data.size()); }
+    int64_t dim(size_t i) const { return shape.at(i); }
+    size_t rank() const { return shape.size(); }
+};
+
+}  // namespace sparsecim

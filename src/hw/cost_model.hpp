@@ -1,0 +1,36 @@
+// Cost model: prices Stats (action counts) and a mapping's footprint with the per-action energy
+// and per-component area of an HwConfig. Nothing here simulates; it only multiplies and adds.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "hw/hw_config.hpp"
+#include "sim/stats.hpp"
+
+namespace sparsecim {
+
+// What a mapping occupies, independent of the inputs it is run on.
+struct Footprint {
+    int64_t crossbars = 0;
+    int64_t stored_cells = 0;
+    int64_t index_bits = 0;
+};
+
+struct Cost {
+    std::map<std::string, double> energy_pj;  // by component: cells, adc, dac, shift_add,
+                                              // digital, buffer, index
+    std::map<std::string, double> area_um2;   // by component: crossbars, adc, dac, shift_add,
+                                              // buffer, index
+    double total_energy_pj() const;
+    double total_area_um2() const;
+    double latency_ns = 0.0;  // cycles / clock
+};
+
+Cost price(const Stats& stats, const Footprint& fp, const HwConfig& hw);
+nlohmann::json to_json(const Cost& c);
+
+}  // namespace sparsecim

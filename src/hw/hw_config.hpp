@@ -1,0 +1,84 @@
+// HwConfig: the hardware model of one accelerator, a plain spec struct loaded from YAML
+// (configs/hw/*.yaml). Every unit is in the field name. Validation rejects impossible configs
+// (an OU larger than the crossbar, cell bits not dividing weight bits, negative energies) and
+// unknown keys, naming the file and the field.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+namespace sparsecim {
+
+enum class Encoding { Differential, Offset, TwosComplement };
+const char* encoding_name(Encoding e);
+
+struct HwConfig {
+    std::string name = "default";
+    std::string source = "<built-in>";  // the file it was loaded from
+
+    // crossbar
+    int xbar_rows = 128;
+    int xbar_cols = 128;
+    int cell_bits = 2;
+    double xbar_area_um2 = 0.0;  // one crossbar array incl. its drivers
+
+    // data
+    int w_bits = 8;
+    int a_bits = 8;
+    Encoding encoding = Encoding::Differential;
+
+    // operation unit (rows x columns activated together)
+    int ou_rows = 16;  // P_WL
+    int ou_cols = 8;   // P_BL
+
+    // ADC
+    int adc_bits = 5;
+    int adc_per_xbar = 8;
+    double adc_energy_pj = 0.0;  // per conversion
+    double adc_area_um2 = 0.0;
+    double adc_latency_ns = 1.0;
+
+    // wordline driver / DAC, per activated row per bit-plane
+    double dac_energy_pj = 0.0;
+    double dac_area_um2 = 0.0;  // per row driver
+
+    // cells
+    double cell_read_energy_pj = 0.0;               // per cell read whose row input bit is 1
+    std::vector<double> cell_state_energy_pj;       // optional: per cell state (2^cell_bits)
+
+    // digital periphery
+    double sa_energy_pj = 0.0;  // one shift-and-add of one column result
+    double sa_area_um2 = 0.0;   // per crossbar
+    double buffer_energy_pj_per_byte = 0.0;
+    double buffer_area_um2 = 0.0;  // per crossbar
+    double index_energy_pj_per_bit = 0.0;  // reading mapping metadata
+    double index_area_um2_per_kbit = 0.0;  // storing mapping metadata
+
+    // timing
+    double clock_mhz = 1000.0;
+    int ou_op_cycles = 1;  // cycles one OU op occupies its crossbar
+
+    int slices_per_weight() const { return w_bits / cell_bits; }
+    int max_column_sum() const { return ou_rows * ((1 << cell_bits) - 1); }
+    // An ADC that resolves every possible OU column sum without saturating.
+    bool adc_is_ideal() const;
+    // Energy of reading one cell in `state` (per-state table if given, else the flat energy).
+    double cell_energy_pj(int state) const;
+};
+
+// Loads and validates a YAML file. Throws Error "FILE: field: problem" on any defect.
+HwConfig load_hw_config(const std::filesystem::path& path);
+// Same, from text; `source` names it in messages.
+HwConfig parse_hw_config(const std::string& yaml_text, const std::string& source);
+// Applies "section.key=value" overrides (same keys as the YAML), then re-validates.
+void apply_hw_override(HwConfig& hw, const std::string& assignment);
+// Throws Error naming hw.source and the field when the config is impossible.
+void validate(const HwConfig& hw);
+// The fully resolved config, for echoing next to results.
+nlohmann::json to_json(const HwConfig& hw);
+
+}  // namespace sparsecim

@@ -1,0 +1,76 @@
+// Mapping: what sits where on the chip for one weight layer. A mapping is data: crossbar tiles
+// holding cell values, an OU schedule, and per OU op the input index (which logical input feeds
+// each of its rows, with what left shift) and the output index (which logical output each of its
+// columns adds into, with what sign and shift). The simulator executes any valid Mapping; it
+// knows nothing about schemes. verify() proves a mapping reconstructs its weight matrix.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "model/weight_matrix.hpp"
+
+namespace sparsecim {
+
+struct RowInput {
+    int32_t k = -1;     // logical input (row of the WeightMatrix); -1 = row unused
+    int8_t shift = 0;   // input is multiplied by 2^shift before it drives the row
+};
+
+struct ColOutput {
+    int32_t n = -1;     // logical output column; -1 = column unused
+    int8_t shift = 0;   // column result is weighted by 2^shift
+    int8_t sign = 1;    // +1 or -1 (differential pair, two's complement sign plane)
+};
+
+// One OU op: rows [r0, r0+rows) x columns [c0, c0+cols) of a tile, activated together for one
+// input bit-plane. Its rows' inputs are tile.inputs[in_ofs .. in_ofs+rows), its columns'
+// outputs tile.outputs[out_ofs .. out_ofs+cols). OU ops of one row band may share tables.
+struct OuOp {
+    uint16_t r0 = 0, rows = 0, c0 = 0, cols = 0;
+    uint32_t in_ofs = 0, out_ofs = 0;
+};
+
+struct Tile {
+    int rows = 0, cols = 0;         // physical size of the crossbar
+    std::vector<uint8_t> cells;     // rows*cols cell states (0 .. 2^cell_bits-1), row-major
+    std::vector<RowInput> inputs;   // input index tables referenced by OU ops
+    std::vector<ColOutput> outputs; // output index tables referenced by OU ops
+    std::vector<OuOp> ops;          // the OU schedule, in issue order
+
+    uint8_t cell(int r, int c) const { return cells[static_cast<size_t>(r) * cols + c]; }
+    uint8_t& cell(int r, int c) { return cells[static_cast<size_t>(r) * cols + c]; }
+};
+
+struct Mapping {
+    std::string scheme;
+    std::string layer;
+    int64_t K = 0, N = 0;
+    int cell_bits = 2;
+    std::vector<Tile> tiles;
+    // Offset encoding: the digital periphery subtracts offset * sum_k x_k from every output.
+    int64_t offset = 0;
+    // Whether the hardware skips an OU op whose rows' input bits are all zero in a bit-plane.
+    bool skip_zero_ou = false;
+    // Metadata the mapping costs, in bits, by kind (e.g. "input_index", "output_index").
+    std::map<std::string, int64_t> index_bits;
+
+    int64_t stored_cells() const;  // cells holding a non-zero state or used by an OU op's rows
+    int64_t used_cells() const;    // cells covered by OU ops (rows with an input x used columns)
+    int64_t total_index_bits() const;
+    int64_t ou_slots() const;      // OU ops per input bit-plane (the schedule's length)
+};
+
+// Reconstructs the K x N integer matrix a mapping computes (sum over every OU op of
+// sign * 2^(col shift + row shift) * cell, at (k, n)), minus nothing for the offset: the offset
+// correction is applied by comparing against w + offset. Throws Error on malformed tables.
+std::vector<int64_t> reconstruct(const Mapping& m);
+
+// Checks that the mapping reconstructs `weights` exactly and is well-formed (every table index in
+// range, cells within cell_bits, no cell computed twice for the same output). Returns an empty
+// string when it does, else a description of the first discrepancy.
+std::string verify(const Mapping& m, const WeightMatrix& weights);
+
+}  // namespace sparsecim

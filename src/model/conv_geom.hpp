@@ -1,0 +1,32 @@
+// ConvGeom: the geometry of a 2-D convolution (ONNX Conv attributes resolved against the input
+// and weight shapes), shared by the float kernels, the integer reference and im2col.
+#pragma once
+
+#include <cstdint>
+
+#include "core/tensor.hpp"
+#include "model/graph.hpp"
+
+namespace sparsecim {
+
+struct ConvGeom {
+    int64_t cin = 0, cout = 0, group = 1;
+    int64_t in_h = 0, in_w = 0;
+    int64_t kh = 1, kw = 1;
+    int64_t stride_h = 1, stride_w = 1;
+    int64_t pad_top = 0, pad_left = 0, pad_bottom = 0, pad_right = 0;
+    int64_t dil_h = 1, dil_w = 1;
+    int64_t out_h = 0, out_w = 0;
+
+    int64_t cin_per_group() const { return cin / group; }
+    int64_t cout_per_group() const { return cout / group; }
+    // Rows of the flattened weight matrix: every input channel (grouped convs become
+    // block-diagonal, with structural zeros outside each group's block).
+    int64_t K() const { return cin * kh * kw; }
+};
+
+// Resolves a Conv node (attributes kernel_shape, strides, pads, dilations, group, auto_pad)
+// for an NCHW input shape and an OIHW weight shape. Throws Error naming the node on a mismatch.
+ConvGeom conv_geom(const Node& n, const Shape& x_shape, const Shape& w_shape);
+
+}  // namespace sparsecim

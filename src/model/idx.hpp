@@ -1,0 +1,35 @@
+// IDX reader (the MNIST/Fashion-MNIST file format), gzip-compressed or plain, via zlib.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "core/tensor.hpp"
+
+namespace sparsecim {
+
+struct IdxArray {
+    std::vector<int64_t> dims;
+    std::vector<uint8_t> data;  // unsigned bytes (type code 0x08); other types are rejected
+};
+
+// Reads an IDX file (.gz or plain). Throws Error naming the file on any defect (bad magic,
+// truncated data, size disagreeing with the header).
+IdxArray read_idx(const std::filesystem::path& path);
+
+struct Dataset {
+    std::string name;
+    Tensor images;                // N x 1 x 28 x 28, values in [0, 1]
+    std::vector<int32_t> labels;  // N
+    int64_t size() const { return static_cast<int64_t>(labels.size()); }
+};
+
+// Default location of Debian's dataset-fashion-mnist.
+std::filesystem::path fashion_mnist_dir();
+// split: "train" or "test" (t10k). `limit` > 0 keeps only the first `limit` images.
+Dataset load_fashion_mnist(const std::string& split, int64_t limit = 0,
+                           const std::filesystem::path& dir = fashion_mnist_dir());
+
+}  // namespace sparsecim
