@@ -47,14 +47,14 @@ struct HwConfig {
     double dac_area_um2 = 0.0;  // per row driver
 
     // cells
-    double cell_read_energy_pj = 0.0;               // per cell read whose row input bit is 1
-    std::vector<double> cell_state_energy_pj;       // optional: per cell state (2^cell_bits)
+    double cell_read_energy_pj = 0.0;          // per cell read whose row input bit is 1
+    std::vector<double> cell_state_energy_pj;  // optional: per cell state (2^cell_bits)
 
     // digital periphery
     double sa_energy_pj = 0.0;  // one shift-and-add of one column result
     double sa_area_um2 = 0.0;   // per crossbar
     double buffer_energy_pj_per_byte = 0.0;
-    double buffer_area_um2 = 0.0;  // per crossbar
+    double buffer_area_um2 = 0.0;          // per crossbar
     double index_energy_pj_per_bit = 0.0;  // reading mapping metadata
     double index_area_um2_per_kbit = 0.0;  // storing mapping metadata
 
@@ -78,7 +78,21 @@ HwConfig parse_hw_config(const std::string& yaml_text, const std::string& source
 void apply_hw_override(HwConfig& hw, const std::string& assignment);
 // Throws Error naming hw.source and the field when the config is impossible.
 void validate(const HwConfig& hw);
-// The fully resolved config, for echoing next to results.
+// The fully resolved config, for echoing next to results. Uses the YAML's nested key names, so
+// the output parses back (JSON is YAML) into the same config.
 nlohmann::json to_json(const HwConfig& hw);
+
+// One key of the YAML schema ("section.key"), with its unit, default and meaning: feeds --help
+// and docs/hardware.md.
+struct HwKeyInfo {
+    std::string key;
+    std::string unit;
+    std::string default_value;
+    std::string description;
+};
+std::vector<HwKeyInfo> hw_config_keys();
+
+// configs/hw/<name>.yaml of the source tree (the presets: dense, csr, twofold, sme, pattern).
+std::filesystem::path hw_preset_path(const std::string& name);
 
 }  // namespace sparsecim

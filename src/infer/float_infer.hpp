@@ -21,9 +21,13 @@ using WeightLayerFn = std::function<Tensor(size_t node_index, const Node& node, 
 
 // Runs the graph on `inputs` (by graph input name) and returns every graph output by name.
 // With `weight_layer` set, every weight layer is computed by it. Throws Error naming the node.
-TensorMap run_graph(const Graph& g, const TensorMap& inputs, const WeightLayerFn& weight_layer = {});
+TensorMap run_graph(const Graph& g, const TensorMap& inputs,
+                    const WeightLayerFn& weight_layer = {});
 
 // Evaluates one node given all its input tensors (constants included, "" inputs absent).
+// An omitted optional input is a nullptr (or absent at the end). Uses opset-13 semantics.
 std::vector<Tensor> eval_node(const Node& n, const std::vector<const Tensor*>& ins);
+// The same under the semantics of default-domain `opset` (Softmax before 13 coerces to 2-D).
+std::vector<Tensor> eval_node(const Node& n, const std::vector<const Tensor*>& ins, int64_t opset);
 
 }  // namespace sparsecim

@@ -15,14 +15,14 @@
 namespace sparsecim {
 
 struct RowInput {
-    int32_t k = -1;     // logical input (row of the WeightMatrix); -1 = row unused
-    int8_t shift = 0;   // input is multiplied by 2^shift before it drives the row
+    int32_t k = -1;    // logical input (row of the WeightMatrix); -1 = row unused
+    int8_t shift = 0;  // input is multiplied by 2^shift before it drives the row
 };
 
 struct ColOutput {
-    int32_t n = -1;     // logical output column; -1 = column unused
-    int8_t shift = 0;   // column result is weighted by 2^shift
-    int8_t sign = 1;    // +1 or -1 (differential pair, two's complement sign plane)
+    int32_t n = -1;    // logical output column; -1 = column unused
+    int8_t shift = 0;  // column result is weighted by 2^shift
+    int8_t sign = 1;   // +1 or -1 (differential pair, two's complement sign plane)
 };
 
 // One OU op: rows [r0, r0+rows) x columns [c0, c0+cols) of a tile, activated together for one
@@ -34,11 +34,11 @@ struct OuOp {
 };
 
 struct Tile {
-    int rows = 0, cols = 0;         // physical size of the crossbar
-    std::vector<uint8_t> cells;     // rows*cols cell states (0 .. 2^cell_bits-1), row-major
-    std::vector<RowInput> inputs;   // input index tables referenced by OU ops
-    std::vector<ColOutput> outputs; // output index tables referenced by OU ops
-    std::vector<OuOp> ops;          // the OU schedule, in issue order
+    int rows = 0, cols = 0;          // physical size of the crossbar
+    std::vector<uint8_t> cells;      // rows*cols cell states (0 .. 2^cell_bits-1), row-major
+    std::vector<RowInput> inputs;    // input index tables referenced by OU ops
+    std::vector<ColOutput> outputs;  // output index tables referenced by OU ops
+    std::vector<OuOp> ops;           // the OU schedule, in issue order
 
     uint8_t cell(int r, int c) const { return cells[static_cast<size_t>(r) * cols + c]; }
     uint8_t& cell(int r, int c) { return cells[static_cast<size_t>(r) * cols + c]; }
@@ -60,7 +60,7 @@ struct Mapping {
     int64_t stored_cells() const;  // cells holding a non-zero state or used by an OU op's rows
     int64_t used_cells() const;    // cells covered by OU ops (rows with an input x used columns)
     int64_t total_index_bits() const;
-    int64_t ou_slots() const;      // OU ops per input bit-plane (the schedule's length)
+    int64_t ou_slots() const;  // OU ops per input bit-plane (the schedule's length)
 };
 
 // Reconstructs the K x N integer matrix a mapping computes (sum over every OU op of

@@ -63,6 +63,7 @@ struct Graph {
     std::vector<std::string> outputs;
     std::vector<Node> nodes;
     std::map<std::string, Tensor> constants;
+    int64_t opset = 13;  // default-domain ONNX opset the node semantics follow (Softmax, Clip)
 
     bool is_constant(const std::string& tensor) const { return constants.count(tensor) != 0; }
     const Tensor& constant(const std::string& tensor) const;

@@ -1,0 +1,466 @@
+// HwConfig loading (yaml-cpp), validation, --set overrides and JSON echo. One table of fields
+// (key, unit, member, meaning) drives parsing, overrides, the JSON echo and the key listing, so
+// the YAML schema, the docs and the echo cannot drift apart.
+#include "hw/hw_config.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <charconv>
+#include <cmath>
+#include <limits>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+#include <type_traits>
+#include <variant>
+
+#include "core/atomic_file.hpp"
+#include "core/error.hpp"
+
+namespace sparsecim {
+
+const char* encoding_name(Encoding e) {
+    switch (e) {
+        case Encoding::Differential:
+            return "differential";
+        case Encoding::Offset:
+            return "offset";
+        case Encoding::TwosComplement:
+            return "twos_complement";
+    }
+    return "?";
+}
+
+bool HwConfig::adc_is_ideal() const {
+    const int64_t adc_max = (int64_t{1} << adc_bits) - 1;
+    const int64_t sum_max = int64_t{ou_rows} * ((int64_t{1} << cell_bits) - 1);
+    return adc_max >= sum_max;
+}
+
+double HwConfig::cell_energy_pj(int state) const {
+    const int states = 1 << cell_bits;
+    if (state < 0 || state >= states) {
+        throw Error(source + ": cell state " + std::to_string(state) + " out of range 0.." +
+                    std::to_string(states - 1) + " for " + std::to_string(cell_bits) +
+                    "-bit cells");
+    }
+    if (cell_state_energy_pj.empty()) return cell_read_energy_pj;
+    return cell_state_energy_pj[static_cast<size_t>(state)];
+}
+
+namespace {
+
+using Member = std::variant<std::string HwConfig::*, int HwConfig::*, double HwConfig::*,
+                            Encoding HwConfig::*, std::vector<double> HwConfig::*>;
+
+struct Field {
+    const char* key;  // "section.key" or a top-level "key"
+    const char* unit;
+    Member member;
+    const char* description;
+};
+
+const std::vector<Field>& fields() {
+    static const std::vector<Field> table = {
+        {"name", "", &HwConfig::name, "label of the config, echoed in reports"},
+        {"crossbar.rows", "cells", &HwConfig::xbar_rows, "wordlines per crossbar, 1..65536"},
+        {"crossbar.cols", "cells", &HwConfig::xbar_cols, "bitlines per crossbar, 1..65536"},
+        {"crossbar.cell_bits", "bits", &HwConfig::cell_bits,
+         "bits stored per cell: 1, 2, 4 or 8, dividing data.weight_bits"},
+        {"crossbar.area_um2", "um^2", &HwConfig::xbar_area_um2, "area of one crossbar array"},
+        {"data.weight_bits", "bits", &HwConfig::w_bits, "weight precision, 2..16"},
+        {"data.activation_bits", "bits", &HwConfig::a_bits,
+         "activation precision = input bit-planes per output, 1..16"},
+        {"data.encoding", "", &HwConfig::encoding,
+         "signed-weight encoding: differential, offset or twos_complement (needs 1-bit cells)"},
+        {"ou.rows", "rows", &HwConfig::ou_rows,
+         "P_WL: wordlines activated together in one OU op, 1..crossbar.rows"},
+        {"ou.cols", "cols", &HwConfig::ou_cols,
+         "P_BL: bitlines activated together in one OU op, 1..crossbar.cols"},
+        {"adc.bits", "bits", &HwConfig::adc_bits, "ADC resolution, 1..24"},
+        {"adc.per_crossbar", "ADCs", &HwConfig::adc_per_xbar,
+         "ADCs per crossbar, 1..crossbar.cols"},
+        {"adc.energy_pj", "pJ", &HwConfig::adc_energy_pj, "energy of one conversion"},
+        {"adc.area_um2", "um^2", &HwConfig::adc_area_um2, "area of one ADC"},
+        {"adc.latency_ns", "ns", &HwConfig::adc_latency_ns, "time of one conversion"},
+        {"dac.energy_pj", "pJ", &HwConfig::dac_energy_pj,
+         "energy of driving one wordline with a 1 bit for one OU op"},
+        {"dac.area_um2", "um^2", &HwConfig::dac_area_um2, "area of one wordline driver"},
+        {"cell.read_energy_pj", "pJ", &HwConfig::cell_read_energy_pj,
+         "energy of reading one cell on a driven row (used when no per-state table)"},
+        {"cell.state_energy_pj", "pJ", &HwConfig::cell_state_energy_pj,
+         "optional list of 2^cell_bits read energies, indexed by cell state"},
+        {"shift_add.energy_pj", "pJ", &HwConfig::sa_energy_pj,
+         "one shift-and-add of one column result (also prices digital adds)"},
+        {"shift_add.area_um2", "um^2", &HwConfig::sa_area_um2, "shift-and-add area per crossbar"},
+        {"buffer.energy_pj_per_byte", "pJ/B", &HwConfig::buffer_energy_pj_per_byte,
+         "energy of reading one activation byte from the input buffer"},
+        {"buffer.area_um2", "um^2", &HwConfig::buffer_area_um2, "buffer area per crossbar"},
+        {"index.energy_pj_per_bit", "pJ/bit", &HwConfig::index_energy_pj_per_bit,
+         "energy of reading one bit of mapping metadata"},
+        {"index.area_um2_per_kbit", "um^2/kbit", &HwConfig::index_area_um2_per_kbit,
+         "area of storing 1024 bits of mapping metadata"},
+        {"timing.clock_mhz", "MHz", &HwConfig::clock_mhz, "clock frequency, > 0"},
+        {"timing.ou_op_cycles", "cycles", &HwConfig::ou_op_cycles,
+         "cycles one OU op occupies its crossbar, >= 1"},
+    };
+    return table;
+}
+
+const Field* find_field(const std::string& key) {
+    for (const Field& f : fields()) {
+        if (key == f.key) return &f;
+    }
+    return nullptr;
+}
+
+std::string section_of(const std::string& key) {
+    const auto dot = key.find('.');
+    return dot == std::string::npos ? std::string() : key.substr(0, dot);
+}
+
+std::string leaf_of(const std::string& key) {
+    const auto dot = key.find('.');
+    return dot == std::string::npos ? key : key.substr(dot + 1);
+}
+
+// Top-level keys in table order: plain fields and section names.
+std::vector<std::string> top_level_keys() {
+    std::vector<std::string> out;
+    for (const Field& f : fields()) {
+        std::string k = section_of(f.key);
+        if (k.empty()) k = f.key;
+        if (out.empty() || out.back() != k) out.push_back(k);
+    }
+    return out;
+}
+
+std::vector<std::string> section_keys(const std::string& section) {
+    std::vector<std::string> out;
+    for (const Field& f : fields()) {
+        if (section_of(f.key) == section) out.push_back(leaf_of(f.key));
+    }
+    return out;
+}
+
+std::string join(const std::vector<std::string>& v) {
+    std::string s;
+    for (size_t i = 0; i < v.size(); ++i) s += (i ? ", " : "") + v[i];
+    return s;
+}
+
+[[noreturn]] void fail(const std::string& source, const std::string& field,
+                       const std::string& problem) {
+    throw Error(source + ": " + field + ": " + problem);
+}
+
+std::string describe(const YAML::Node& node) {
+    if (!node.IsDefined() || node.IsNull()) return "nothing";
+    if (node.IsMap()) return "a mapping";
+    if (node.IsSequence()) return "a list";
+    return "'" + node.Scalar() + "'";
+}
+
+int parse_int(const YAML::Node& node, const std::string& source, const std::string& key) {
+    if (!node.IsScalar()) fail(source, key, "expected an integer, got " + describe(node));
+    const std::string& s = node.Scalar();
+    long long v = 0;
+    const char* first = s.data();
+    if (!s.empty() && s[0] == '+') ++first;
+    const auto [ptr, ec] = std::from_chars(first, s.data() + s.size(), v);
+    if (s.empty() || ec == std::errc::invalid_argument || ptr != s.data() + s.size()) {
+        fail(source, key, "expected an integer, got " + describe(node));
+    }
+    if (ec == std::errc::result_out_of_range || v < std::numeric_limits<int>::min() ||
+        v > std::numeric_limits<int>::max()) {
+        fail(source, key, "integer " + s + " out of range");
+    }
+    return static_cast<int>(v);
+}
+
+double parse_double(const YAML::Node& node, const std::string& source, const std::string& key) {
+    if (!node.IsScalar()) fail(source, key, "expected a finite number, got " + describe(node));
+    const std::string& s = node.Scalar();
+    double v = 0.0;
+    const char* first = s.data();
+    if (!s.empty() && s[0] == '+') ++first;
+    const auto [ptr, ec] = std::from_chars(first, s.data() + s.size(), v);
+    if (s.empty() || ec != std::errc() || ptr != s.data() + s.size() || !std::isfinite(v)) {
+        fail(source, key, "expected a finite number, got " + describe(node));
+    }
+    return v;
+}
+
+Encoding parse_encoding(const YAML::Node& node, const std::string& source, const std::string& key) {
+    if (node.IsScalar()) {
+        const std::string& s = node.Scalar();
+        for (Encoding e : {Encoding::Differential, Encoding::Offset, Encoding::TwosComplement}) {
+            if (s == encoding_name(e)) return e;
+        }
+    }
+    fail(source, key,
+         "expected one of differential, offset, twos_complement, got " + describe(node));
+}
+
+void set_field(HwConfig& hw, const Field& f, const YAML::Node& node, const std::string& source) {
+    const std::string key = f.key;
+    std::visit(
+        [&](auto member) {
+            using T = std::remove_reference_t<decltype(hw.*member)>;
+            if constexpr (std::is_same_v<T, std::string>) {
+                if (!node.IsScalar()) fail(source, key, "expected a string, got " + describe(node));
+                hw.*member = node.Scalar();
+            } else if constexpr (std::is_same_v<T, int>) {
+                hw.*member = parse_int(node, source, key);
+            } else if constexpr (std::is_same_v<T, double>) {
+                hw.*member = parse_double(node, source, key);
+            } else if constexpr (std::is_same_v<T, Encoding>) {
+                hw.*member = parse_encoding(node, source, key);
+            } else {
+                std::vector<double> values;
+                if (node.IsDefined() && !node.IsNull()) {
+                    if (!node.IsSequence()) {
+                        fail(source, key, "expected a list of numbers, got " + describe(node));
+                    }
+                    for (size_t i = 0; i < node.size(); ++i) {
+                        values.push_back(
+                            parse_double(node[i], source, key + "[" + std::to_string(i) + "]"));
+                    }
+                }
+                hw.*member = std::move(values);
+            }
+        },
+        f.member);
+}
+
+std::string key_text(const YAML::Node& key_node, const std::string& source,
+                     const std::string& where) {
+    if (!key_node.IsScalar()) fail(source, where, "keys must be plain names");
+    return key_node.Scalar();
+}
+
+void check_range(const std::string& source, const std::string& key, int64_t v, int64_t lo,
+                 int64_t hi) {
+    if (v < lo || v > hi) {
+        fail(source, key,
+             "must be in " + std::to_string(lo) + ".." + std::to_string(hi) + " (got " +
+                 std::to_string(v) + ")");
+    }
+}
+
+void check_nonneg(const std::string& source, const std::string& key, double v) {
+    if (!std::isfinite(v) || v < 0.0) {
+        std::ostringstream os;
+        os << "must be a finite number >= 0 (got " << v << ")";
+        fail(source, key, os.str());
+    }
+}
+
+void validate_as(const HwConfig& hw, const std::string& source) {
+    if (hw.name.empty()) fail(source, "name", "must not be empty");
+    check_range(source, "crossbar.rows", hw.xbar_rows, 1, 65536);
+    check_range(source, "crossbar.cols", hw.xbar_cols, 1, 65536);
+    if (hw.cell_bits != 1 && hw.cell_bits != 2 && hw.cell_bits != 4 && hw.cell_bits != 8) {
+        fail(source, "crossbar.cell_bits",
+             "must be 1, 2, 4 or 8 (got " + std::to_string(hw.cell_bits) + ")");
+    }
+    check_range(source, "data.weight_bits", hw.w_bits, 2, 16);
+    if (hw.w_bits % hw.cell_bits != 0) {
+        fail(source, "crossbar.cell_bits",
+             "cell bits (" + std::to_string(hw.cell_bits) + ") do not divide weight bits (" +
+                 std::to_string(hw.w_bits) + ")");
+    }
+    check_range(source, "data.activation_bits", hw.a_bits, 1, 16);
+    if (hw.encoding == Encoding::TwosComplement && hw.cell_bits != 1) {
+        fail(source, "data.encoding",
+             "twos_complement needs crossbar.cell_bits = 1 (got " + std::to_string(hw.cell_bits) +
+                 "): a multi-bit cell cannot hold the negatively weighted sign bit together "
+                 "with other bits; use differential or offset");
+    }
+    if (hw.ou_rows < 1) fail(source, "ou.rows", "must be at least 1");
+    if (hw.ou_rows > hw.xbar_rows) {
+        fail(source, "ou.rows",
+             "OU rows (" + std::to_string(hw.ou_rows) + ") exceed crossbar rows (" +
+                 std::to_string(hw.xbar_rows) + ")");
+    }
+    if (hw.ou_cols < 1) fail(source, "ou.cols", "must be at least 1");
+    if (hw.ou_cols > hw.xbar_cols) {
+        fail(source, "ou.cols",
+             "OU columns (" + std::to_string(hw.ou_cols) + ") exceed crossbar columns (" +
+                 std::to_string(hw.xbar_cols) + ")");
+    }
+    check_range(source, "adc.bits", hw.adc_bits, 1, 24);
+    check_range(source, "adc.per_crossbar", hw.adc_per_xbar, 1, hw.xbar_cols);
+    check_nonneg(source, "crossbar.area_um2", hw.xbar_area_um2);
+    check_nonneg(source, "adc.energy_pj", hw.adc_energy_pj);
+    check_nonneg(source, "adc.area_um2", hw.adc_area_um2);
+    check_nonneg(source, "adc.latency_ns", hw.adc_latency_ns);
+    check_nonneg(source, "dac.energy_pj", hw.dac_energy_pj);
+    check_nonneg(source, "dac.area_um2", hw.dac_area_um2);
+    check_nonneg(source, "cell.read_energy_pj", hw.cell_read_energy_pj);
+    const size_t states = size_t{1} << hw.cell_bits;
+    if (!hw.cell_state_energy_pj.empty() && hw.cell_state_energy_pj.size() != states) {
+        fail(source, "cell.state_energy_pj",
+             "has " + std::to_string(hw.cell_state_energy_pj.size()) + " entries, expected " +
+                 std::to_string(states) + " (2^crossbar.cell_bits for " +
+                 std::to_string(hw.cell_bits) + "-bit cells) or none");
+    }
+    for (size_t i = 0; i < hw.cell_state_energy_pj.size(); ++i) {
+        check_nonneg(source, "cell.state_energy_pj[" + std::to_string(i) + "]",
+                     hw.cell_state_energy_pj[i]);
+    }
+    check_nonneg(source, "shift_add.energy_pj", hw.sa_energy_pj);
+    check_nonneg(source, "shift_add.area_um2", hw.sa_area_um2);
+    check_nonneg(source, "buffer.energy_pj_per_byte", hw.buffer_energy_pj_per_byte);
+    check_nonneg(source, "buffer.area_um2", hw.buffer_area_um2);
+    check_nonneg(source, "index.energy_pj_per_bit", hw.index_energy_pj_per_bit);
+    check_nonneg(source, "index.area_um2_per_kbit", hw.index_area_um2_per_kbit);
+    if (!std::isfinite(hw.clock_mhz) || hw.clock_mhz <= 0.0 || hw.clock_mhz > 1e6) {
+        std::ostringstream os;
+        os << "must be in (0, 1000000] MHz (got " << hw.clock_mhz << ")";
+        fail(source, "timing.clock_mhz", os.str());
+    }
+    check_range(source, "timing.ou_op_cycles", hw.ou_op_cycles, 1, 1000000);
+}
+
+void parse_tree(HwConfig& hw, const YAML::Node& root, const std::string& source) {
+    if (!root.IsDefined() || root.IsNull()) return;  // empty file: all defaults
+    if (!root.IsMap()) {
+        fail(source, "(top level)", "expected a mapping of sections, got " + describe(root));
+    }
+    std::set<std::string> seen;
+    for (const auto& kv : root) {
+        const std::string key = key_text(kv.first, source, "(top level)");
+        if (!seen.insert(key).second) fail(source, key, "duplicate key");
+        if (const Field* f = find_field(key)) {
+            set_field(hw, *f, kv.second, source);
+            continue;
+        }
+        const std::vector<std::string> leaves = section_keys(key);
+        if (leaves.empty()) {
+            fail(source, key, "unknown key (known: " + join(top_level_keys()) + ")");
+        }
+        const YAML::Node& section = kv.second;
+        if (section.IsNull()) continue;
+        if (!section.IsMap()) {
+            fail(source, key,
+                 "expected a mapping with keys " + join(leaves) + ", got " + describe(section));
+        }
+        for (const auto& sub : section) {
+            const std::string full = key + "." + key_text(sub.first, source, key);
+            if (!seen.insert(full).second) fail(source, full, "duplicate key");
+            const Field* f = find_field(full);
+            if (!f) fail(source, full, "unknown key (known in " + key + ": " + join(leaves) + ")");
+            set_field(hw, *f, sub.second, source);
+        }
+    }
+}
+
+}  // namespace
+
+void validate(const HwConfig& hw) {
+    validate_as(hw, hw.source);
+}
+
+HwConfig parse_hw_config(const std::string& yaml_text, const std::string& source) {
+    YAML::Node root;
+    try {
+        root = YAML::Load(yaml_text);
+    } catch (const YAML::Exception& e) {
+        throw Error(source + ": line " + std::to_string(e.mark.line + 1) + ", column " +
+                    std::to_string(e.mark.column + 1) + ": malformed YAML: " + e.msg);
+    }
+    HwConfig hw;
+    hw.source = source;
+    try {
+        parse_tree(hw, root, source);
+    } catch (const YAML::Exception& e) {  // defensive: yaml-cpp access errors
+        throw Error(source + ": line " + std::to_string(e.mark.line + 1) + ": " + e.msg);
+    }
+    validate_as(hw, source);
+    return hw;
+}
+
+HwConfig load_hw_config(const std::filesystem::path& path) {
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(path, ec)) {
+        throw Error(path.string() + ": no such hardware config file");
+    }
+    return parse_hw_config(read_file(path), path.string());
+}
+
+void apply_hw_override(HwConfig& hw, const std::string& assignment) {
+    const auto eq = assignment.find('=');
+    if (eq == std::string::npos) {
+        throw Error("--set " + assignment + ": expected section.key=value, e.g. ou.rows=8");
+    }
+    auto trim = [](std::string s) {
+        const auto b = s.find_first_not_of(" \t");
+        const auto e = s.find_last_not_of(" \t");
+        return b == std::string::npos ? std::string() : s.substr(b, e - b + 1);
+    };
+    const std::string key = trim(assignment.substr(0, eq));
+    const std::string value = trim(assignment.substr(eq + 1));
+    const std::string source = "--set " + key;
+    const Field* f = find_field(key);
+    if (!f) {
+        const std::string section = section_of(key);
+        const std::vector<std::string> leaves = section_keys(section);
+        if (!section.empty() && !leaves.empty()) {
+            fail(source, key, "unknown key (known in " + section + ": " + join(leaves) + ")");
+        }
+        fail(source, key, "unknown key (known: " + join(top_level_keys()) + ")");
+    }
+    YAML::Node node;
+    try {
+        node = YAML::Load(value);
+    } catch (const YAML::Exception& e) {
+        fail(source, key, "malformed value '" + value + "': " + e.msg);
+    }
+    HwConfig copy = hw;
+    set_field(copy, *f, node, source);
+    validate_as(copy, source);
+    hw = std::move(copy);
+}
+
+nlohmann::json to_json(const HwConfig& hw) {
+    nlohmann::json j = nlohmann::json::object();
+    for (const Field& f : fields()) {
+        nlohmann::json v = std::visit(
+            [&](auto member) -> nlohmann::json {
+                using T = std::remove_cvref_t<decltype(hw.*member)>;
+                if constexpr (std::is_same_v<T, Encoding>) {
+                    return encoding_name(hw.*member);
+                } else {
+                    return hw.*member;
+                }
+            },
+            f.member);
+        const std::string section = section_of(f.key);
+        if (section.empty()) {
+            j[f.key] = std::move(v);
+        } else {
+            j[section][leaf_of(f.key)] = std::move(v);
+        }
+    }
+    return j;
+}
+
+std::vector<HwKeyInfo> hw_config_keys() {
+    const nlohmann::json defaults = to_json(HwConfig{});
+    std::vector<HwKeyInfo> out;
+    for (const Field& f : fields()) {
+        const std::string section = section_of(f.key);
+        const nlohmann::json& d =
+            section.empty() ? defaults.at(f.key) : defaults.at(section).at(leaf_of(f.key));
+        out.push_back(
+            {f.key, f.unit, d.is_string() ? d.get<std::string>() : d.dump(), f.description});
+    }
+    return out;
+}
+
+std::filesystem::path hw_preset_path(const std::string& name) {
+    return std::filesystem::path(SPARSECIM_SOURCE_DIR) / "configs" / "hw" / (name + ".yaml");
+}
+
+}  // namespace sparsecim

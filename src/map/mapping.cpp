@@ -1,0 +1,146 @@
+// Mapping footprint queries, reconstruction of the computed weight matrix, and verify().
+#include "map/mapping.hpp"
+
+#include "core/error.hpp"
+
+namespace sparsecim {
+
+namespace {
+
+// Calls f(tile, op, i, j, row_input, col_output) for every (row, column) cell an OU op computes.
+template <typename F>
+void for_each_op_cell(const Mapping& m, F&& f) {
+    for (size_t t = 0; t < m.tiles.size(); ++t) {
+        const Tile& tile = m.tiles[t];
+        for (const OuOp& op : tile.ops) {
+            for (int i = 0; i < op.rows; ++i) {
+                const RowInput& ri = tile.inputs[op.in_ofs + static_cast<size_t>(i)];
+                for (int j = 0; j < op.cols; ++j) {
+                    const ColOutput& co = tile.outputs[op.out_ofs + static_cast<size_t>(j)];
+                    f(t, tile, op, i, j, ri, co);
+                }
+            }
+        }
+    }
+}
+
+std::string check_tables(const Mapping& m) {
+    const int max_state = (1 << m.cell_bits) - 1;
+    for (size_t t = 0; t < m.tiles.size(); ++t) {
+        const Tile& tile = m.tiles[t];
+        const std::string where = m.layer + ": tile " + std::to_string(t);
+        if (tile.rows <= 0 || tile.cols <= 0 ||
+            tile.cells.size() != static_cast<size_t>(tile.rows) * static_cast<size_t>(tile.cols))
+            return where + ": cell matrix size disagrees with its shape";
+        for (uint8_t c : tile.cells)
+            if (c > max_state) return where + ": cell state exceeds cell_bits";
+        for (size_t o = 0; o < tile.ops.size(); ++o) {
+            const OuOp& op = tile.ops[o];
+            const std::string w = where + " op " + std::to_string(o);
+            if (op.r0 + op.rows > tile.rows || op.c0 + op.cols > tile.cols)
+                return w + ": OU exceeds the crossbar";
+            if (op.in_ofs + op.rows > tile.inputs.size()) return w + ": input index out of range";
+            if (op.out_ofs + op.cols > tile.outputs.size())
+                return w + ": output index out of range";
+            for (int i = 0; i < op.rows; ++i) {
+                const RowInput& ri = tile.inputs[op.in_ofs + static_cast<size_t>(i)];
+                if (ri.k < -1 || ri.k >= m.K) return w + ": input index names a row outside K";
+                if (ri.shift < 0 || ri.shift > 24) return w + ": input shift out of range";
+            }
+            for (int j = 0; j < op.cols; ++j) {
+                const ColOutput& co = tile.outputs[op.out_ofs + static_cast<size_t>(j)];
+                if (co.n < -1 || co.n >= m.N) return w + ": output index names a column outside N";
+                if (co.sign != 1 && co.sign != -1) return w + ": column sign must be +1 or -1";
+                if (co.shift < 0 || co.shift > 40) return w + ": column shift out of range";
+            }
+        }
+    }
+    return {};
+}
+
+}  // namespace
+
+int64_t Mapping::stored_cells() const {
+    int64_t n = 0;
+    for (const Tile& t : tiles) {
+        std::vector<uint8_t> used(t.cells.size(), 0);
+        for (const OuOp& op : t.ops)
+            for (int i = 0; i < op.rows; ++i) {
+                if (t.inputs[op.in_ofs + static_cast<size_t>(i)].k < 0) continue;
+                for (int j = 0; j < op.cols; ++j) {
+                    if (t.outputs[op.out_ofs + static_cast<size_t>(j)].n < 0) continue;
+                    used[static_cast<size_t>(op.r0 + i) * static_cast<size_t>(t.cols) + op.c0 + j] =
+                        1;
+                }
+            }
+        for (uint8_t u : used) n += u;
+    }
+    return n;
+}
+
+int64_t Mapping::used_cells() const {
+    int64_t n = 0;
+    for (const Tile& t : tiles)
+        for (const OuOp& op : t.ops) n += static_cast<int64_t>(op.rows) * op.cols;
+    return n;
+}
+
+int64_t Mapping::total_index_bits() const {
+    int64_t n = 0;
+    for (const auto& [kind, bits] : index_bits) n += bits;
+    return n;
+}
+
+int64_t Mapping::ou_slots() const {
+    int64_t n = 0;
+    for (const Tile& t : tiles) n += static_cast<int64_t>(t.ops.size());
+    return n;
+}
+
+std::vector<int64_t> reconstruct(const Mapping& m) {
+    if (std::string problem = check_tables(m); !problem.empty()) throw Error(problem);
+    std::vector<int64_t> w(static_cast<size_t>(m.K * m.N), 0);
+    for_each_op_cell(m, [&](size_t, const Tile& tile, const OuOp& op, int i, int j,
+                            const RowInput& ri, const ColOutput& co) {
+        if (ri.k < 0 || co.n < 0) return;
+        const int64_t cell = tile.cell(op.r0 + i, op.c0 + j);
+        w[static_cast<size_t>(ri.k * m.N + co.n)] += co.sign * (cell << (co.shift + ri.shift));
+    });
+    return w;
+}
+
+std::string verify(const Mapping& m, const WeightMatrix& weights) {
+    if (m.K != weights.K || m.N != weights.N)
+        return m.layer + ": mapping is " + std::to_string(m.K) + "x" + std::to_string(m.N) +
+               " but the weights are " + std::to_string(weights.K) + "x" +
+               std::to_string(weights.N);
+    if (std::string problem = check_tables(m); !problem.empty()) return problem;
+    // A physical cell may serve one (row input, column output) pair once per OU op; the same
+    // cell computed by two ops would double-count its product.
+    std::vector<std::vector<uint8_t>> seen(m.tiles.size());
+    for (size_t t = 0; t < m.tiles.size(); ++t) seen[t].assign(m.tiles[t].cells.size(), 0);
+    std::string dup;
+    for_each_op_cell(m, [&](size_t t, const Tile& tile, const OuOp& op, int i, int j,
+                            const RowInput&, const ColOutput&) {
+        uint8_t& s = seen[t][static_cast<size_t>(op.r0 + i) * static_cast<size_t>(tile.cols) +
+                             static_cast<size_t>(op.c0 + j)];
+        if (s && dup.empty())
+            dup = m.layer + ": tile " + std::to_string(t) + " cell (" + std::to_string(op.r0 + i) +
+                  "," + std::to_string(op.c0 + j) + ") is computed by more than one OU op";
+        s = 1;
+    });
+    if (!dup.empty()) return dup;
+    const std::vector<int64_t> w = reconstruct(m);
+    for (int64_t k = 0; k < m.K; ++k)
+        for (int64_t n = 0; n < m.N; ++n) {
+            const int64_t want = static_cast<int64_t>(weights.at(k, n)) + m.offset;
+            const int64_t got = w[static_cast<size_t>(k * m.N + n)];
+            if (got != want)
+                return m.layer + ": weight (" + std::to_string(k) + "," + std::to_string(n) +
+                       ") reconstructs to " + std::to_string(got - m.offset) + ", expected " +
+                       std::to_string(want - m.offset);
+        }
+    return {};
+}
+
+}  // namespace sparsecim

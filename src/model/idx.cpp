@@ -1,0 +1,181 @@
+// IDX reader via zlib: gzopen/gzread read gzip-compressed and plain files alike. Every defect
+// (bad magic, unsupported type, truncated data, trailing bytes) is an Error naming the file.
+#include "model/idx.hpp"
+
+#include <zlib.h>
+
+#include <cstdio>
+#include <limits>
+
+#include "core/error.hpp"
+
+namespace sparsecim {
+
+namespace {
+
+[[noreturn]] void fail(const std::filesystem::path& path, const std::string& problem) {
+    throw Error(path.string() + ": " + problem);
+}
+
+std::vector<uint8_t> read_all(const std::filesystem::path& path) {
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(path, ec)) fail(path, "no such file");
+    gzFile f = gzopen(path.c_str(), "rb");
+    if (!f) fail(path, "cannot open");
+    gzbuffer(f, 1 << 17);
+    std::vector<uint8_t> bytes;
+    constexpr size_t kChunk = size_t{1} << 20;
+    for (;;) {
+        const size_t old = bytes.size();
+        bytes.resize(old + kChunk);
+        const int n = gzread(f, bytes.data() + old, static_cast<unsigned>(kChunk));
+        if (n < 0) {
+            int errnum = 0;
+            const std::string msg = gzerror(f, &errnum);
+            gzclose(f);
+            fail(path, "read error: " + msg);
+        }
+        bytes.resize(old + static_cast<size_t>(n));
+        if (n == 0) break;
+    }
+    int errnum = 0;
+    const std::string msg = gzerror(f, &errnum);
+    gzclose(f);
+    // A gzip stream cut short reads as a short file plus Z_BUF_ERROR ("unexpected end of file").
+    if (errnum != Z_OK && errnum != Z_STREAM_END) fail(path, "read error: " + msg);
+    return bytes;
+}
+
+uint32_t be32(const uint8_t* p) {
+    return (uint32_t{p[0]} << 24) | (uint32_t{p[1]} << 16) | (uint32_t{p[2]} << 8) | uint32_t{p[3]};
+}
+
+std::string dims_str(const std::vector<int64_t>& dims) {
+    std::string s;
+    for (size_t i = 0; i < dims.size(); ++i) s += (i ? " x " : "") + std::to_string(dims[i]);
+    return s;
+}
+
+}  // namespace
+
+IdxArray read_idx(const std::filesystem::path& path) {
+    const std::vector<uint8_t> bytes = read_all(path);
+    if (bytes.size() < 4) {
+        fail(path,
+             "truncated: " + std::to_string(bytes.size()) + " bytes, too short for an IDX header");
+    }
+    if (bytes[0] != 0 || bytes[1] != 0) {
+        char buf[16];
+        std::snprintf(buf, sizeof buf, "0x%08X", be32(bytes.data()));
+        fail(path, std::string("bad magic ") + buf +
+                       " (an IDX file starts with 0x0000, e.g. 0x00000803 images, 0x00000801 "
+                       "labels)");
+    }
+    if (bytes[2] != 0x08) {
+        char buf[8];
+        std::snprintf(buf, sizeof buf, "0x%02X", static_cast<unsigned>(bytes[2]));
+        fail(path, std::string("unsupported IDX data type ") + buf +
+                       " (only 0x08, unsigned byte, is supported)");
+    }
+    const size_t ndims = bytes[3];
+    if (ndims == 0) fail(path, "IDX header declares 0 dimensions");
+    const size_t header = 4 + 4 * ndims;
+    if (bytes.size() < header) {
+        fail(path, "truncated: header declares " + std::to_string(ndims) + " dimensions but the " +
+                       "file has " + std::to_string(bytes.size()) + " bytes");
+    }
+    IdxArray out;
+    uint64_t count = 1;
+    const uint64_t available = bytes.size() - header;
+    for (size_t i = 0; i < ndims; ++i) {
+        const uint32_t dim = be32(bytes.data() + 4 + 4 * i);
+        out.dims.push_back(dim);
+        // Saturate instead of overflowing; anything above `available` is reported below.
+        if (dim != 0 && count > std::numeric_limits<uint64_t>::max() / dim) {
+            count = std::numeric_limits<uint64_t>::max();
+        } else {
+            count *= dim;
+        }
+    }
+    if (available < count) {
+        fail(path, "truncated: dimensions " + dims_str(out.dims) + " need " +
+                       std::to_string(count) + " data bytes, the file has " +
+                       std::to_string(available));
+    }
+    if (available > count) {
+        fail(path, "trailing garbage: " + std::to_string(available - count) + " bytes after the " +
+                       std::to_string(count) + " data bytes of " + dims_str(out.dims));
+    }
+    out.data.assign(bytes.begin() + static_cast<std::ptrdiff_t>(header), bytes.end());
+    return out;
+}
+
+std::filesystem::path fashion_mnist_dir() {
+    return "/usr/share/datasets/fashion-mnist";
+}
+
+namespace {
+
+std::filesystem::path dataset_file(const std::filesystem::path& dir, const std::string& stem) {
+    const std::filesystem::path gz = dir / (stem + ".gz");
+    const std::filesystem::path plain = dir / stem;
+    std::error_code ec;
+    if (std::filesystem::is_regular_file(gz, ec)) return gz;
+    if (std::filesystem::is_regular_file(plain, ec)) return plain;
+    throw Error(gz.string() +
+                ": no such file (Fashion-MNIST comes with the Debian package "
+                "dataset-fashion-mnist: apt-get install dataset-fashion-mnist)");
+}
+
+}  // namespace
+
+Dataset load_fashion_mnist(const std::string& split, int64_t limit,
+                           const std::filesystem::path& dir) {
+    std::string prefix;
+    if (split == "train") {
+        prefix = "train";
+    } else if (split == "test" || split == "t10k") {
+        prefix = "t10k";
+    } else {
+        throw Error("fashion-mnist: unknown split '" + split + "' (expected train or test)");
+    }
+    if (limit < 0) {
+        throw Error("fashion-mnist: limit must be >= 0 (got " + std::to_string(limit) + ")");
+    }
+    const std::filesystem::path images_path = dataset_file(dir, prefix + "-images-idx3-ubyte");
+    const std::filesystem::path labels_path = dataset_file(dir, prefix + "-labels-idx1-ubyte");
+    const IdxArray images = read_idx(images_path);
+    const IdxArray labels = read_idx(labels_path);
+    if (images.dims.size() != 3 || images.dims[1] != 28 || images.dims[2] != 28) {
+        fail(images_path, "expected N x 28 x 28 images, got " + dims_str(images.dims));
+    }
+    if (labels.dims.size() != 1) {
+        fail(labels_path, "expected a 1-D label array, got " + dims_str(labels.dims));
+    }
+    if (images.dims[0] != labels.dims[0]) {
+        fail(labels_path, std::to_string(labels.dims[0]) + " labels but " +
+                              std::to_string(images.dims[0]) + " images in " +
+                              images_path.string());
+    }
+    int64_t n = images.dims[0];
+    if (limit > 0 && limit < n) n = limit;
+
+    Dataset ds;
+    ds.name = "fashion-mnist/" + std::string(prefix == "train" ? "train" : "test");
+    ds.images = Tensor({n, 1, 28, 28});
+    const size_t pixels = static_cast<size_t>(n) * 28 * 28;
+    for (size_t i = 0; i < pixels; ++i)
+        ds.images.data[i] = static_cast<float>(images.data[i]) / 255.0f;
+    ds.labels.resize(static_cast<size_t>(n));
+    for (size_t i = 0; i < ds.labels.size(); ++i) {
+        const uint8_t y = labels.data[i];
+        if (y > 9) {
+            fail(labels_path,
+                 "label " + std::to_string(y) + " at index " + std::to_string(i) + " outside 0..9");
+        }
+        ds.labels[i] = y;
+    }
+    return ds;
+}
+
+}  // namespace sparsecim

@@ -1,0 +1,187 @@
+// The evaluate pipeline. Each stage is a plain function call; what a later stage needs travels
+// forward in values (QuantModel, LayerTrace, Mapping, Stats).
+#include "pipeline/evaluate.hpp"
+
+#include <unistd.h>
+#include <chrono>
+#include <cstdio>
+
+#include "core/error.hpp"
+#include "infer/int_infer.hpp"
+#include "model/idx.hpp"
+#include "model/onnx_io.hpp"
+#include "model/zoo.hpp"
+#include "schemes/scheme.hpp"
+#include "sim/simulator.hpp"
+
+namespace sparsecim {
+
+namespace {
+
+constexpr const char* kDefaultModel = "zoo:tiny-cnn";
+
+std::filesystem::path default_hw_path() {
+    return std::filesystem::path(SPARSECIM_SOURCE_DIR) / "configs" / "hw" / "dense.yaml";
+}
+
+// Top-1 accuracy of `forward` on the first `count` images of `test`, in batches.
+template <typename Forward>
+double top1(const Dataset& test, int64_t count, Forward&& forward) {
+    constexpr int64_t kBatch = 250;
+    const int64_t per = test.images.size() / std::max<int64_t>(1, test.size());
+    int64_t correct = 0;
+    for (int64_t b0 = 0; b0 < count; b0 += kBatch) {
+        const int64_t nb = std::min(kBatch, count - b0);
+        Shape s = test.images.shape;
+        s[0] = nb;
+        Tensor batch(s, std::vector<float>(test.images.data.begin() + b0 * per,
+                                           test.images.data.begin() + (b0 + nb) * per));
+        const auto pred = argmax_rows(forward(batch));
+        for (int64_t i = 0; i < nb; ++i)
+            correct += pred[static_cast<size_t>(i)] == test.labels[static_cast<size_t>(b0 + i)];
+    }
+    return count ? static_cast<double>(correct) / static_cast<double>(count) : 0.0;
+}
+
+Tensor first_images(const Dataset& d, int64_t n) {
+    const int64_t per = d.images.size() / std::max<int64_t>(1, d.size());
+    Shape s = d.images.shape;
+    s[0] = n;
+    return Tensor(s, std::vector<float>(d.images.data.begin(), d.images.data.begin() + n * per));
+}
+
+struct Progress {
+    bool on = false;
+    void say(const std::string& msg) const {
+        if (on) std::fprintf(stderr, "\r\033[K%s", msg.c_str());
+    }
+    void done() const {
+        if (on) std::fprintf(stderr, "\r\033[K");
+    }
+};
+
+}  // namespace
+
+Graph load_model(const std::string& spec, uint64_t seed, std::string* note) {
+    const std::string s = spec.empty() ? kDefaultModel : spec;
+    if (spec.empty() && note)
+        *note = std::string(kDefaultModel) +
+                ": seeded, UNTRAINED test model (no trained default is bundled yet), so accuracy "
+                "figures are chance level";
+    if (s.rfind("zoo:", 0) == 0) return make_zoo_model(s.substr(4), seed);
+    return import_onnx(s);
+}
+
+EvalResult evaluate(const EvalOptions& opt) {
+    const auto t0 = std::chrono::steady_clock::now();
+    Progress progress{opt.progress && ::isatty(2)};
+    EvalResult res;
+    res.options = opt;
+    res.model = opt.model.empty() ? kDefaultModel : opt.model;
+    if (opt.images < 1) throw Error("--images: must be at least 1");
+    if (opt.accuracy_images < 0) throw Error("--accuracy-images: must not be negative");
+    if (opt.calib_images < 1) throw Error("--calib-images: must be at least 1");
+    for (const auto& name : opt.schemes) find_scheme(name);  // fail fast on a typo
+
+    HwConfig hw = load_hw_config(opt.hw_path.empty() ? default_hw_path()
+                                                     : std::filesystem::path(opt.hw_path));
+    for (const auto& o : opt.hw_overrides) apply_hw_override(hw, o);
+    res.hw = hw;
+
+    progress.say("importing " + res.model);
+    const Graph g = load_model(opt.model, opt.seed, &res.model_note);
+    if (g.inputs.empty() || g.outputs.empty())
+        throw Error(res.model + ": graph has no input/output");
+
+    const auto dir =
+        opt.data_dir.empty() ? fashion_mnist_dir() : std::filesystem::path(opt.data_dir);
+    progress.say("loading Fashion-MNIST");
+    const Dataset train = load_fashion_mnist("train", opt.calib_images, dir);
+    const int64_t test_n = std::max(opt.images, opt.accuracy_images);
+    const Dataset test = load_fashion_mnist("test", test_n, dir);
+    if (test.size() < test_n)
+        throw Error("--accuracy-images: the test set has only " + std::to_string(test.size()));
+    const Tensor sim_images = first_images(test, opt.images);
+
+    if (opt.accuracy_images > 0) {
+        progress.say("float accuracy");
+        res.float_accuracy =
+            top1(test, opt.accuracy_images, [&](const Tensor& b) { return run_float(g, b); });
+    }
+
+    for (const auto& name : opt.schemes) {
+        const Scheme& scheme = find_scheme(name);
+        SchemeContext ctx;
+        ctx.hw = hw;
+        ctx.quant = opt.quant;
+        ctx.quant.w_bits = hw.w_bits;
+        ctx.quant.a_bits = hw.a_bits;
+        ctx.seed = opt.seed;
+        progress.say(name + ": quantize");
+        const QuantModel qm = scheme.prepare(g, train.images, ctx);
+        SchemeResult sr;
+        sr.name = name;
+        sr.summary = scheme.summary;
+        progress.say(name + ": integer reference");
+        std::vector<LayerTrace> traces;
+        run_int(qm, sim_images, &traces);
+        int64_t weights_total = 0, weights_zero = 0;
+        for (size_t li = 0; li < qm.layers.size(); ++li) {
+            const QuantLayer& L = qm.layers[li];
+            progress.say(name + ": layer " + std::to_string(li + 1) + "/" +
+                         std::to_string(qm.layers.size()) + " " + L.name);
+            LayerResult lr;
+            lr.name = L.name;
+            lr.op = op_name(qm.graph.nodes[L.node].op);
+            lr.K = L.weights.K;
+            lr.N = L.weights.N;
+            lr.weight_sparsity = L.weights.sparsity();
+            weights_total += static_cast<int64_t>(L.weights.w.size());
+            weights_zero += static_cast<int64_t>(L.weights.w.size()) - L.weights.nonzeros();
+            const Mapping m = scheme.map(L, ctx);
+            if (std::string bad = verify(m, L.weights); !bad.empty())
+                throw Error("scheme '" + name +
+                            "' produced a mapping that does not reconstruct "
+                            "its weights: " +
+                            bad);
+            lr.footprint.crossbars = static_cast<int64_t>(m.tiles.size());
+            lr.footprint.stored_cells = m.stored_cells();
+            lr.footprint.index_bits = m.total_index_bits();
+            const LayerTrace& tr = traces[li];
+            lr.positions = tr.positions;
+            const SimResult sim = simulate(m, tr, hw);
+            lr.stats = sim.stats;
+            lr.outputs_checked = sim.outputs_checked;
+            lr.mismatches = sim.mismatches;
+            if (opt.check_exact) {
+                SimOptions ideal;
+                ideal.ideal_adc = true;
+                lr.ideal_mismatches = simulate(m, tr, hw, ideal).mismatches;
+                sr.ideal_mismatches = sr.ideal_mismatches.value_or(0) + *lr.ideal_mismatches;
+            }
+            lr.cost = price(lr.stats, lr.footprint, hw);
+            sr.footprint.crossbars += lr.footprint.crossbars;
+            sr.footprint.stored_cells += lr.footprint.stored_cells;
+            sr.footprint.index_bits += lr.footprint.index_bits;
+            sr.stats.add(lr.stats);
+            sr.outputs_checked += lr.outputs_checked;
+            sr.mismatches += lr.mismatches;
+            sr.layers.push_back(std::move(lr));
+        }
+        sr.weight_sparsity =
+            weights_total ? static_cast<double>(weights_zero) / static_cast<double>(weights_total)
+                          : 0.0;
+        sr.cost = price(sr.stats, sr.footprint, hw);
+        if (opt.accuracy_images > 0) {
+            progress.say(name + ": int accuracy");
+            sr.accuracy =
+                top1(test, opt.accuracy_images, [&](const Tensor& b) { return run_int(qm, b); });
+        }
+        res.schemes.push_back(std::move(sr));
+    }
+    progress.done();
+    res.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    return res;
+}
+
+}  // namespace sparsecim

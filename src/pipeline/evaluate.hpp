@@ -1,0 +1,77 @@
+// evaluate: the whole pipeline for one model and hardware config, every requested scheme against
+// the same data: import -> (scheme) quantize+prune -> integer reference with traces -> map ->
+// verify -> simulate -> price -> accuracy on the real test set.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "hw/cost_model.hpp"
+#include "hw/hw_config.hpp"
+#include "model/graph.hpp"
+#include "quant/ptq.hpp"
+#include "sim/stats.hpp"
+
+namespace sparsecim {
+
+struct EvalOptions {
+    std::string model;                      // ONNX file or zoo:NAME; empty = the bundled default
+    std::string hw_path;                    // empty = configs/hw/dense.yaml
+    std::vector<std::string> hw_overrides;  // "section.key=value"
+    std::vector<std::string> schemes = {"dense"};
+    int64_t images = 1;               // test images simulated bit-serially
+    int64_t accuracy_images = 10000;  // test images for top-1 (0 = skip)
+    int64_t calib_images = 256;       // training images for calibration
+    bool check_exact = false;         // also simulate with an ideal ADC and compare
+    uint64_t seed = 1;
+    QuantOptions quant;
+    std::string data_dir;  // empty = Debian's dataset-fashion-mnist
+    bool progress = false;
+};
+
+struct LayerResult {
+    std::string name;
+    std::string op;
+    int64_t K = 0, N = 0;
+    double weight_sparsity = 0.0;
+    int64_t positions = 0;
+    Footprint footprint;
+    Stats stats;
+    Cost cost;
+    int64_t outputs_checked = 0;
+    int64_t mismatches = 0;                   // under the config's ADC
+    std::optional<int64_t> ideal_mismatches;  // under an ideal ADC (with --check-exact)
+};
+
+struct SchemeResult {
+    std::string name;
+    std::string summary;
+    std::vector<LayerResult> layers;
+    Footprint footprint;
+    Stats stats;
+    Cost cost;
+    double weight_sparsity = 0.0;
+    int64_t outputs_checked = 0;
+    int64_t mismatches = 0;
+    std::optional<int64_t> ideal_mismatches;
+    std::optional<double> accuracy;  // int top-1 on the test images
+};
+
+struct EvalResult {
+    std::string model;       // what was asked for
+    std::string model_note;  // e.g. "untrained test model (no trained default bundled yet)"
+    HwConfig hw;
+    EvalOptions options;
+    std::optional<double> float_accuracy;
+    std::vector<SchemeResult> schemes;
+    double seconds = 0.0;
+};
+
+// Loads "zoo:NAME" or an ONNX file; empty -> the bundled default (with a note saying what it is).
+Graph load_model(const std::string& spec, uint64_t seed, std::string* note = nullptr);
+
+EvalResult evaluate(const EvalOptions& opt);
+
+}  // namespace sparsecim

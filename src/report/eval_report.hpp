@@ -1,0 +1,19 @@
+// The outputs of `sparsecim evaluate`: the terminal summary table and results.json
+// (schema in docs/results-json.md).
+#pragma once
+
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "pipeline/evaluate.hpp"
+
+namespace sparsecim {
+
+constexpr int kResultsSchemaVersion = 1;
+
+std::string summary_table(const EvalResult& r);
+// Everything but timings is deterministic for the same inputs; timings sit under "timing".
+nlohmann::json results_json(const EvalResult& r);
+
+}  // namespace sparsecim

@@ -1,0 +1,24 @@
+// The table of schemes. Adding a scheme: its folder under src/schemes/ and one line here.
+#include "core/error.hpp"
+#include "schemes/dense/dense.hpp"
+#include "schemes/scheme.hpp"
+
+namespace sparsecim {
+
+const std::vector<Scheme>& scheme_registry() {
+    static const std::vector<Scheme> table = {
+        dense_scheme(),
+    };
+    return table;
+}
+
+const Scheme& find_scheme(const std::string& name) {
+    std::string known;
+    for (const Scheme& s : scheme_registry()) {
+        if (s.name == name) return s;
+        known += (known.empty() ? "" : ", ") + s.name;
+    }
+    throw Error("unknown scheme '" + name + "' (known: " + known + ")");
+}
+
+}  // namespace sparsecim

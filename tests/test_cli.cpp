@@ -1,0 +1,155 @@
+// End-to-end tests of the `sparsecim` command: import, zoo, evaluate (table, results.json,
+// --check-exact) and bad input (one error line naming the file and field, exit 2, no output).
+#include <gtest/gtest.h>
+
+#include <sys/wait.h>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+using namespace std::string_literals;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct CmdResult {
+    int code = -1;
+    std::string out, err;
+};
+
+std::string slurp(const fs::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+class Cli : public ::testing::Test {
+  protected:
+    fs::path dir;
+    void SetUp() override {
+        dir = fs::temp_directory_path() /
+              ("sparsecim-cli-" + std::to_string(::getpid()) + "-" +
+               ::testing::UnitTest::GetInstance()->current_test_info()->name());
+        fs::remove_all(dir);
+        fs::create_directories(dir);
+    }
+    void TearDown() override { fs::remove_all(dir); }
+
+    CmdResult run(const std::string& args) const {
+        const std::string cmd = std::string(SPARSECIM_BINARY) + " " + args + " >" +
+                                (dir / "stdout").string() + " 2>" + (dir / "stderr").string();
+        const int status = std::system(cmd.c_str());
+        CmdResult r;
+        r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+        r.out = slurp(dir / "stdout");
+        r.err = slurp(dir / "stderr");
+        return r;
+    }
+    fs::path write(const std::string& name, const std::string& content) const {
+        std::ofstream(dir / name, std::ios::binary) << content;
+        return dir / name;
+    }
+    std::string zoo_model(const std::string& name) const {
+        const auto path = (dir / (name + ".onnx")).string();
+        const CmdResult r = run("zoo " + name + " --out " + path);
+        EXPECT_EQ(r.code, 0) << r.err;
+        return path;
+    }
+};
+
+int lines(const std::string& s) {
+    int n = 0;
+    for (char c : s) n += c == '\n';
+    return n;
+}
+
+}  // namespace
+
+TEST_F(Cli, ImportPrintsLayerTableWithTotals) {
+    const std::string model = zoo_model("tiny-cnn");
+    const CmdResult r = run("import " + model);
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_NE(r.out.find("Conv"), std::string::npos);
+    EXPECT_NE(r.out.find("Gemm"), std::string::npos);
+    EXPECT_NE(r.out.find("72 x 16"), std::string::npos);  // second conv: 8*3*3 rows, 16 outputs
+    EXPECT_NE(r.out.find("total (3 weight layers)"), std::string::npos);
+}
+
+TEST_F(Cli, EvaluateWritesResultsJsonAndIsExact) {
+    const std::string model = zoo_model("resnet-mini");
+    const auto out = dir / "out";
+    const CmdResult r = run(
+        "evaluate --model " + model +
+        " --images 1 --accuracy-images 50 --calib-images 16 --check-exact --out " + out.string());
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_NE(r.out.find("dense"), std::string::npos);
+    EXPECT_NE(r.out.find("(exact)"), std::string::npos);
+    const auto j = nlohmann::json::parse(slurp(out / "results.json"));
+    ASSERT_EQ(j["schemes"].size(), 1u);
+    const auto& s = j["schemes"][0];
+    EXPECT_EQ(s["name"], "dense");
+    for (const char* key : {"crossbars", "area_mm2", "stored_cells", "ou_ops", "ou_ops_skipped",
+                            "cycles", "energy_pj", "energy_pj_by_component", "accuracy", "layers"})
+        EXPECT_TRUE(s.contains(key)) << key;
+    EXPECT_GT(s["crossbars"].get<int64_t>(), 0);
+    EXPECT_EQ(s["ideal_mismatches"].get<int64_t>(), 0);
+    ASSERT_FALSE(s["layers"].empty());
+    for (const auto& l : s["layers"]) EXPECT_TRUE(l.contains("mismatches"));
+    // The summary agrees with the per-layer figures.
+    int64_t ou = 0;
+    for (const auto& l : s["layers"]) ou += l["ou_ops"].get<int64_t>();
+    EXPECT_EQ(ou, s["ou_ops"].get<int64_t>());
+}
+
+TEST_F(Cli, SameInputsGiveSameResultsApartFromTiming) {
+    const std::string model = zoo_model("tiny-cnn");
+    auto go = [&](const std::string& o) {
+        const CmdResult r =
+            run("evaluate --model " + model + " --accuracy-images 20 --calib-images 8 --out " +
+                (dir / o).string());
+        EXPECT_EQ(r.code, 0) << r.err;
+        auto j = nlohmann::json::parse(slurp(dir / o / "results.json"));
+        j.erase("timing");
+        return j.dump();
+    };
+    EXPECT_EQ(go("a"), go("b"));
+}
+
+TEST_F(Cli, BadInputsGiveOneErrorLineAndNoOutput) {
+    const auto out = dir / "bad-out";
+    struct Case {
+        std::string args, must_name;
+    };
+    const std::string model = zoo_model("tiny-cnn");
+    const auto garbage = write("garbage.onnx", "this is not a protobuf \x01\x02\x03");
+    const std::string full = slurp(model);
+    const auto truncated = write("truncated.onnx", full.substr(0, full.size() / 2));
+    const auto unknown_key = write("unknown.yaml", "crossbar: {rows: 64, colz: 64}\n");
+    const auto bad_type = write("badtype.yaml", "ou: {rows: abc}\n");
+    const auto big_ou = write("bigou.yaml", "crossbar: {rows: 64, cols: 64}\nou: {rows: 128}\n");
+    const std::vector<Case> cases = {
+        {"import " + (dir / "missing.onnx").string(), "missing.onnx"},
+        {"import " + garbage.string(), "garbage.onnx"},
+        {"import " + truncated.string(), "truncated.onnx"},
+        {"evaluate --model " + (dir / "missing.onnx").string(), "missing.onnx"},
+        {"evaluate --model " + model + " --hw " + unknown_key.string(), "colz"},
+        {"evaluate --model " + model + " --hw " + bad_type.string(), "ou.rows"},
+        {"evaluate --model " + model + " --hw " + big_ou.string(), "ou.rows"},
+        {"evaluate --model " + model + " --set ou.rows=4096", "ou.rows"},
+        {"evaluate --model " + model + " --schemes dense,nosuch", "nosuch"},
+        {"evaluate --model zoo:nosuch", "nosuch"},
+    };
+    for (const auto& c : cases) {
+        fs::remove_all(out);
+        const bool evaluate = c.args.rfind("evaluate", 0) == 0;
+        const CmdResult r = run(evaluate ? c.args + " --out " + out.string() : c.args);
+        EXPECT_EQ(r.code, 2) << c.args << "\n" << r.err;
+        EXPECT_EQ(lines(r.err), 1) << c.args << "\n" << r.err;
+        EXPECT_NE(r.err.find(c.must_name), std::string::npos) << c.args << "\n" << r.err;
+        EXPECT_EQ(r.err.rfind("sparsecim: error: ", 0), 0u) << r.err;
+        EXPECT_FALSE(fs::exists(out / "results.json")) << c.args;
+    }
+}
