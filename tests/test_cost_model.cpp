@@ -48,7 +48,7 @@ Stats counts() {
 }  // namespace
 
 TEST(CostModel, FlatCellEnergyByComponent) {
-    const Cost c = price(counts(), Footprint{3, 1000, 2048}, table());
+    const Cost c = price(counts(), Footprint{3, 1000, 2048, {}}, table());
     EXPECT_DOUBLE_EQ(c.energy_pj.at("cells"), 200.0);    // 100 x 2.0
     EXPECT_DOUBLE_EQ(c.energy_pj.at("adc"), 40.0);       // 80 x 0.5
     EXPECT_DOUBLE_EQ(c.energy_pj.at("dac"), 10.0);       // 40 x 0.25
@@ -91,11 +91,11 @@ TEST(CostModel, PerStateCellEnergy) {
     EXPECT_DOUBLE_EQ(price(s, Footprint{}, hw).energy_pj.at("cells"), 2.0);
     s.cell_reads_by_state = {1, 0, 0, 0, 5};
     EXPECT_THROW(price(s, Footprint{}, hw), Error);
-    EXPECT_THROW(price(Stats{}, Footprint{-1, 0, 0}, hw), Error);
+    EXPECT_THROW(price(Stats{}, Footprint{-1, 0, 0, {}}, hw), Error);
 }
 
 TEST(CostModel, JsonHasComponentsAndTotals) {
-    const nlohmann::json j = to_json(price(counts(), Footprint{3, 1000, 2048}, table()));
+    const nlohmann::json j = to_json(price(counts(), Footprint{3, 1000, 2048, {}}, table()));
     EXPECT_DOUBLE_EQ(j.at("energy_pj").at("adc").get<double>(), 40.0);
     EXPECT_DOUBLE_EQ(j.at("area_um2").at("index").get<double>(), 256.0);
     EXPECT_DOUBLE_EQ(j.at("total_energy_pj").get<double>(), 292.0);
@@ -136,7 +136,7 @@ TEST(Stats, JsonHasEveryCounterByName) {
     s.adc_saturations = 1;
     s.cell_reads_by_state = {3, 4};
     const nlohmann::json j = to_json(s);
-    EXPECT_EQ(j.size(), 12u);
+    EXPECT_EQ(j.size(), 13u);
     EXPECT_EQ(j.at("ou_ops"), 10);
     EXPECT_EQ(j.at("ou_ops_skipped"), 2);
     EXPECT_EQ(j.at("adc_conversions"), 80);
@@ -149,4 +149,23 @@ TEST(Stats, JsonHasEveryCounterByName) {
     EXPECT_EQ(j.at("buffer_bytes"), 20);
     EXPECT_EQ(j.at("index_bits_read"), 30);
     EXPECT_EQ(j.at("cycles"), 250);
+}
+
+TEST(CostModel, SchemePeripheryIsPricedByComponentName) {
+    HwConfig hw = table();
+    hw.components["benes_switch"] = ComponentSpec{0.5, 10.0};
+    Stats s;
+    s.events["benes_switch"] = 6;
+    Footprint fp;
+    fp.units["benes_switch"] = 56;
+    const Cost c = price(s, fp, hw);
+    EXPECT_DOUBLE_EQ(c.energy_pj.at("benes_switch"), 3.0);  // 6 x 0.5
+    EXPECT_DOUBLE_EQ(c.area_um2.at("benes_switch"), 560.0);  // 56 x 10
+    s.events["lfsr"] = 1;  // counted but not in the config: an error naming the field
+    try {
+        price(s, fp, hw);
+        FAIL() << "expected an error";
+    } catch (const Error& e) {
+        EXPECT_NE(std::string(e.what()).find("components.lfsr"), std::string::npos) << e.what();
+    }
 }

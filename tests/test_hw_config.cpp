@@ -128,7 +128,7 @@ TEST(HwConfig, ValidationMessagesNameFileAndField) {
 TEST(HwConfig, UnknownKeysAtAnyLevelAreErrors) {
     EXPECT_EQ(parse_error("colour: red"),
               "configs/hw/x.yaml: colour: unknown key (known: name, crossbar, data, ou, adc, "
-              "dac, cell, shift_add, buffer, index, timing)");
+              "dac, cell, shift_add, buffer, index, timing, components)");
     EXPECT_EQ(parse_error("ou: {rows: 8, depth: 2}"),
               "configs/hw/x.yaml: ou.depth: unknown key (known in ou: rows, cols)");
     EXPECT_EQ(parse_error("ou: 5"),
@@ -272,4 +272,29 @@ TEST(HwConfig, PresetsLoadWithTheSourceDocumentsValues) {
     EXPECT_NEAR(pattern.cell_read_energy_pj * 9 * 8, 4.8, 0.01);  // 4.8 pJ per 9x8 OU op
     EXPECT_DOUBLE_EQ(pattern.clock_mhz, 1200.0);
     EXPECT_TRUE(pattern.adc_is_ideal());
+}
+
+TEST(HwConfigComponents, ParseOverrideEchoAndReject) {
+    HwConfig hw = parse_hw_config(
+        "components:\n  benes_switch: {energy_pj: 0.5, area_um2: 12}\n  lfsr: {energy_pj: 0.1}\n",
+        "c.yaml");
+    ASSERT_EQ(hw.components.size(), 2u);
+    EXPECT_DOUBLE_EQ(hw.components.at("benes_switch").area_um2, 12.0);
+    EXPECT_DOUBLE_EQ(hw.components.at("lfsr").area_um2, 0.0);
+    apply_hw_override(hw, "components.lfsr.area_um2=3.5");
+    EXPECT_DOUBLE_EQ(hw.components.at("lfsr").area_um2, 3.5);
+    EXPECT_DOUBLE_EQ(to_json(hw).at("components").at("lfsr").at("area_um2").get<double>(), 3.5);
+    auto message = [](const std::string& yaml) {
+        try {
+            parse_hw_config(yaml, "bad.yaml");
+        } catch (const Error& e) {
+            return std::string(e.what());
+        }
+        return std::string("no error");
+    };
+    EXPECT_NE(message("components: {lfsr: {energy: 1}}").find("components.lfsr.energy"),
+              std::string::npos);
+    EXPECT_NE(message("components: {lfsr: {energy_pj: -1}}").find("components.lfsr.energy_pj"),
+              std::string::npos);
+    EXPECT_NE(message("components: [1, 2]").find("components"), std::string::npos);
 }

@@ -73,6 +73,17 @@ Cost price(const Stats& stats, const Footprint& fp, const HwConfig& hw) {
     c.area_um2["buffer"] = xbars * hw.buffer_area_um2;
     c.area_um2["index"] = d(fp.index_bits) / 1024.0 * hw.index_area_um2_per_kbit;
 
+    // Scheme periphery: every counted event and declared unit needs a components.NAME entry.
+    auto spec = [&](const std::string& name) -> const ComponentSpec& {
+        auto it = hw.components.find(name);
+        if (it == hw.components.end())
+            throw Error(hw.source + ": components." + name +
+                        ": missing (the scheme's hardware counts it; give energy_pj and area_um2)");
+        return it->second;
+    };
+    for (const auto& [name, n] : stats.events) c.energy_pj[name] += d(n) * spec(name).energy_pj;
+    for (const auto& [name, n] : fp.units) c.area_um2[name] += d(n) * spec(name).area_um2;
+
     c.latency_ns = d(stats.cycles) * 1000.0 / hw.clock_mhz;
     return c;
 }

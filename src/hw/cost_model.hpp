@@ -18,11 +18,12 @@ struct Footprint {
     int64_t crossbars = 0;
     int64_t stored_cells = 0;
     int64_t index_bits = 0;
+    std::map<std::string, int64_t> units;  // scheme periphery units, by component name
 };
 
 struct Cost {
     std::map<std::string, double> energy_pj;  // by component: cells, adc, dac, shift_add,
-                                              // digital, buffer, index
+                                              // digital, buffer, index, + hw.components
     std::map<std::string, double> area_um2;   // by component: crossbars, adc, dac, shift_add,
                                               // buffer, index
     double total_energy_pj() const;

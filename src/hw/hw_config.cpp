@@ -321,6 +321,47 @@ void validate_as(const HwConfig& hw, const std::string& source) {
         fail(source, "timing.clock_mhz", os.str());
     }
     check_range(source, "timing.ou_op_cycles", hw.ou_op_cycles, 1, 1000000);
+    for (const auto& [name, c] : hw.components) {
+        check_nonneg(source, "components." + name + ".energy_pj", c.energy_pj);
+        check_nonneg(source, "components." + name + ".area_um2", c.area_um2);
+    }
+}
+
+constexpr const char* kComponentKeys = "energy_pj, area_um2";
+
+// components.NAME.energy_pj / components.NAME.area_um2
+void set_component_field(HwConfig& hw, const std::string& name, const std::string& leaf,
+                         const YAML::Node& value, const std::string& source) {
+    const std::string full = "components." + name + "." + leaf;
+    if (name.empty()) fail(source, full, "component name is empty");
+    ComponentSpec& c = hw.components[name];
+    if (leaf == "energy_pj") {
+        c.energy_pj = parse_double(value, source, full);
+    } else if (leaf == "area_um2") {
+        c.area_um2 = parse_double(value, source, full);
+    } else {
+        fail(source, full, std::string("unknown key (known: ") + kComponentKeys + ")");
+    }
+}
+
+void parse_components(HwConfig& hw, const YAML::Node& section, const std::string& source) {
+    if (section.IsNull()) return;
+    if (!section.IsMap())
+        fail(source, "components",
+             "expected a mapping NAME: {" + std::string(kComponentKeys) + "}, got " +
+                 describe(section));
+    for (const auto& comp : section) {
+        const std::string name = key_text(comp.first, source, "components");
+        if (hw.components.count(name)) fail(source, "components." + name, "duplicate key");
+        hw.components[name] = ComponentSpec{};
+        if (!comp.second.IsMap())
+            fail(source, "components." + name,
+                 "expected a mapping with keys " + std::string(kComponentKeys) + ", got " +
+                     describe(comp.second));
+        for (const auto& kv : comp.second)
+            set_component_field(hw, name, key_text(kv.first, source, "components." + name),
+                                kv.second, source);
+    }
 }
 
 void parse_tree(HwConfig& hw, const YAML::Node& root, const std::string& source) {
@@ -336,9 +377,13 @@ void parse_tree(HwConfig& hw, const YAML::Node& root, const std::string& source)
             set_field(hw, *f, kv.second, source);
             continue;
         }
+        if (key == "components") {
+            parse_components(hw, kv.second, source);
+            continue;
+        }
         const std::vector<std::string> leaves = section_keys(key);
         if (leaves.empty()) {
-            fail(source, key, "unknown key (known: " + join(top_level_keys()) + ")");
+            fail(source, key, "unknown key (known: " + join(top_level_keys()) + ", components)");
         }
         const YAML::Node& section = kv.second;
         if (section.IsNull()) continue;
@@ -402,6 +447,18 @@ void apply_hw_override(HwConfig& hw, const std::string& assignment) {
     const std::string key = trim(assignment.substr(0, eq));
     const std::string value = trim(assignment.substr(eq + 1));
     const std::string source = "--set " + key;
+    if (section_of(key) == "components") {
+        const std::string rest = leaf_of(key);
+        const auto dot = rest.rfind('.');
+        if (dot == std::string::npos)
+            fail(source, key, "expected components.NAME.energy_pj or components.NAME.area_um2");
+        HwConfig copy = hw;
+        set_component_field(copy, rest.substr(0, dot), rest.substr(dot + 1), YAML::Load(value),
+                            source);
+        validate_as(copy, source);
+        hw = std::move(copy);
+        return;
+    }
     const Field* f = find_field(key);
     if (!f) {
         const std::string section = section_of(key);
@@ -443,6 +500,9 @@ nlohmann::json to_json(const HwConfig& hw) {
             j[section][leaf_of(f.key)] = std::move(v);
         }
     }
+    j["components"] = nlohmann::json::object();
+    for (const auto& [name, c] : hw.components)
+        j["components"][name] = {{"energy_pj", c.energy_pj}, {"area_um2", c.area_um2}};
     return j;
 }
 

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -14,6 +15,13 @@
 namespace sparsecim {
 
 enum class Encoding { Differential, Offset, TwosComplement };
+
+// A periphery component a scheme adds (Benes switch, LFSR, input shifter, zero-flag logic, ...):
+// energy per event the simulator counts under its name, area per unit the mapping declares.
+struct ComponentSpec {
+    double energy_pj = 0.0;
+    double area_um2 = 0.0;
+};
 const char* encoding_name(Encoding e);
 
 struct HwConfig {
@@ -57,6 +65,9 @@ struct HwConfig {
     double buffer_area_um2 = 0.0;          // per crossbar
     double index_energy_pj_per_bit = 0.0;  // reading mapping metadata
     double index_area_um2_per_kbit = 0.0;  // storing mapping metadata
+
+    // scheme periphery, by component name (YAML section `components`)
+    std::map<std::string, ComponentSpec> components;
 
     // timing
     double clock_mhz = 1000.0;

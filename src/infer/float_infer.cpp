@@ -442,7 +442,10 @@ Tensor reshape(const Node& n, const std::vector<const Tensor*>& ins) {
     const Tensor& x = need(n, ins, 0);
     std::vector<int64_t> spec;
     if (const Tensor* s = optional_in(ins, 1))
-        for (float v : s->data) spec.push_back(static_cast<int64_t>(v));
+        for (float v : s->data) {
+            if (!(std::fabs(v) < 1e15f)) fail(n, "target shape holds a non-integer value");
+            spec.push_back(static_cast<int64_t>(v));
+        }
     else
         spec = n.attr_ints("shape", {});  // Reshape-1 carried the shape as an attribute
     const bool allowzero = n.attr_int("allowzero", 0) != 0;

@@ -56,6 +56,18 @@ struct Mapping {
     bool skip_zero_ou = false;
     // Metadata the mapping costs, in bits, by kind (e.g. "input_index", "output_index").
     std::map<std::string, int64_t> index_bits;
+    // Scheme periphery this mapping needs (area), by component name: priced by the config's
+    // components.NAME.area_um2.
+    std::map<std::string, int64_t> units;
+    // Scheme periphery events: `count` events of `component` per unit of `per`, added by the
+    // simulator to Stats::events and priced by components.NAME.energy_pj.
+    struct EventRule {
+        enum class Per { Position, IssuedOp, SkippedOp, OpSlot, Conversion, DrivenRow };
+        std::string component;
+        Per per = Per::Position;
+        int64_t count = 1;
+    };
+    std::vector<EventRule> events;
 
     int64_t stored_cells() const;  // cells holding a non-zero state or used by an OU op's rows
     int64_t used_cells() const;    // cells covered by OU ops (rows with an input x used columns)

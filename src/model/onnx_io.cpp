@@ -62,8 +62,13 @@ std::vector<float> decode_field(const Field& f, size_t count, const std::string&
 // `where` starts with the file path and names the tensor.
 Tensor tensor_from_proto(const TensorProto& t, const std::string& where) {
     Shape shape(t.dims().begin(), t.dims().end());
-    for (int64_t d : shape)
+    int64_t elems = 1;
+    for (int64_t d : shape) {
         if (d < 0) throw Error(where + ": negative dimension in " + shape_str(shape));
+        if (d > 0 && elems > (int64_t{1} << 40) / d)
+            throw Error(where + ": dims " + shape_str(shape) + " are implausibly large");
+        elems *= d;
+    }
     const size_t count = static_cast<size_t>(numel(shape));
     if (t.data_location() == TensorProto::EXTERNAL)
         throw Error(where + ": external tensor data is not supported");

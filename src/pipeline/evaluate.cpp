@@ -147,6 +147,7 @@ EvalResult evaluate(const EvalOptions& opt) {
             lr.footprint.crossbars = static_cast<int64_t>(m.tiles.size());
             lr.footprint.stored_cells = m.stored_cells();
             lr.footprint.index_bits = m.total_index_bits();
+            lr.footprint.units = m.units;
             const LayerTrace& tr = traces[li];
             lr.positions = tr.positions;
             const SimResult sim = simulate(m, tr, hw);
@@ -163,6 +164,7 @@ EvalResult evaluate(const EvalOptions& opt) {
             sr.footprint.crossbars += lr.footprint.crossbars;
             sr.footprint.stored_cells += lr.footprint.stored_cells;
             sr.footprint.index_bits += lr.footprint.index_bits;
+            for (const auto& [unit, n] : lr.footprint.units) sr.footprint.units[unit] += n;
             sr.stats.add(lr.stats);
             sr.outputs_checked += lr.outputs_checked;
             sr.mismatches += lr.mismatches;

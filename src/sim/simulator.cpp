@@ -250,6 +250,32 @@ SimResult simulate(const Mapping& m, const LayerTrace& tr, const HwConfig& hw,
     SimResult res;
     res.stats.cell_reads_by_state.assign(size_t{1} << m.cell_bits, 0);
     for (const Stats& s : stats) res.stats.add(s);
+    for (const Mapping::EventRule& rule : m.events) {
+        using Per = Mapping::EventRule::Per;
+        const Stats& st = res.stats;
+        uint64_t base = 0;
+        switch (rule.per) {
+            case Per::Position:
+                base = static_cast<uint64_t>(positions);
+                break;
+            case Per::IssuedOp:
+                base = st.ou_ops;
+                break;
+            case Per::SkippedOp:
+                base = st.ou_ops_skipped;
+                break;
+            case Per::OpSlot:
+                base = st.ou_ops + st.ou_ops_skipped;
+                break;
+            case Per::Conversion:
+                base = st.adc_conversions;
+                break;
+            case Per::DrivenRow:
+                base = st.driver_activations;
+                break;
+        }
+        res.stats.events[rule.component] += base * static_cast<uint64_t>(rule.count);
+    }
     for (int w = 0; w < threads; ++w) {
         const auto& o = outs[static_cast<size_t>(w)];
         const int64_t p0 = std::min(positions, w * chunk);

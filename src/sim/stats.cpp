@@ -24,6 +24,7 @@ void Stats::add(const Stats& o) {
     buffer_bytes += o.buffer_bytes;
     index_bits_read += o.index_bits_read;
     cycles += o.cycles;
+    for (const auto& [name, n] : o.events) events[name] += n;
 }
 
 nlohmann::json to_json(const Stats& s) {
@@ -40,6 +41,7 @@ nlohmann::json to_json(const Stats& s) {
     j["buffer_bytes"] = s.buffer_bytes;
     j["index_bits_read"] = s.index_bits_read;
     j["cycles"] = s.cycles;
+    j["events"] = s.events;
     return j;
 }
 

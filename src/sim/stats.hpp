@@ -3,6 +3,8 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
+#include <string>
 #include <vector>
 
 #include <nlohmann/json_fwd.hpp>
@@ -22,6 +24,7 @@ struct Stats {
     uint64_t buffer_bytes = 0;     // activation bytes read from the input buffer
     uint64_t index_bits_read = 0;  // mapping metadata read
     uint64_t cycles = 0;
+    std::map<std::string, uint64_t> events;  // scheme periphery events, by component name
 
     void add(const Stats& o);
 };
