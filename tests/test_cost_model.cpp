@@ -159,7 +159,7 @@ TEST(CostModel, SchemePeripheryIsPricedByComponentName) {
     Footprint fp;
     fp.units["benes_switch"] = 56;
     const Cost c = price(s, fp, hw);
-    EXPECT_DOUBLE_EQ(c.energy_pj.at("benes_switch"), 3.0);  // 6 x 0.5
+    EXPECT_DOUBLE_EQ(c.energy_pj.at("benes_switch"), 3.0);   // 6 x 0.5
     EXPECT_DOUBLE_EQ(c.area_um2.at("benes_switch"), 560.0);  // 56 x 10
     s.events["lfsr"] = 1;  // counted but not in the config: an error naming the field
     try {

@@ -110,6 +110,7 @@ int main(int argc, char** argv) {
     eva->add_option("--hw", ev.hw_path, "hardware YAML (default: configs/hw/dense.yaml)");
     eva->add_option("--set", ev.hw_overrides, "override a hardware field, e.g. --set ou.rows=8");
     eva->add_option("--schemes", ev_schemes, "comma-separated schemes");
+    eva->add_option("--param", ev.scheme_params, "scheme parameter, e.g. --param csr.beta=4");
     eva->add_option("--images", ev.images, "test images simulated bit-serially");
     eva->add_option("--accuracy-images", ev.accuracy_images, "test images for top-1 (0: skip)");
     eva->add_option("--calib-images", ev.calib_images, "training images for calibration");

@@ -1,10 +1,10 @@
 // Atomic writes (temporary file + rename) and whole-file reads.
 #include "core/atomic_file.hpp"
 
+#include <unistd.h>
 #include <fstream>
 #include <sstream>
 #include <system_error>
-#include <unistd.h>
 
 #include "core/error.hpp"
 

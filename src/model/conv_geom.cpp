@@ -24,7 +24,8 @@ ConvGeom conv_geom(const Node& n, const Shape& x, const Shape& w) {
     if (w[1] * g.group != g.cin)
         fail("weight " + shape_str(w) + " does not match input channels " + std::to_string(g.cin));
     auto ks = n.attr_ints("kernel_shape", {g.kh, g.kw});
-    if (ks.size() != 2 || ks[0] != g.kh || ks[1] != g.kw) fail("kernel_shape disagrees with weight");
+    if (ks.size() != 2 || ks[0] != g.kh || ks[1] != g.kw)
+        fail("kernel_shape disagrees with weight");
     auto st = n.attr_ints("strides", {1, 1});
     auto dl = n.attr_ints("dilations", {1, 1});
     if (st.size() != 2 || dl.size() != 2) fail("only 2-D strides/dilations are supported");

@@ -88,6 +88,8 @@ bool is_weight_layer(const Graph& g, const Node& n) {
     }
 }
 
-const std::string& weight_name(const Node& n) { return n.inputs.at(1); }
+const std::string& weight_name(const Node& n) {
+    return n.inputs.at(1);
+}
 
 }  // namespace sparsecim

@@ -36,7 +36,8 @@ enum class OpKind {
 std::optional<OpKind> op_kind_from_onnx(const std::string& op_type);
 const char* op_name(OpKind kind);
 
-using AttrValue = std::variant<int64_t, float, std::string, std::vector<int64_t>, std::vector<float>>;
+using AttrValue =
+    std::variant<int64_t, float, std::string, std::vector<int64_t>, std::vector<float>>;
 
 struct Node {
     OpKind op = OpKind::Identity;

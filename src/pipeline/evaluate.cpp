@@ -72,6 +72,26 @@ Graph load_model(const std::string& spec, uint64_t seed, std::string* note) {
     return import_onnx(s);
 }
 
+nlohmann::json scheme_params_for(const std::string& scheme,
+                                 const std::vector<std::string>& assignments) {
+    nlohmann::json params = nlohmann::json::object();
+    for (const std::string& a : assignments) {
+        const auto dot = a.find('.');
+        const auto eq = a.find('=');
+        if (dot == std::string::npos || eq == std::string::npos || dot > eq || dot == 0 ||
+            eq == dot + 1)
+            throw Error("--param " + a + ": expected scheme.key=value, e.g. csr.beta=4");
+        const std::string name = a.substr(0, dot);
+        find_scheme(name);
+        if (name != scheme) continue;
+        const std::string key = a.substr(dot + 1, eq - dot - 1);
+        const std::string value = a.substr(eq + 1);
+        nlohmann::json v = nlohmann::json::parse(value, nullptr, false);
+        params[key] = v.is_discarded() ? nlohmann::json(value) : v;
+    }
+    return params;
+}
+
 EvalResult evaluate(const EvalOptions& opt) {
     const auto t0 = std::chrono::steady_clock::now();
     Progress progress{opt.progress && ::isatty(2)};
@@ -81,7 +101,10 @@ EvalResult evaluate(const EvalOptions& opt) {
     if (opt.images < 1) throw Error("--images: must be at least 1");
     if (opt.accuracy_images < 0) throw Error("--accuracy-images: must not be negative");
     if (opt.calib_images < 1) throw Error("--calib-images: must be at least 1");
-    for (const auto& name : opt.schemes) find_scheme(name);  // fail fast on a typo
+    for (const auto& name : opt.schemes) {
+        find_scheme(name);  // fail fast on a typo
+        scheme_params_for(name, opt.scheme_params);
+    }
 
     HwConfig hw = load_hw_config(opt.hw_path.empty() ? default_hw_path()
                                                      : std::filesystem::path(opt.hw_path));
@@ -117,6 +140,7 @@ EvalResult evaluate(const EvalOptions& opt) {
         ctx.quant.w_bits = hw.w_bits;
         ctx.quant.a_bits = hw.a_bits;
         ctx.seed = opt.seed;
+        ctx.params = scheme_params_for(name, opt.scheme_params);
         progress.say(name + ": quantize");
         const QuantModel qm = scheme.prepare(g, train.images, ctx);
         SchemeResult sr;

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "hw/cost_model.hpp"
 #include "hw/hw_config.hpp"
 #include "model/graph.hpp"
@@ -21,6 +23,8 @@ struct EvalOptions {
     std::string hw_path;                    // empty = configs/hw/dense.yaml
     std::vector<std::string> hw_overrides;  // "section.key=value"
     std::vector<std::string> schemes = {"dense"};
+    // Scheme parameters, "scheme.key=value" (value parsed as JSON, else taken as a string).
+    std::vector<std::string> scheme_params;
     int64_t images = 1;               // test images simulated bit-serially
     int64_t accuracy_images = 10000;  // test images for top-1 (0 = skip)
     int64_t calib_images = 256;       // training images for calibration
@@ -73,5 +77,10 @@ struct EvalResult {
 Graph load_model(const std::string& spec, uint64_t seed, std::string* note = nullptr);
 
 EvalResult evaluate(const EvalOptions& opt);
+
+// Parameters of one scheme from "scheme.key=value" assignments (others' are ignored). Throws
+// Error naming the assignment when it is malformed.
+nlohmann::json scheme_params_for(const std::string& scheme,
+                                 const std::vector<std::string>& assignments);
 
 }  // namespace sparsecim

@@ -87,7 +87,8 @@ nlohmann::json results_json(const EvalResult& r) {
                    {"percentile", r.options.quant.percentile},
                    {"check_exact", r.options.check_exact},
                    {"seed", r.options.seed},
-                   {"hw_overrides", r.options.hw_overrides}};
+                   {"hw_overrides", r.options.hw_overrides},
+                   {"scheme_params", r.options.scheme_params}};
     j["float_accuracy"] = r.float_accuracy ? nlohmann::json(*r.float_accuracy) : nullptr;
     j["schemes"] = nlohmann::json::array();
     for (const auto& s : r.schemes) {
