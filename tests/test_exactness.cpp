@@ -70,3 +70,28 @@ TEST_P(Exactness, DenseMappingIsBitExactUnderIdealAdcForEveryEncoding) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Zoo, Exactness, ::testing::ValuesIn(zoo_names()));
+
+// End-to-end inference with every weight layer computed by the simulator: under an ideal ADC the
+// logits equal the integer reference's exactly; a 1-bit ADC changes them.
+TEST(SimulatedInference, IdealAdcReproducesIntegerLogitsAndNarrowAdcChangesThem) {
+    const Graph g = make_zoo_model("lenet", 3);
+    const QuantModel qm = quantize(g, load_fashion_mnist("train", 32).images, QuantOptions{});
+    const Tensor images = load_fashion_mnist("test", 3).images;
+    HwConfig hw = config(Encoding::Differential, 2, 128, 128, 16, 8);
+    std::vector<Mapping> maps;
+    for (const QuantLayer& L : qm.layers) maps.push_back(map_dense(L.weights, hw));
+    auto through = [&](bool ideal) {
+        return [&, ideal](size_t li, const LayerTrace& in, std::vector<int32_t>& acc) {
+            SimOptions so;
+            so.ideal_adc = ideal;
+            so.keep_outputs = true;
+            const SimResult r = simulate(maps.at(li), in, hw, so);
+            EXPECT_EQ(r.outputs_checked, 0);  // no reference outputs in the trace
+            acc.assign(r.outputs.begin(), r.outputs.end());
+        };
+    };
+    const Tensor exact = run_int(qm, images);
+    EXPECT_EQ(run_int(qm, images, nullptr, through(true)).data, exact.data);
+    hw.adc_bits = 1;
+    EXPECT_NE(run_int(qm, images, nullptr, through(false)).data, exact.data);
+}

@@ -105,6 +105,7 @@ int main(int argc, char** argv) {
     EvalOptions ev;
     std::string ev_schemes = "dense", ev_out = "sparsecim-out";
     ev.accuracy_images = 1000;
+    ev.adc_accuracy_images = 100;
     auto* eva = app.add_subcommand("evaluate", "Run every scheme on a model and report");
     eva->add_option("--model", ev.model, "ONNX file or zoo:NAME (default: the bundled model)");
     eva->add_option("--hw", ev.hw_path, "hardware YAML (default: configs/hw/dense.yaml)");
@@ -114,6 +115,8 @@ int main(int argc, char** argv) {
     eva->add_option("--images", ev.images, "test images simulated bit-serially");
     eva->add_option("--accuracy-images", ev.accuracy_images, "test images for top-1 (0: skip)");
     eva->add_option("--calib-images", ev.calib_images, "training images for calibration");
+    eva->add_option("--adc-accuracy-images", ev.adc_accuracy_images,
+                    "test images run end to end through the simulated ADC (0: skip)");
     eva->add_option("--calibration", ev.quant.calibration, "max | percentile");
     eva->add_option("--seed", ev.seed, "seed for every random choice");
     eva->add_option("--data", ev.data_dir, "Fashion-MNIST directory");

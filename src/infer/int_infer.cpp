@@ -58,7 +58,8 @@ void record(std::vector<LayerTrace>* traces, size_t li, const QuantLayer& L,
 
 }  // namespace
 
-Tensor run_int(const QuantModel& qm, const Tensor& images, std::vector<LayerTrace>* traces) {
+Tensor run_int(const QuantModel& qm, const Tensor& images, std::vector<LayerTrace>* traces,
+               const LayerAccumulate& accumulate) {
     if (traces && traces->size() != qm.layers.size()) traces->resize(qm.layers.size());
     auto hook = [&](size_t ni, const Node& n, const Tensor& x) -> Tensor {
         const QuantLayer* L = qm.layer_for_node(ni);
@@ -66,6 +67,20 @@ Tensor run_int(const QuantModel& qm, const Tensor& images, std::vector<LayerTrac
         const size_t li = static_cast<size_t>(qm.layer_of_node[ni]);
         const WeightMatrix& W = L->weights;
         std::vector<int32_t> xq, acc;
+        auto accumulate_layer = [&](int64_t P) {
+            if (!accumulate) return int_matmul(xq, P, W, acc);
+            LayerTrace in;
+            in.layer = L->name;
+            in.K = W.K;
+            in.N = W.N;
+            in.a_bits = L->a_bits;
+            in.in_signed = L->in_signed;
+            in.positions = P;
+            in.inputs = xq;
+            accumulate(li, in, acc);
+            if (acc.size() != static_cast<size_t>(P * W.N))
+                throw Error(L->name + ": accumulate hook returned the wrong number of outputs");
+        };
         if (n.op == OpKind::Conv) {
             const ConvGeom g = conv_geom(n, x.shape, qm.graph.constant(weight_name(n)).shape);
             const int64_t B = x.dim(0), OH = g.out_h, OW = g.out_w;
@@ -91,7 +106,7 @@ Tensor run_int(const QuantModel& qm, const Tensor& images, std::vector<LayerTrac
                             }
                         }
                 }
-            int_matmul(xq, P, W, acc);
+            accumulate_layer(P);
             record(traces, li, *L, xq, P, acc);
             Tensor y({B, g.cout, OH, OW});
             for (int64_t p = 0; p < P; ++p) {
@@ -111,7 +126,7 @@ Tensor run_int(const QuantModel& qm, const Tensor& images, std::vector<LayerTrac
         const int64_t P = x.size() / W.K;
         xq.resize(x.data.size());
         for (size_t i = 0; i < x.data.size(); ++i) xq[i] = quantize_input(x.data[i], *L);
-        int_matmul(xq, P, W, acc);
+        accumulate_layer(P);
         record(traces, li, *L, xq, P, acc);
         Shape ys = x.shape;
         ys.back() = W.N;

@@ -4,6 +4,7 @@
 // layer's integer input vectors and int32 accumulators: the ground truth of the simulator.
 #pragma once
 
+#include <functional>
 #include <vector>
 
 #include "core/tensor.hpp"
@@ -15,8 +16,14 @@ namespace sparsecim {
 // Runs the quantized model on a batch (N x C x H x W) and returns its first graph output.
 // With `traces` non-null, one LayerTrace per layer of qm.layers is filled (appended to when the
 // vector already holds traces of earlier batches).
+// With `accumulate` set, it computes each weight layer's int32 accumulators in place of the exact
+// integer matmul: it gets the layer index and a trace holding the layer's inputs (no outputs) and
+// fills `acc` (positions * N). The simulator plugs in here to run inference through real ADCs.
+using LayerAccumulate =
+    std::function<void(size_t layer, const LayerTrace& inputs, std::vector<int32_t>& acc)>;
 Tensor run_int(const QuantModel& qm, const Tensor& images,
-               std::vector<LayerTrace>* traces = nullptr);
+               std::vector<LayerTrace>* traces = nullptr,
+               const LayerAccumulate& accumulate = nullptr);
 
 // Runs the float graph on a batch and returns its first output.
 Tensor run_float(const Graph& g, const Tensor& images);

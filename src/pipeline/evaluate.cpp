@@ -3,6 +3,7 @@
 #include "pipeline/evaluate.hpp"
 
 #include <unistd.h>
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 
@@ -101,6 +102,7 @@ EvalResult evaluate(const EvalOptions& opt) {
     if (opt.images < 1) throw Error("--images: must be at least 1");
     if (opt.accuracy_images < 0) throw Error("--accuracy-images: must not be negative");
     if (opt.calib_images < 1) throw Error("--calib-images: must be at least 1");
+    if (opt.adc_accuracy_images < 0) throw Error("--adc-accuracy-images: must not be negative");
     for (const auto& name : opt.schemes) {
         find_scheme(name);  // fail fast on a typo
         scheme_params_for(name, opt.scheme_params);
@@ -120,7 +122,7 @@ EvalResult evaluate(const EvalOptions& opt) {
         opt.data_dir.empty() ? fashion_mnist_dir() : std::filesystem::path(opt.data_dir);
     progress.say("loading Fashion-MNIST");
     const Dataset train = load_fashion_mnist("train", opt.calib_images, dir);
-    const int64_t test_n = std::max(opt.images, opt.accuracy_images);
+    const int64_t test_n = std::max({opt.images, opt.accuracy_images, opt.adc_accuracy_images});
     const Dataset test = load_fashion_mnist("test", test_n, dir);
     if (test.size() < test_n)
         throw Error("--accuracy-images: the test set has only " + std::to_string(test.size()));
@@ -150,6 +152,7 @@ EvalResult evaluate(const EvalOptions& opt) {
         std::vector<LayerTrace> traces;
         run_int(qm, sim_images, &traces);
         int64_t weights_total = 0, weights_zero = 0;
+        std::vector<Mapping> mappings;
         for (size_t li = 0; li < qm.layers.size(); ++li) {
             const QuantLayer& L = qm.layers[li];
             progress.say(name + ": layer " + std::to_string(li + 1) + "/" +
@@ -193,6 +196,7 @@ EvalResult evaluate(const EvalOptions& opt) {
             sr.outputs_checked += lr.outputs_checked;
             sr.mismatches += lr.mismatches;
             sr.layers.push_back(std::move(lr));
+            if (opt.adc_accuracy_images > 0) mappings.push_back(m);
         }
         sr.weight_sparsity =
             weights_total ? static_cast<double>(weights_zero) / static_cast<double>(weights_total)
@@ -202,6 +206,24 @@ EvalResult evaluate(const EvalOptions& opt) {
             progress.say(name + ": int accuracy");
             sr.accuracy =
                 top1(test, opt.accuracy_images, [&](const Tensor& b) { return run_int(qm, b); });
+        }
+        if (opt.adc_accuracy_images > 0) {
+            progress.say(name + ": accuracy through the simulated ADC");
+            const LayerAccumulate through_sim = [&](size_t li, const LayerTrace& in,
+                                                    std::vector<int32_t>& acc) {
+                SimOptions so;
+                so.keep_outputs = true;
+                const SimResult r = simulate(mappings.at(li), in, hw, so);
+                acc.resize(r.outputs.size());
+                for (size_t i = 0; i < acc.size(); ++i)
+                    acc[i] = static_cast<int32_t>(
+                        std::clamp<int64_t>(r.outputs[i], INT32_MIN, INT32_MAX));
+            };
+            sr.adc_exact_accuracy = top1(test, opt.adc_accuracy_images,
+                                         [&](const Tensor& b) { return run_int(qm, b); });
+            sr.adc_sim_accuracy = top1(test, opt.adc_accuracy_images, [&](const Tensor& b) {
+                return run_int(qm, b, nullptr, through_sim);
+            });
         }
         res.schemes.push_back(std::move(sr));
     }

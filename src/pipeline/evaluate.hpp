@@ -28,7 +28,10 @@ struct EvalOptions {
     int64_t images = 1;               // test images simulated bit-serially
     int64_t accuracy_images = 10000;  // test images for top-1 (0 = skip)
     int64_t calib_images = 256;       // training images for calibration
-    bool check_exact = false;         // also simulate with an ideal ADC and compare
+    // Test images run end to end through the simulator with the config's ADC (every weight layer
+    // computed by its mapping), to measure the accuracy change the real ADC causes (0 = skip).
+    int64_t adc_accuracy_images = 0;
+    bool check_exact = false;  // also simulate with an ideal ADC and compare
     uint64_t seed = 1;
     QuantOptions quant;
     std::string data_dir;  // empty = Debian's dataset-fashion-mnist
@@ -61,6 +64,9 @@ struct SchemeResult {
     int64_t mismatches = 0;
     std::optional<int64_t> ideal_mismatches;
     std::optional<double> accuracy;  // int top-1 on the test images
+    // On the first adc_accuracy_images test images: exact integer top-1 and top-1 with every
+    // weight layer computed by the simulator under the config's ADC.
+    std::optional<double> adc_exact_accuracy, adc_sim_accuracy;
 };
 
 struct EvalResult {

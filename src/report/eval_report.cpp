@@ -66,6 +66,11 @@ std::string summary_table(const EvalResult& r) {
     out += "\n\n" + t.render();
     out += "mismatch: outputs differing from the integer reference under the config's ADC";
     for (const auto& s : r.schemes)
+        if (s.adc_sim_accuracy)
+            out += "\n" + s.name + ": top-1 on " + std::to_string(r.options.adc_accuracy_images) +
+                   " images through the simulated ADC " + fmt_pct(*s.adc_sim_accuracy) +
+                   " vs exact integer " + fmt_pct(*s.adc_exact_accuracy);
+    for (const auto& s : r.schemes)
         if (s.ideal_mismatches)
             out += "\n" + s.name + ": ideal-ADC mismatches " + std::to_string(*s.ideal_mismatches) +
                    " of " + std::to_string(s.outputs_checked) +
@@ -83,6 +88,7 @@ nlohmann::json results_json(const EvalResult& r) {
                    {"images", r.options.images},
                    {"accuracy_images", r.options.accuracy_images},
                    {"calib_images", r.options.calib_images},
+                   {"adc_accuracy_images", r.options.adc_accuracy_images},
                    {"calibration", r.options.quant.calibration},
                    {"percentile", r.options.quant.percentile},
                    {"check_exact", r.options.check_exact},
@@ -100,6 +106,12 @@ nlohmann::json results_json(const EvalResult& r) {
         js["mismatches"] = s.mismatches;
         js["ideal_mismatches"] = s.ideal_mismatches ? nlohmann::json(*s.ideal_mismatches) : nullptr;
         js["accuracy"] = s.accuracy ? nlohmann::json(*s.accuracy) : nullptr;
+        js["adc_accuracy"] = nullptr;
+        if (s.adc_sim_accuracy)
+            js["adc_accuracy"] = {{"images", r.options.adc_accuracy_images},
+                                  {"exact", *s.adc_exact_accuracy},
+                                  {"simulated", *s.adc_sim_accuracy},
+                                  {"change", *s.adc_sim_accuracy - *s.adc_exact_accuracy}};
         js["layers"] = nlohmann::json::array();
         for (const auto& l : s.layers) {
             nlohmann::json jl = figures(l.footprint, l.stats, l.cost);
