@@ -56,6 +56,11 @@ TEST_P(Exactness, DenseMappingIsBitExactUnderIdealAdcForEveryEncoding) {
         for (size_t l = 0; l < t.qm.layers.size(); ++l) {
             const Mapping m = map_dense(t.qm.layers[l].weights, hw);
             ASSERT_EQ(verify(m, t.qm.layers[l].weights), "");
+            const std::vector<int64_t> states = m.stored_cell_states();
+            ASSERT_EQ(states.size(), size_t{1} << hw.cell_bits);
+            int64_t stored = 0;
+            for (int64_t c : states) stored += c;
+            EXPECT_EQ(stored, m.stored_cells());
             SimOptions ideal;
             ideal.ideal_adc = true;
             const SimResult r = simulate(m, t.traces[l], hw, ideal);

@@ -60,22 +60,39 @@ std::string check_tables(const Mapping& m) {
 
 }  // namespace
 
+namespace {
+
+// Marks the cells of `t` that an OU op computes with (live row and live column).
+std::vector<uint8_t> stored_mask(const Tile& t) {
+    std::vector<uint8_t> used(t.cells.size(), 0);
+    for (const OuOp& op : t.ops)
+        for (int i = 0; i < op.rows; ++i) {
+            if (t.inputs[op.in_ofs + static_cast<size_t>(i)].k < 0) continue;
+            for (int j = 0; j < op.cols; ++j) {
+                if (t.outputs[op.out_ofs + static_cast<size_t>(j)].n < 0) continue;
+                used[static_cast<size_t>(op.r0 + i) * static_cast<size_t>(t.cols) + op.c0 + j] = 1;
+            }
+        }
+    return used;
+}
+
+}  // namespace
+
 int64_t Mapping::stored_cells() const {
     int64_t n = 0;
-    for (const Tile& t : tiles) {
-        std::vector<uint8_t> used(t.cells.size(), 0);
-        for (const OuOp& op : t.ops)
-            for (int i = 0; i < op.rows; ++i) {
-                if (t.inputs[op.in_ofs + static_cast<size_t>(i)].k < 0) continue;
-                for (int j = 0; j < op.cols; ++j) {
-                    if (t.outputs[op.out_ofs + static_cast<size_t>(j)].n < 0) continue;
-                    used[static_cast<size_t>(op.r0 + i) * static_cast<size_t>(t.cols) + op.c0 + j] =
-                        1;
-                }
-            }
-        for (uint8_t u : used) n += u;
-    }
+    for (const Tile& t : tiles)
+        for (uint8_t u : stored_mask(t)) n += u;
     return n;
+}
+
+std::vector<int64_t> Mapping::stored_cell_states() const {
+    std::vector<int64_t> hist(size_t{1} << cell_bits, 0);
+    for (const Tile& t : tiles) {
+        const std::vector<uint8_t> used = stored_mask(t);
+        for (size_t i = 0; i < used.size(); ++i)
+            if (used[i] && t.cells[i] < hist.size()) ++hist[t.cells[i]];
+    }
+    return hist;
 }
 
 int64_t Mapping::used_cells() const {

@@ -68,9 +68,15 @@ struct Mapping {
         int64_t count = 1;
     };
     std::vector<EventRule> events;
+    // Scheme-specific figures of this layer (e.g. "plane7_nonempty_rows"), echoed in results.json
+    // per layer and summed per scheme: give ratios as numerator and denominator figures.
+    std::map<std::string, double> figures;
+    // Remarks the report must show for this layer (e.g. "not 3x3: mapped densely").
+    std::vector<std::string> notes;
 
     int64_t stored_cells() const;  // cells holding a non-zero state or used by an OU op's rows
-    int64_t used_cells() const;    // cells covered by OU ops (rows with an input x used columns)
+    std::vector<int64_t> stored_cell_states() const;  // stored cells by state (2^cell_bits)
+    int64_t used_cells() const;  // cells covered by OU ops (rows with an input x used columns)
     int64_t total_index_bits() const;
     int64_t ou_slots() const;  // OU ops per input bit-plane (the schedule's length)
 };

@@ -175,6 +175,14 @@ EvalResult evaluate(const EvalOptions& opt) {
             lr.footprint.stored_cells = m.stored_cells();
             lr.footprint.index_bits = m.total_index_bits();
             lr.footprint.units = m.units;
+            lr.cell_states = m.stored_cell_states();
+            lr.figures = m.figures;
+            lr.notes = m.notes;
+            if (sr.cell_states.size() < lr.cell_states.size())
+                sr.cell_states.resize(lr.cell_states.size(), 0);
+            for (size_t s = 0; s < lr.cell_states.size(); ++s)
+                sr.cell_states[s] += lr.cell_states[s];
+            for (const auto& [key, v] : lr.figures) sr.figures[key] += v;
             const LayerTrace& tr = traces[li];
             lr.positions = tr.positions;
             const SimResult sim = simulate(m, tr, hw);

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -45,6 +46,9 @@ struct LayerResult {
     double weight_sparsity = 0.0;
     int64_t positions = 0;
     Footprint footprint;
+    std::vector<int64_t> cell_states;       // stored cells by state
+    std::map<std::string, double> figures;  // the scheme's own figures (Mapping::figures)
+    std::vector<std::string> notes;         // the scheme's remarks (Mapping::notes)
     Stats stats;
     Cost cost;
     int64_t outputs_checked = 0;
@@ -57,6 +61,8 @@ struct SchemeResult {
     std::string summary;
     std::vector<LayerResult> layers;
     Footprint footprint;
+    std::vector<int64_t> cell_states;       // summed over layers
+    std::map<std::string, double> figures;  // summed over layers
     Stats stats;
     Cost cost;
     double weight_sparsity = 0.0;

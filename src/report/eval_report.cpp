@@ -102,6 +102,8 @@ nlohmann::json results_json(const EvalResult& r) {
         js["name"] = s.name;
         js["summary"] = s.summary;
         js["weight_sparsity"] = s.weight_sparsity;
+        js["stored_cell_states"] = s.cell_states;
+        js["scheme_figures"] = s.figures;
         js["outputs_checked"] = s.outputs_checked;
         js["mismatches"] = s.mismatches;
         js["ideal_mismatches"] = s.ideal_mismatches ? nlohmann::json(*s.ideal_mismatches) : nullptr;
@@ -120,6 +122,9 @@ nlohmann::json results_json(const EvalResult& r) {
             jl["K"] = l.K;
             jl["N"] = l.N;
             jl["weight_sparsity"] = l.weight_sparsity;
+            jl["stored_cell_states"] = l.cell_states;
+            jl["scheme_figures"] = l.figures;
+            jl["notes"] = l.notes;
             jl["positions"] = l.positions;
             jl["outputs_checked"] = l.outputs_checked;
             jl["mismatches"] = l.mismatches;
