@@ -5,7 +5,8 @@ pkgs=(
   build-essential cmake ninja-build clang-format
   libonnx-dev libprotobuf-dev protobuf-compiler libonnx-testdata
   libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libfmt-dev zlib1g-dev
-  libgtest-dev libbenchmark-dev
+  libgtest-dev libbenchmark-dev libxml2-dev
+  chromium
   dataset-fashion-mnist
 )
 missing=()

@@ -141,15 +141,44 @@ TEST_F(Cli, BadInputsGiveOneErrorLineAndNoOutput) {
         {"evaluate --model " + model + " --set ou.rows=4096", "ou.rows"},
         {"evaluate --model " + model + " --schemes dense,nosuch", "nosuch"},
         {"evaluate --model zoo:nosuch", "nosuch"},
+        {"run " + (dir / "missing.yaml").string(), "missing.yaml"},
+        {"run " + write("unknown-key.yaml", "schemes: [dense]\ncolour: red\n").string(), "colour"},
+        {"run " + write("bad-scheme.yaml", "schemes: [dense, nosuch]\n").string(), "nosuch"},
+        {"run " + write("bad-images.yaml", "images: many\n").string(), "images"},
+        {"run " + write("missing-hw.yaml", "hw: [nope.yaml]\n").string(), "hw[0]"},
+        {"run " + write("bad-param.yaml", "params: {nosuch: {a: 1}}\n").string(), "params.nosuch"},
     };
     for (const auto& c : cases) {
         fs::remove_all(out);
-        const bool evaluate = c.args.rfind("evaluate", 0) == 0;
-        const CmdResult r = run(evaluate ? c.args + " --out " + out.string() : c.args);
+        const bool writes = c.args.rfind("evaluate", 0) == 0 || c.args.rfind("run", 0) == 0;
+        const CmdResult r = run(writes ? c.args + " --out " + out.string() : c.args);
         EXPECT_EQ(r.code, 2) << c.args << "\n" << r.err;
         EXPECT_EQ(lines(r.err), 1) << c.args << "\n" << r.err;
         EXPECT_NE(r.err.find(c.must_name), std::string::npos) << c.args << "\n" << r.err;
         EXPECT_EQ(r.err.rfind("sparsecim: error: ", 0), 0u) << r.err;
-        EXPECT_FALSE(fs::exists(out / "results.json")) << c.args;
+        EXPECT_FALSE(fs::exists(out)) << c.args;
+    }
+}
+
+TEST_F(Cli, RunWritesTheThreeReportFilesPerUnit) {
+    const std::string model = zoo_model("lenet");
+    const auto exp =
+        write("exp.yaml", "name: two-hw\nmodels: [" + model +
+                              "]\nhw: [" SPARSECIM_SOURCE_DIR
+                              "/configs/hw/dense.yaml, " SPARSECIM_SOURCE_DIR
+                              "/configs/hw/csr.yaml]\nschemes: [dense]\naccuracy_images: 20\n"
+                              "adc_accuracy_images: 4\ncalib_images: 8\ncheck_exact: true\n");
+    const auto out = dir / "exp-out";
+    const CmdResult r = run("run " + exp.string() + " --out " + out.string());
+    ASSERT_EQ(r.code, 0) << r.err;
+    const auto index = nlohmann::json::parse(slurp(out / "experiment.json"));
+    ASSERT_EQ(index["units"].size(), 2u);
+    for (const char* unit : {"lenet__dense", "lenet__csr"}) {
+        for (const char* f : {"results.json", "layers.csv", "report.html"})
+            EXPECT_TRUE(fs::exists(out / unit / f)) << unit << "/" << f;
+        const auto j = nlohmann::json::parse(slurp(out / unit / "results.json"));
+        EXPECT_EQ(j["config"]["experiment"], "two-hw");
+        EXPECT_EQ(j["schemes"][0]["ideal_mismatches"], 0);
+        EXPECT_EQ(j["schemes"][0]["vs_dense"]["speedup"], 1.0);
     }
 }

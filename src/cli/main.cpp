@@ -1,8 +1,10 @@
-// The `sparsecim` command: import, accuracy, evaluate, zoo. Every failure becomes one line on
+// The `sparsecim` command: import, accuracy, evaluate, run, zoo. Every failure becomes one line on
 // stderr ("sparsecim: error: ...") and exit code 2; --check-exact failures exit 1.
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
+#include <nlohmann/json.hpp>
 
 #include "core/atomic_file.hpp"
 #include "core/error.hpp"
@@ -12,7 +14,9 @@
 #include "model/summary.hpp"
 #include "model/zoo.hpp"
 #include "pipeline/evaluate.hpp"
+#include "pipeline/experiment.hpp"
 #include "report/eval_report.hpp"
+#include "report/html_report.hpp"
 #include "report/text_table.hpp"
 
 using namespace sparsecim;
@@ -80,6 +84,51 @@ int cmd_accuracy(const std::string& model, int64_t images, int64_t calib, uint64
     return 0;
 }
 
+// Writes the report files of one evaluation, prints its summary (or the JSON with --json), and
+// returns 1 when --check-exact found a scheme that is not exact.
+int report_run(const EvalResult& r, const std::filesystem::path& out, bool json) {
+    const auto path = write_report_files(r, out);
+    if (json)
+        std::cout << results_json(r).dump(2) << "\n";
+    else
+        std::cout << summary_table(r) << "report: " << (out / "report.html").string()
+                  << "  results: " << path.string() << "\n";
+    std::fprintf(stderr, "evaluate: %.2f s\n", r.seconds);
+    int rc = 0;
+    if (r.options.check_exact)
+        for (const auto& s : r.schemes)
+            if (s.ideal_mismatches.value_or(0) != 0) {
+                std::fprintf(stderr,
+                             "sparsecim: error: scheme '%s' is not exact under an ideal ADC "
+                             "(%lld outputs differ)\n",
+                             s.name.c_str(), static_cast<long long>(*s.ideal_mismatches));
+                rc = 1;
+            }
+    return rc;
+}
+
+int cmd_run(const std::string& file, const std::string& out, bool json) {
+    const Experiment ex = load_experiment(file, out);
+    nlohmann::json index = {{"experiment", ex.name},
+                            {"description", ex.description},
+                            {"source", ex.source.string()},
+                            {"units", nlohmann::json::array()}};
+    int rc = 0;
+    for (size_t i = 0; i < ex.units.size(); ++i) {
+        const ExperimentUnit& u = ex.units[i];
+        std::fprintf(stderr, "run %s: unit %zu/%zu %s\n", ex.name.c_str(), i + 1, ex.units.size(),
+                     u.id.c_str());
+        EvalOptions opt = u.options;
+        opt.progress = true;
+        rc = std::max(rc, report_run(evaluate(opt), u.out, json));
+        // The index records every finished unit as soon as it is written.
+        index["units"].push_back({{"id", u.id}, {"dir", u.out.string()}});
+        if (ex.units.size() > 1)
+            write_file_atomic(ex.out / "experiment.json", index.dump(2) + "\n");
+    }
+    return rc;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -121,8 +170,18 @@ int main(int argc, char** argv) {
     eva->add_option("--seed", ev.seed, "seed for every random choice");
     eva->add_option("--data", ev.data_dir, "Fashion-MNIST directory");
     eva->add_option("--out", ev_out, "output directory (results.json)");
+    bool ev_json = false;
+    eva->add_flag("--json", ev_json, "print results.json to stdout instead of the table");
     eva->add_flag("--check-exact", ev.check_exact,
                   "also simulate with an ideal ADC; exit 1 if any output differs");
+
+    std::string run_file, run_out;
+    bool run_json = false;
+    auto* run = app.add_subcommand("run", "Run an experiment file (models x hardware x schemes)");
+    run->add_option("experiment", run_file, "experiment YAML (see docs/experiments.md)")
+        ->required();
+    run->add_option("--out", run_out, "output folder (default: the file's `out`)");
+    run->add_flag("--json", run_json, "print each unit's results.json instead of its table");
 
     std::string zoo_name, zoo_out;
     uint64_t zoo_seed = 1;
@@ -153,25 +212,12 @@ int main(int argc, char** argv) {
             std::cout << "wrote " << zoo_out << "\n";
             return 0;
         }
+        if (run->parsed()) return cmd_run(run_file, run_out, run_json);
         if (eva->parsed()) {
             ev.schemes = split_list(ev_schemes);
             if (ev.schemes.empty()) throw Error("--schemes: no scheme named");
             ev.progress = true;
-            const EvalResult r = evaluate(ev);
-            const auto path = std::filesystem::path(ev_out) / "results.json";
-            write_file_atomic(path, results_json(r).dump(2) + "\n");
-            std::cout << summary_table(r) << "results: " << path.string() << "\n";
-            std::fprintf(stderr, "evaluate: %.2f s\n", r.seconds);
-            if (ev.check_exact)
-                for (const auto& s : r.schemes)
-                    if (s.ideal_mismatches.value_or(0) != 0) {
-                        std::fprintf(stderr,
-                                     "sparsecim: error: scheme '%s' is not exact under an ideal "
-                                     "ADC (%lld outputs differ)\n",
-                                     s.name.c_str(), static_cast<long long>(*s.ideal_mismatches));
-                        return 1;
-                    }
-            return 0;
+            return report_run(evaluate(ev), ev_out, ev_json);
         }
     } catch (const std::exception& e) {
         std::fprintf(stderr, "sparsecim: error: %s\n", e.what());

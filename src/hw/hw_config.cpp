@@ -16,6 +16,7 @@
 
 #include "core/atomic_file.hpp"
 #include "core/error.hpp"
+#include "core/yaml_util.hpp"
 
 namespace sparsecim {
 
@@ -149,48 +150,6 @@ std::string join(const std::vector<std::string>& v) {
     return s;
 }
 
-[[noreturn]] void fail(const std::string& source, const std::string& field,
-                       const std::string& problem) {
-    throw Error(source + ": " + field + ": " + problem);
-}
-
-std::string describe(const YAML::Node& node) {
-    if (!node.IsDefined() || node.IsNull()) return "nothing";
-    if (node.IsMap()) return "a mapping";
-    if (node.IsSequence()) return "a list";
-    return "'" + node.Scalar() + "'";
-}
-
-int parse_int(const YAML::Node& node, const std::string& source, const std::string& key) {
-    if (!node.IsScalar()) fail(source, key, "expected an integer, got " + describe(node));
-    const std::string& s = node.Scalar();
-    long long v = 0;
-    const char* first = s.data();
-    if (!s.empty() && s[0] == '+') ++first;
-    const auto [ptr, ec] = std::from_chars(first, s.data() + s.size(), v);
-    if (s.empty() || ec == std::errc::invalid_argument || ptr != s.data() + s.size()) {
-        fail(source, key, "expected an integer, got " + describe(node));
-    }
-    if (ec == std::errc::result_out_of_range || v < std::numeric_limits<int>::min() ||
-        v > std::numeric_limits<int>::max()) {
-        fail(source, key, "integer " + s + " out of range");
-    }
-    return static_cast<int>(v);
-}
-
-double parse_double(const YAML::Node& node, const std::string& source, const std::string& key) {
-    if (!node.IsScalar()) fail(source, key, "expected a finite number, got " + describe(node));
-    const std::string& s = node.Scalar();
-    double v = 0.0;
-    const char* first = s.data();
-    if (!s.empty() && s[0] == '+') ++first;
-    const auto [ptr, ec] = std::from_chars(first, s.data() + s.size(), v);
-    if (s.empty() || ec != std::errc() || ptr != s.data() + s.size() || !std::isfinite(v)) {
-        fail(source, key, "expected a finite number, got " + describe(node));
-    }
-    return v;
-}
-
 Encoding parse_encoding(const YAML::Node& node, const std::string& source, const std::string& key) {
     if (node.IsScalar()) {
         const std::string& s = node.Scalar();
@@ -231,12 +190,6 @@ void set_field(HwConfig& hw, const Field& f, const YAML::Node& node, const std::
             }
         },
         f.member);
-}
-
-std::string key_text(const YAML::Node& key_node, const std::string& source,
-                     const std::string& where) {
-    if (!key_node.IsScalar()) fail(source, where, "keys must be plain names");
-    return key_node.Scalar();
 }
 
 void check_range(const std::string& source, const std::string& key, int64_t v, int64_t lo,
@@ -408,13 +361,7 @@ void validate(const HwConfig& hw) {
 }
 
 HwConfig parse_hw_config(const std::string& yaml_text, const std::string& source) {
-    YAML::Node root;
-    try {
-        root = YAML::Load(yaml_text);
-    } catch (const YAML::Exception& e) {
-        throw Error(source + ": line " + std::to_string(e.mark.line + 1) + ", column " +
-                    std::to_string(e.mark.column + 1) + ": malformed YAML: " + e.msg);
-    }
+    const YAML::Node root = load_yaml(yaml_text, source);
     HwConfig hw;
     hw.source = source;
     try {

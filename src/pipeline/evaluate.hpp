@@ -20,6 +20,7 @@
 namespace sparsecim {
 
 struct EvalOptions {
+    std::string experiment;                 // name of the experiment file it came from, if any
     std::string model;                      // ONNX file or zoo:NAME; empty = the bundled default
     std::string hw_path;                    // empty = configs/hw/dense.yaml
     std::vector<std::string> hw_overrides;  // "section.key=value"

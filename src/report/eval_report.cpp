@@ -1,6 +1,10 @@
 // Summary table and results.json of an evaluation.
 #include "report/eval_report.hpp"
 
+#include <algorithm>
+#include <cstdio>
+
+#include "report/compare.hpp"
 #include "report/text_table.hpp"
 
 namespace sparsecim {
@@ -35,26 +39,51 @@ nlohmann::json figures(const Footprint& fp, const Stats& st, const Cost& c) {
 
 }  // namespace
 
+namespace {
+
+std::string ratio_str(const std::optional<double>& v) {
+    if (!v) return "-";
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.2fx", *v);
+    return buf;
+}
+
+nlohmann::json opt_json(const std::optional<double>& v) {
+    return v ? nlohmann::json(*v) : nlohmann::json(nullptr);
+}
+
+}  // namespace
+
 std::string summary_table(const EvalResult& r) {
+    const auto cmp = compare_schemes(r);
     TextTable t;
-    t.header = {"scheme", "crossbars", "area_mm2", "stored_cells", "ou_ops", "skipped", "cycles"};
-    for (const auto& p : kEnergyParts) t.header.push_back("E_" + p + "_nJ");
-    t.header.insert(t.header.end(), {"E_total_nJ", "mismatch", "accuracy"});
+    t.header = {"scheme",  "xbars",  "area_mm2", "cells", "compr", "OU_ops",
+                "skipped", "cycles", "speedup",  "E_nJ",  "E_eff", "acc"};
+    for (size_t i = 0; i < r.schemes.size(); ++i) {
+        const SchemeResult& s = r.schemes[i];
+        t.rows.push_back(
+            {s.name, fmt_int(s.footprint.crossbars), fmt_sci(s.cost.total_area_um2() * 1e-6),
+             fmt_sci(static_cast<double>(s.footprint.stored_cells)), ratio_str(cmp[i].compression),
+             fmt_sci(static_cast<double>(s.stats.ou_ops)),
+             fmt_sci(static_cast<double>(s.stats.ou_ops_skipped)),
+             fmt_sci(static_cast<double>(s.stats.cycles)), ratio_str(cmp[i].speedup),
+             fmt_sci(s.cost.total_energy_pj() * 1e-3), ratio_str(cmp[i].energy_eff),
+             s.accuracy ? fmt_pct(*s.accuracy) : "-"});
+    }
+    // Energy by component, one column per component any scheme uses.
+    std::vector<std::string> comps;
+    for (const auto& p : kEnergyParts) comps.push_back(p);
+    for (const auto& s : r.schemes)
+        for (const auto& [k, v] : s.cost.energy_pj)
+            if (v != 0.0 && std::find(comps.begin(), comps.end(), k) == comps.end())
+                comps.push_back(k);
+    TextTable e;
+    e.header = {"energy_nJ"};
+    for (const auto& c : comps) e.header.push_back(c);
     for (const auto& s : r.schemes) {
-        std::vector<std::string> row = {s.name,
-                                        fmt_int(s.footprint.crossbars),
-                                        fmt_sci(s.cost.total_area_um2() * 1e-6),
-                                        fmt_int(s.footprint.stored_cells),
-                                        fmt_int(static_cast<int64_t>(s.stats.ou_ops)),
-                                        fmt_int(static_cast<int64_t>(s.stats.ou_ops_skipped)),
-                                        fmt_int(static_cast<int64_t>(s.stats.cycles))};
-        for (const auto& p : kEnergyParts) row.push_back(fmt_sci(part(s.cost.energy_pj, p) * 1e-3));
-        row.push_back(fmt_sci(s.cost.total_energy_pj() * 1e-3));
-        row.push_back(s.outputs_checked ? fmt_pct(static_cast<double>(s.mismatches) /
-                                                  static_cast<double>(s.outputs_checked))
-                                        : "-");
-        row.push_back(s.accuracy ? fmt_pct(*s.accuracy) : "-");
-        t.rows.push_back(std::move(row));
+        std::vector<std::string> row = {s.name};
+        for (const auto& c : comps) row.push_back(fmt_sci(part(s.cost.energy_pj, c) * 1e-3));
+        e.rows.push_back(std::move(row));
     }
     std::string out = "model: " + r.model + "\n";
     if (!r.model_note.empty()) out += "note:  " + r.model_note + "\n";
@@ -63,19 +92,26 @@ std::string summary_table(const EvalResult& r) {
     if (r.float_accuracy)
         out += ";  float top-1 on " + std::to_string(r.options.accuracy_images) +
                " test images: " + fmt_pct(*r.float_accuracy);
-    out += "\n\n" + t.render();
-    out += "mismatch: outputs differing from the integer reference under the config's ADC";
-    for (const auto& s : r.schemes)
+    out += "\n\n" + t.render() + "\n" + e.render();
+    out +=
+        "\nratios (x) are dense / scheme: compression of stored cells, speedup in cycles, "
+        "energy\nefficiency. acc: int top-1 with the scheme's quantization and pruning.\n";
+    for (const auto& s : r.schemes) {
+        out += s.name + ": real-ADC mismatches " +
+               (s.outputs_checked ? fmt_pct(static_cast<double>(s.mismatches) /
+                                            static_cast<double>(s.outputs_checked))
+                                  : std::string("-"));
         if (s.adc_sim_accuracy)
-            out += "\n" + s.name + ": top-1 on " + std::to_string(r.options.adc_accuracy_images) +
-                   " images through the simulated ADC " + fmt_pct(*s.adc_sim_accuracy) +
-                   " vs exact integer " + fmt_pct(*s.adc_exact_accuracy);
-    for (const auto& s : r.schemes)
+            out += ", top-1 on " + std::to_string(r.options.adc_accuracy_images) +
+                   " images through the ADC " + fmt_pct(*s.adc_sim_accuracy) + " vs exact " +
+                   fmt_pct(*s.adc_exact_accuracy);
         if (s.ideal_mismatches)
-            out += "\n" + s.name + ": ideal-ADC mismatches " + std::to_string(*s.ideal_mismatches) +
-                   " of " + std::to_string(s.outputs_checked) +
+            out += ", ideal-ADC mismatches " + std::to_string(*s.ideal_mismatches) + " of " +
+                   std::to_string(s.outputs_checked) +
                    (*s.ideal_mismatches == 0 ? " (exact)" : " (NOT EXACT)");
-    return out + "\n";
+        out += "\n";
+    }
+    return out;
 }
 
 nlohmann::json results_json(const EvalResult& r) {
@@ -83,7 +119,8 @@ nlohmann::json results_json(const EvalResult& r) {
     j["schema_version"] = kResultsSchemaVersion;
     j["tool"] = {{"name", "sparsecim"}, {"version", SPARSECIM_VERSION}};
     j["model"] = {{"spec", r.model}, {"note", r.model_note}};
-    j["config"] = {{"hw", to_json(r.hw)},
+    j["config"] = {{"experiment", r.options.experiment},
+                   {"hw", to_json(r.hw)},
                    {"schemes", r.options.schemes},
                    {"images", r.options.images},
                    {"accuracy_images", r.options.accuracy_images},
@@ -97,7 +134,9 @@ nlohmann::json results_json(const EvalResult& r) {
                    {"scheme_params", r.options.scheme_params}};
     j["float_accuracy"] = r.float_accuracy ? nlohmann::json(*r.float_accuracy) : nullptr;
     j["schemes"] = nlohmann::json::array();
-    for (const auto& s : r.schemes) {
+    const auto cmp = compare_schemes(r);
+    for (size_t si = 0; si < r.schemes.size(); ++si) {
+        const SchemeResult& s = r.schemes[si];
         nlohmann::json js = figures(s.footprint, s.stats, s.cost);
         js["name"] = s.name;
         js["summary"] = s.summary;
@@ -108,6 +147,13 @@ nlohmann::json results_json(const EvalResult& r) {
         js["mismatches"] = s.mismatches;
         js["ideal_mismatches"] = s.ideal_mismatches ? nlohmann::json(*s.ideal_mismatches) : nullptr;
         js["accuracy"] = s.accuracy ? nlohmann::json(*s.accuracy) : nullptr;
+        const SchemeComparison& c = cmp[si];
+        js["vs_dense"] = {{"compression", opt_json(c.compression)},
+                          {"speedup", opt_json(c.speedup)},
+                          {"energy_efficiency", opt_json(c.energy_eff)},
+                          {"area_efficiency", opt_json(c.area_eff)},
+                          {"crossbar_efficiency", opt_json(c.crossbar_eff)},
+                          {"sparsity_utilization", opt_json(c.sparsity_utilization)}};
         js["adc_accuracy"] = nullptr;
         if (s.adc_sim_accuracy)
             js["adc_accuracy"] = {{"images", r.options.adc_accuracy_images},

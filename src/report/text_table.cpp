@@ -51,7 +51,7 @@ std::string fmt_int(int64_t v) {
 
 std::string fmt_sci(double v) {
     char buf[64];
-    if (v != 0.0 && (std::fabs(v) >= 1e6 || std::fabs(v) < 1e-2))
+    if (v != 0.0 && (std::fabs(v) >= 1e4 || std::fabs(v) < 1e-2))
         std::snprintf(buf, sizeof buf, "%.3g", v);
     else
         std::snprintf(buf, sizeof buf, "%.4g", v);

@@ -14,7 +14,7 @@ struct TextTable {
 
 // Compact human number formats.
 std::string fmt_int(int64_t v);        // 1234567 -> "1,234,567"
-std::string fmt_sci(double v);         // 3 significant digits, e.g. "1.23e+06" or "512"
+std::string fmt_sci(double v);         // "1.23e+06" (3 digits) from 1e4 on, else 4 digits: "512.3"
 std::string fmt_pct(double fraction);  // 0.1234 -> "12.34%"
 
 }  // namespace sparsecim

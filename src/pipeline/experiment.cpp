@@ -1,0 +1,184 @@
+#include "pipeline/experiment.hpp"
+
+#include <set>
+
+#include "core/atomic_file.hpp"
+#include "core/error.hpp"
+#include "core/yaml_util.hpp"
+#include "schemes/scheme.hpp"
+
+namespace sparsecim {
+
+namespace {
+
+const std::set<std::string> kKeys = {"name",
+                                     "description",
+                                     "models",
+                                     "hw",
+                                     "schemes",
+                                     "params",
+                                     "hw_overrides",
+                                     "images",
+                                     "accuracy_images",
+                                     "adc_accuracy_images",
+                                     "calib_images",
+                                     "calibration",
+                                     "percentile",
+                                     "check_exact",
+                                     "seed",
+                                     "data",
+                                     "out"};
+
+std::string scalar(const YAML::Node& n, const std::string& src, const std::string& key) {
+    if (!n.IsScalar()) fail(src, key, "expected a string, got " + describe(n));
+    return n.Scalar();
+}
+
+// A string or a list of strings.
+std::vector<std::string> strings(const YAML::Node& n, const std::string& src,
+                                 const std::string& key) {
+    std::vector<std::string> out;
+    if (n.IsScalar()) return {n.Scalar()};
+    if (!n.IsSequence() || n.size() == 0)
+        fail(src, key, "expected a name or a non-empty list, got " + describe(n));
+    for (size_t i = 0; i < n.size(); ++i)
+        out.push_back(scalar(n[i], src, key + "[" + std::to_string(i) + "]"));
+    return out;
+}
+
+bool boolean(const YAML::Node& n, const std::string& src, const std::string& key) {
+    if (n.IsScalar()) {
+        if (n.Scalar() == "true") return true;
+        if (n.Scalar() == "false") return false;
+    }
+    fail(src, key, "expected true or false, got " + describe(n));
+}
+
+// "scheme.key=value" assignments from params: {scheme: {key: value}}; values keep their YAML
+// type (numbers stay numbers, anything else becomes a JSON string).
+std::vector<std::string> param_assignments(const YAML::Node& n, const std::string& src) {
+    std::vector<std::string> out;
+    if (!n.IsMap()) fail(src, "params", "expected a mapping scheme: {key: value}");
+    for (const auto& kv : n) {
+        const std::string scheme = key_text(kv.first, src, "params");
+        const std::string field = "params." + scheme;
+        try {
+            find_scheme(scheme);
+        } catch (const Error& e) {
+            fail(src, field, e.what());
+        }
+        if (!kv.second.IsMap()) fail(src, field, "expected a mapping key: value");
+        for (const auto& p : kv.second) {
+            const std::string key = key_text(p.first, src, field);
+            if (!p.second.IsScalar())
+                fail(src, field + "." + key,
+                     "expected a number or a string, got " + describe(p.second));
+            out.push_back(scheme + "." + key + "=" + p.second.Scalar());
+        }
+    }
+    return out;
+}
+
+std::string stem_of(const std::string& spec) {
+    if (spec.rfind("zoo:", 0) == 0) return spec.substr(4);
+    return std::filesystem::path(spec).stem().string();
+}
+
+}  // namespace
+
+Experiment load_experiment(const std::filesystem::path& path,
+                           const std::filesystem::path& out_override) {
+    const std::string src = path.string();
+    const YAML::Node root = load_yaml(read_file(path), src);
+    if (!root.IsMap()) fail(src, "(top level)", "expected a mapping of experiment fields");
+    for (const auto& kv : root) {
+        const std::string key = key_text(kv.first, src, "(top level)");
+        if (!kKeys.count(key)) {
+            std::string known;
+            for (const auto& k : kKeys) known += (known.empty() ? "" : ", ") + k;
+            fail(src, key, "unknown key (known: " + known + ")");
+        }
+    }
+    const std::filesystem::path base = path.parent_path();
+    auto rel = [&](const std::string& p) {
+        const std::filesystem::path q(p);
+        return (q.is_absolute() || base.empty() ? q : base / q).lexically_normal();
+    };
+
+    Experiment ex;
+    ex.source = path;
+    ex.name = root["name"] ? scalar(root["name"], src, "name") : path.stem().string();
+    if (root["description"]) ex.description = scalar(root["description"], src, "description");
+    ex.out = !out_override.empty() ? out_override
+             : root["out"]         ? std::filesystem::path(scalar(root["out"], src, "out"))
+                                   : std::filesystem::path("out") / ex.name;
+
+    EvalOptions base_opt;
+    base_opt.accuracy_images = 1000;
+    base_opt.adc_accuracy_images = 100;
+    base_opt.experiment = ex.name;
+    if (root["schemes"]) base_opt.schemes = strings(root["schemes"], src, "schemes");
+    for (const auto& s : base_opt.schemes) {
+        try {
+            find_scheme(s);
+        } catch (const Error& e) {
+            fail(src, "schemes", e.what());
+        }
+    }
+    // Every report compares against dense: run it first when the file does not list it.
+    if (std::find(base_opt.schemes.begin(), base_opt.schemes.end(), "dense") ==
+        base_opt.schemes.end())
+        base_opt.schemes.insert(base_opt.schemes.begin(), "dense");
+    if (root["params"]) base_opt.scheme_params = param_assignments(root["params"], src);
+    if (root["hw_overrides"])
+        base_opt.hw_overrides = strings(root["hw_overrides"], src, "hw_overrides");
+    auto count = [&](const char* key, int64_t& dst) {
+        if (root[key]) dst = parse_int(root[key], src, key);
+    };
+    count("images", base_opt.images);
+    count("accuracy_images", base_opt.accuracy_images);
+    count("adc_accuracy_images", base_opt.adc_accuracy_images);
+    count("calib_images", base_opt.calib_images);
+    if (root["calibration"])
+        base_opt.quant.calibration = scalar(root["calibration"], src, "calibration");
+    if (root["percentile"])
+        base_opt.quant.percentile = parse_double(root["percentile"], src, "percentile");
+    if (root["check_exact"])
+        base_opt.check_exact = boolean(root["check_exact"], src, "check_exact");
+    if (root["seed"]) {
+        const int seed = parse_int(root["seed"], src, "seed");
+        if (seed < 0) fail(src, "seed", "must not be negative");
+        base_opt.seed = static_cast<uint64_t>(seed);
+    }
+    if (root["data"]) base_opt.data_dir = rel(scalar(root["data"], src, "data")).string();
+
+    const std::vector<std::string> models =
+        root["models"] ? strings(root["models"], src, "models") : std::vector<std::string>{""};
+    const std::vector<std::string> hws =
+        root["hw"] ? strings(root["hw"], src, "hw") : std::vector<std::string>{""};
+    std::set<std::string> ids;
+    for (size_t mi = 0; mi < models.size(); ++mi)
+        for (size_t hi = 0; hi < hws.size(); ++hi) {
+            ExperimentUnit u;
+            u.options = base_opt;
+            const std::string& m = models[mi];
+            u.options.model = m.empty() || m.rfind("zoo:", 0) == 0 ? m : rel(m).string();
+            if (!u.options.model.empty() && m.rfind("zoo:", 0) != 0 &&
+                !std::filesystem::exists(u.options.model))
+                fail(src, "models[" + std::to_string(mi) + "]", "no such file: " + u.options.model);
+            if (!hws[hi].empty()) {
+                u.options.hw_path = rel(hws[hi]).string();
+                if (!std::filesystem::exists(u.options.hw_path))
+                    fail(src, "hw[" + std::to_string(hi) + "]",
+                         "no such file: " + u.options.hw_path);
+            }
+            u.id = stem_of(m.empty() ? "zoo:default" : m) + "__" +
+                   (hws[hi].empty() ? "dense" : stem_of(hws[hi]));
+            if (!ids.insert(u.id).second) fail(src, "models/hw", "two units share the id " + u.id);
+            ex.units.push_back(std::move(u));
+        }
+    for (auto& u : ex.units) u.out = ex.units.size() == 1 ? ex.out : ex.out / u.id;
+    return ex;
+}
+
+}  // namespace sparsecim

@@ -1,0 +1,72 @@
+#include "report/compare.hpp"
+
+#include <cmath>
+
+namespace sparsecim {
+
+namespace {
+
+std::optional<double> ratio(double dense, double scheme) {
+    if (dense <= 0.0 || scheme <= 0.0) return std::nullopt;
+    return dense / scheme;
+}
+
+int64_t zero_weights(const LayerResult& l) {
+    return std::llround(l.weight_sparsity * static_cast<double>(l.K * l.N));
+}
+
+}  // namespace
+
+std::optional<size_t> baseline_index(const EvalResult& r) {
+    for (size_t i = 0; i < r.schemes.size(); ++i)
+        if (r.schemes[i].name == "dense") return i;
+    return std::nullopt;
+}
+
+std::vector<SchemeComparison> compare_schemes(const EvalResult& r) {
+    const auto bi = baseline_index(r);
+    const SchemeResult* d = bi ? &r.schemes[*bi] : nullptr;
+    std::vector<SchemeComparison> out;
+    for (const SchemeResult& s : r.schemes) {
+        SchemeComparison c;
+        c.name = s.name;
+        for (const LayerResult& l : s.layers) {
+            c.weights += l.K * l.N;
+            c.zero_weights += zero_weights(l);
+        }
+        if (d) {
+            c.compression = ratio(static_cast<double>(d->footprint.stored_cells),
+                                  static_cast<double>(s.footprint.stored_cells));
+            c.speedup =
+                ratio(static_cast<double>(d->stats.cycles), static_cast<double>(s.stats.cycles));
+            c.energy_eff = ratio(d->cost.total_energy_pj(), s.cost.total_energy_pj());
+            c.area_eff = ratio(d->cost.total_area_um2(), s.cost.total_area_um2());
+            c.crossbar_eff = ratio(static_cast<double>(d->footprint.crossbars),
+                                   static_cast<double>(s.footprint.crossbars));
+            if (c.zero_weights > 0 && c.weights > 0) {
+                const double per_weight =
+                    static_cast<double>(d->footprint.stored_cells) / static_cast<double>(c.weights);
+                c.sparsity_utilization =
+                    static_cast<double>(d->footprint.stored_cells - s.footprint.stored_cells) /
+                    (static_cast<double>(c.zero_weights) * per_weight);
+            }
+        }
+        for (size_t li = 0; li < s.layers.size(); ++li) {
+            const LayerResult& l = s.layers[li];
+            LayerComparison lc;
+            lc.name = l.name;
+            if (d && li < d->layers.size() && d->layers[li].name == l.name) {
+                const LayerResult& dl = d->layers[li];
+                lc.speedup = ratio(static_cast<double>(dl.stats.cycles),
+                                   static_cast<double>(l.stats.cycles));
+                lc.compression = ratio(static_cast<double>(dl.footprint.stored_cells),
+                                       static_cast<double>(l.footprint.stored_cells));
+            }
+            c.layers.push_back(std::move(lc));
+        }
+        out.push_back(std::move(c));
+    }
+    return out;
+}
+
+}  // namespace sparsecim

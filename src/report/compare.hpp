@@ -1,0 +1,42 @@
+// Comparison of every scheme of an evaluation against the dense baseline of the same run (same
+// model, hardware and images): the ratios a reader looks for first. Derived from EvalResult only,
+// so a report can be re-rendered from results without re-simulating.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "pipeline/evaluate.hpp"
+
+namespace sparsecim {
+
+struct LayerComparison {
+    std::string name;
+    std::optional<double> speedup;      // dense cycles / scheme cycles
+    std::optional<double> compression;  // dense stored cells / scheme stored cells
+};
+
+struct SchemeComparison {
+    std::string name;
+    int64_t weights = 0;       // integer weights of the scheme's layers
+    int64_t zero_weights = 0;  // of them zero (pruned or quantized to zero)
+    // All ratios are "how many times better than dense" (> 1 is better); empty when the run has
+    // no dense baseline or the baseline's figure is zero.
+    std::optional<double> compression;   // dense stored cells / scheme stored cells
+    std::optional<double> speedup;       // dense cycles / scheme cycles
+    std::optional<double> energy_eff;    // dense energy / scheme energy
+    std::optional<double> area_eff;      // dense area / scheme area
+    std::optional<double> crossbar_eff;  // dense crossbars / scheme crossbars
+    // Storage the scheme saves over dense, as a fraction of the cells its zero weights would occupy
+    // in the dense mapping: (dense cells - scheme cells) / (zero weights * dense cells per weight).
+    std::optional<double> sparsity_utilization;
+    std::vector<LayerComparison> layers;
+};
+
+// Index of the "dense" scheme in r.schemes, if it ran.
+std::optional<size_t> baseline_index(const EvalResult& r);
+
+std::vector<SchemeComparison> compare_schemes(const EvalResult& r);
+
+}  // namespace sparsecim
