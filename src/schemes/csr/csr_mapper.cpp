@@ -391,6 +391,7 @@ Mapping map_csr(const WeightMatrix& w, const HwConfig& hw, const CsrParams& p) {
                            ceil_div(std::min<int64_t>(outs_per_xbar, w.N - n0) * cpo, PBL);
     m.figures["dense_cells"] = static_cast<double>(total * cpo);
     m.figures["stored_cells"] = static_cast<double>(stored_weight_slots * cpo);
+    m.figures["weights"] = static_cast<double>(total);
     m.figures["zero_weights"] = static_cast<double>(total - nnz);
     m.figures["zero_weights_removed"] = static_cast<double>(total - stored_weight_slots);
     m.figures["ou_slots"] = static_cast<double>(m.ou_slots());
