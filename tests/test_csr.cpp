@@ -3,7 +3,13 @@
 // simulation with zero skipping on equals the integer reference), plus compression properties.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <map>
 
 #include <nlohmann/json.hpp>
@@ -256,4 +262,33 @@ TEST(CsrMapping, BenesSwitchCounts) {
     EXPECT_EQ(benes_switches(1), 0);
     EXPECT_EQ(benes_switches(12), 56);  // rounded up to 16 inputs
     EXPECT_EQ(benes_stages(16), 7);
+}
+
+// The command the brief names: dense and csr on the csr preset, --check-exact exits 0, and the
+// csr figures reach results.json; a bad parameter is a one-line error and a non-zero exit.
+TEST(CsrCli, EvaluateDenseAndCsrIsExact) {
+    const std::filesystem::path out =
+        std::filesystem::temp_directory_path() / ("csr-cli-" + std::to_string(::getpid()));
+    const std::string bin = SPARSECIM_BINARY;
+    const std::string hw = hw_preset_path("csr").string();
+    const std::string cmd = bin + " evaluate --schemes dense,csr --hw " + hw +
+                            " --check-exact --accuracy-images 0 --adc-accuracy-images 0 --out " +
+                            out.string() + " > /dev/null 2>&1";
+    ASSERT_EQ(std::system(cmd.c_str()), 0);
+    std::ifstream in(out / "results.json");
+    const nlohmann::json r = nlohmann::json::parse(in);
+    const nlohmann::json& csr = r.at("schemes").at(1);
+    EXPECT_EQ(csr.at("name"), "csr");
+    EXPECT_EQ(csr.at("ideal_mismatches"), 0);
+    EXPECT_GT(csr.at("ou_ops_skipped").get<int64_t>(), 0);
+    EXPECT_LT(csr.at("cycles").get<int64_t>(), r.at("schemes").at(0).at("cycles").get<int64_t>());
+    EXPECT_GT(csr.at("scheme_figures").at("zero_weights_removed").get<double>(), 0.0);
+    const std::string bad = bin + " evaluate --schemes csr --hw " + hw +
+                            " --param csr.beta=0 --out " + out.string() + " > " +
+                            (out / "err.txt").string() + " 2>&1";
+    EXPECT_NE(std::system(bad.c_str()), 0);
+    std::ifstream err(out / "err.txt");
+    const std::string msg((std::istreambuf_iterator<char>(err)), std::istreambuf_iterator<char>());
+    EXPECT_NE(msg.find("--param csr.beta: must be a positive integer"), std::string::npos) << msg;
+    std::filesystem::remove_all(out);
 }
