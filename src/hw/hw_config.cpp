@@ -277,12 +277,13 @@ void validate_as(const HwConfig& hw, const std::string& source) {
     for (const auto& [name, c] : hw.components) {
         check_nonneg(source, "components." + name + ".energy_pj", c.energy_pj);
         check_nonneg(source, "components." + name + ".area_um2", c.area_um2);
+        check_range(source, "components." + name + ".latency_cycles", c.latency_cycles, 0, 1000000);
     }
 }
 
-constexpr const char* kComponentKeys = "energy_pj, area_um2";
+constexpr const char* kComponentKeys = "energy_pj, area_um2, latency_cycles";
 
-// components.NAME.energy_pj / components.NAME.area_um2
+// components.NAME.energy_pj / components.NAME.area_um2 / components.NAME.latency_cycles
 void set_component_field(HwConfig& hw, const std::string& name, const std::string& leaf,
                          const YAML::Node& value, const std::string& source) {
     const std::string full = "components." + name + "." + leaf;
@@ -292,6 +293,8 @@ void set_component_field(HwConfig& hw, const std::string& name, const std::strin
         c.energy_pj = parse_double(value, source, full);
     } else if (leaf == "area_um2") {
         c.area_um2 = parse_double(value, source, full);
+    } else if (leaf == "latency_cycles") {
+        c.latency_cycles = parse_int(value, source, full);
     } else {
         fail(source, full, std::string("unknown key (known: ") + kComponentKeys + ")");
     }
@@ -449,7 +452,9 @@ nlohmann::json to_json(const HwConfig& hw) {
     }
     j["components"] = nlohmann::json::object();
     for (const auto& [name, c] : hw.components)
-        j["components"][name] = {{"energy_pj", c.energy_pj}, {"area_um2", c.area_um2}};
+        j["components"][name] = {{"energy_pj", c.energy_pj},
+                                 {"area_um2", c.area_um2},
+                                 {"latency_cycles", c.latency_cycles}};
     return j;
 }
 

@@ -17,10 +17,12 @@ namespace sparsecim {
 enum class Encoding { Differential, Offset, TwosComplement };
 
 // A periphery component a scheme adds (Benes switch, LFSR, input shifter, zero-flag logic, ...):
-// energy per event the simulator counts under its name, area per unit the mapping declares.
+// energy per event the simulator counts under its name, area per unit the mapping declares,
+// latency per item of a pipeline stage a mapping builds from it.
 struct ComponentSpec {
     double energy_pj = 0.0;
     double area_um2 = 0.0;
+    int64_t latency_cycles = 0;  // cycles per item when a mapping's pipeline stage uses it
 };
 const char* encoding_name(Encoding e);
 

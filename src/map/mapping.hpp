@@ -31,6 +31,9 @@ struct ColOutput {
 struct OuOp {
     uint16_t r0 = 0, rows = 0, c0 = 0, cols = 0;
     uint32_t in_ofs = 0, out_ofs = 0;
+    // First op of a group of ops whose activations the periphery fetches together (e.g. one OU
+    // row of a row-first traversal); only the pipelined timing model (Mapping::pipeline) uses it.
+    bool fetch = false;
 };
 
 struct Tile {
@@ -68,6 +71,26 @@ struct Mapping {
         int64_t count = 1;
     };
     std::vector<EventRule> events;
+    // Optional pipelined timing model; empty = the default (a position takes, on its busiest
+    // crossbar, the issued OU ops x ou_op_cycles x ADC rounds). With stages, per position and
+    // crossbar, the schedule's items flow in order through the stages, each stage taking one item
+    // at a time (unbounded buffers between stages): an item enters stage s when it has left stage
+    // s-1 and stage s has finished the previous item. Items: one per issued bit-plane of each OU
+    // op; an op with every plane skipped still passes as one item through its per-op stages. A
+    // position takes, on its slowest crossbar, the time its last item leaves the last stage; the
+    // pipeline starts empty for each position.
+    struct PipelineStage {
+        enum class Per {
+            Fetch,     // `cycles` on the first item of an op with OuOp::fetch set
+            Op,        // `cycles` on the first item of every op (issued or fully skipped)
+            Plane,     // `cycles` per issued bit-plane
+            AdcRound,  // `cycles` x the op's ADC rounds per issued bit-plane
+        };
+        std::string name;
+        Per per = Per::Plane;
+        int64_t cycles = 1;
+    };
+    std::vector<PipelineStage> pipeline;
     // Scheme-specific figures of this layer (e.g. "plane7_nonempty_rows"), echoed in results.json
     // per layer and summed per scheme: give ratios as numerator and denominator figures.
     std::map<std::string, double> figures;

@@ -1,5 +1,6 @@
 // The table of schemes. Adding a scheme: its folder under src/schemes/ and one line here.
 #include "core/error.hpp"
+#include "schemes/csr/csr.hpp"
 #include "schemes/dense/dense.hpp"
 #include "schemes/scheme.hpp"
 
@@ -8,6 +9,7 @@ namespace sparsecim {
 const std::vector<Scheme>& scheme_registry() {
     static const std::vector<Scheme> table = {
         dense_scheme(),
+        csr_scheme(),
     };
     return table;
 }

@@ -27,6 +27,7 @@ struct PreparedOp {
     // p = cell_bits + s - 1 for states s >= 1: rows whose cell is in state s.
     std::vector<uint64_t> masks;
     uint64_t adc_rounds = 1;  // conversions of one op serialised over the crossbar's ADCs
+    bool fetch = false;       // OuOp::fetch (pipelined timing)
 };
 
 struct Prepared {
@@ -57,6 +58,7 @@ Prepared prepare(const Mapping& m, const LayerTrace& tr, const HwConfig& hw) {
             po.cols = op.cols;
             po.words = (op.rows + 63) / 64;
             po.in_ofs = op.in_ofs;
+            po.fetch = op.fetch;
             int min_shift = 1 << 30;
             for (int i = 0; i < op.rows; ++i) {
                 const RowInput& ri = tile.inputs.at(op.in_ofs + static_cast<size_t>(i));
@@ -117,6 +119,43 @@ Prepared prepare(const Mapping& m, const LayerTrace& tr, const HwConfig& hw) {
     return P;
 }
 
+// The optional pipelined timing model (Mapping::pipeline): one crossbar's in-order stages, each
+// holding the time it finishes its last item.
+struct PipelineClock {
+    const std::vector<Mapping::PipelineStage>* stages = nullptr;
+    std::vector<uint64_t> free;
+
+    void reset() { free.assign(stages->size(), 0); }
+    // Passes one item through every stage. `first`: the item opens its op; `issued`: it is an
+    // issued bit-plane (else the stand-in of a fully skipped op).
+    void item(const PreparedOp& op, bool first, bool issued) {
+        using Per = Mapping::PipelineStage::Per;
+        uint64_t t = 0;
+        for (size_t s = 0; s < stages->size(); ++s) {
+            const Mapping::PipelineStage& st = (*stages)[s];
+            const uint64_t c = static_cast<uint64_t>(st.cycles);
+            uint64_t lat = 0;
+            switch (st.per) {
+                case Per::Fetch:
+                    lat = first && op.fetch ? c : 0;
+                    break;
+                case Per::Op:
+                    lat = first ? c : 0;
+                    break;
+                case Per::Plane:
+                    lat = issued ? c : 0;
+                    break;
+                case Per::AdcRound:
+                    lat = issued ? c * op.adc_rounds : 0;
+                    break;
+            }
+            t = std::max(t, free[s]) + lat;
+            free[s] = t;
+        }
+    }
+    uint64_t done() const { return free.empty() ? 0 : free.back(); }
+};
+
 // Simulates positions [p0, p1) into `out` (rows p - p0) and `st`.
 void run_range(const Mapping& m, const LayerTrace& tr, const HwConfig& hw, const SimOptions& opt,
                const Prepared& P, int64_t p0, int64_t p1, std::vector<int64_t>& out, Stats& st) {
@@ -127,6 +166,9 @@ void run_range(const Mapping& m, const LayerTrace& tr, const HwConfig& hw, const
     st.cell_reads_by_state.assign(static_cast<size_t>(P.states), 0);
     std::vector<uint64_t> planes;                     // plane-major: planes[t * words + w]
     std::vector<uint64_t> tile_busy(m.tiles.size());  // ADC rounds a crossbar spends on p
+    const bool pipelined = !m.pipeline.empty();
+    PipelineClock clock;
+    clock.stages = &m.pipeline;
     for (int64_t p = p0; p < p1; ++p) {
         const int32_t* x = tr.input(p);
         int64_t* y = out.data() + (p - p0) * m.N;
@@ -134,8 +176,10 @@ void run_range(const Mapping& m, const LayerTrace& tr, const HwConfig& hw, const
         for (size_t t = 0; t < P.ops_of_tile.size(); ++t) {
             uint32_t cached_ofs = UINT32_MAX;
             int cached_rows = -1, nplanes = 0, words = 0;
+            if (pipelined) clock.reset();
             for (size_t oi : P.ops_of_tile[t]) {
                 const PreparedOp& op = P.ops[oi];
+                bool first_item = true;
                 if (op.in_ofs != cached_ofs || op.rows != cached_rows) {
                     // Pack the op's input bit-planes (shared by the ops of one row band).
                     words = op.words;
@@ -167,6 +211,10 @@ void run_range(const Mapping& m, const LayerTrace& tr, const HwConfig& hw, const
                     }
                     ++st.ou_ops;
                     tile_busy[t] += op.adc_rounds;
+                    if (pipelined) {
+                        clock.item(op, first_item, true);
+                        first_item = false;
+                    }
                     st.driver_activations += driven;
                     const int64_t plane_sign = tb == sign_plane ? -1 : 1;
                     for (int j = 0; j < op.cols; ++j) {
@@ -202,12 +250,14 @@ void run_range(const Mapping& m, const LayerTrace& tr, const HwConfig& hw, const
                                 (sum << (tb + op.cshift[static_cast<size_t>(j)]));
                     }
                 }
+                if (pipelined && first_item) clock.item(op, true, false);  // fully skipped op
             }
+            if (pipelined) tile_busy[t] = clock.done();
         }
         // Crossbars run in parallel; a position takes as long as its busiest crossbar.
         const uint64_t worst =
             tile_busy.empty() ? 0 : *std::max_element(tile_busy.begin(), tile_busy.end());
-        st.cycles += worst * static_cast<uint64_t>(hw.ou_op_cycles);
+        st.cycles += pipelined ? worst : worst * static_cast<uint64_t>(hw.ou_op_cycles);
         for (uint64_t b : P.tile_input_bytes) st.buffer_bytes += b;
         st.digital_adds += P.digital_adds;
         st.index_bits_read += static_cast<uint64_t>(m.total_index_bits());

@@ -1,0 +1,414 @@
+// The csr mapper: block masks per row band, a searched permutation per (band, window), greedy
+// compression with the height-balance constraint, stacking of compressed bands into crossbars,
+// row-first OU schedule, index/Benes/zero-flag costs and the pipelined timing stages.
+#include "schemes/csr/csr_mapper.hpp"
+
+#include <algorithm>
+#include <bit>
+#include <cmath>
+#include <numeric>
+#include <string>
+
+#include "core/error.hpp"
+#include "map/encoding.hpp"
+#include "schemes/csr/csr_search.hpp"
+
+namespace sparsecim {
+
+namespace {
+
+int64_t next_pow2(int64_t n) {
+    int64_t p = 1;
+    while (p < n) p <<= 1;
+    return p;
+}
+
+int64_t log2_exact(int64_t p) {
+    return std::countr_zero(static_cast<uint64_t>(p));
+}
+
+uint64_t mix(uint64_t x) {  // splitmix64 finaliser
+    x += 0x9e3779b97f4a7c15ull;
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+    return x ^ (x >> 31);
+}
+
+uint64_t fnv1a(const std::string& s) {
+    uint64_t h = 1469598103934665603ull;
+    for (unsigned char c : s) h = (h ^ c) * 1099511628211ull;
+    return h;
+}
+
+int64_t ceil_div(int64_t a, int64_t b) {
+    return (a + b - 1) / b;
+}
+
+const ComponentSpec& component(const HwConfig& hw, const std::string& name) {
+    auto it = hw.components.find(name);
+    if (it == hw.components.end())
+        throw Error(hw.source + ": components." + name +
+                    ": missing (the csr scheme's hardware uses it; see configs/hw/csr.yaml)");
+    return it->second;
+}
+
+// One shuffle window of one slice plane placed in a crossbar column stripe.
+struct Unit {
+    int slice = 0;
+    int64_t window = 0;
+    int col0 = 0;   // first column in the stripe
+    int width = 0;  // columns
+};
+
+}  // namespace
+
+int64_t benes_switches(int64_t n) {
+    if (n <= 1) return 0;
+    const int64_t p = next_pow2(n);
+    return p * log2_exact(p) - p / 2;
+}
+
+int64_t benes_stages(int64_t n) {
+    if (n <= 1) return 0;
+    return 2 * log2_exact(next_pow2(n)) - 1;
+}
+
+Mapping map_csr(const WeightMatrix& w, const HwConfig& hw, const CsrParams& p) {
+    const ColumnCode code = column_code(hw);
+    if (code.offset != 0)
+        throw Error(hw.source +
+                    ": data.encoding: csr drops all-zero OU-rows, which needs a zero weight "
+                    "stored as zero cells (differential or twos_complement), not offset");
+    const int cpo = static_cast<int>(code.columns.size());
+    const int PBL = hw.ou_cols, PWL = hw.ou_rows, R = hw.xbar_rows, C = hw.xbar_cols;
+    const int64_t Wl = static_cast<int64_t>(p.alpha) * PBL;  // window width in columns
+    if (C % PBL != 0)
+        throw Error(hw.source + ": crossbar.cols: csr needs a multiple of ou.cols (" +
+                    std::to_string(C) + " vs " + std::to_string(PBL) + ")");
+    if (Wl % p.beta != 0)
+        throw Error("--param csr.alpha: a window of alpha x P_BL = " + std::to_string(Wl) +
+                    " columns must be a multiple of beta = " + std::to_string(p.beta));
+    if (Wl > C)
+        throw Error("--param csr.alpha: a window of alpha x P_BL = " + std::to_string(Wl) +
+                    " columns exceeds the crossbar's " + std::to_string(C) + " columns");
+    const int64_t unit_cols = std::lcm<int64_t>(p.beta, PBL);
+    const int64_t Np = ceil_div(w.N, unit_cols) * unit_cols;  // slice plane width, padded
+    const int64_t nbands = ceil_div(w.K, R);
+    const int64_t nwin = ceil_div(Np, Wl);
+    const int words = (R + 63) / 64;
+    const int64_t nblocks = Np / p.beta;
+    auto win_width = [&](int64_t win) { return std::min(Wl, Np - win * Wl); };
+    const WindowCost zero_cost{};
+
+    Mapping m;
+    m.scheme = "csr";
+    m.layer = w.name;
+    m.K = w.K;
+    m.N = w.N;
+    m.cell_bits = hw.cell_bits;
+    m.offset = 0;
+    m.skip_zero_ou = p.skip_zero;
+
+    // Block masks of every band: bit r of block j = row b*R + r has a non-zero weight in it.
+    std::vector<uint64_t> bmask(static_cast<size_t>(nbands * nblocks * words), 0);
+    auto mask_of = [&](int64_t b, int64_t j) { return bmask.data() + (b * nblocks + j) * words; };
+    for (int64_t k = 0; k < w.K; ++k)
+        for (int64_t n = 0; n < w.N; ++n)
+            if (w.at(k, n) != 0) {
+                const int64_t b = k / R, r = k % R;
+                mask_of(b, n / p.beta)[r / 64] |= uint64_t{1} << (r % 64);
+            }
+
+    // Search a permutation per (band, window).
+    std::vector<std::vector<int>> perm(static_cast<size_t>(nbands * nwin));
+    GaOptions ga;
+    ga.population = p.ga_population;
+    ga.generations = p.ga_generations;
+    ga.mutation = p.ga_mutation;
+    ga.tournament = p.ga_tournament;
+    ga.elite = p.ga_elite;
+    const uint64_t layer_hash = fnv1a(w.name);
+    int64_t evaluations = 0, rows_identity = 0, rows_searched = 0, ops_identity = 0,
+            ops_searched = 0, windows_improved = 0;
+    for (int64_t b = 0; b < nbands; ++b)
+        for (int64_t win = 0; win < nwin; ++win) {
+            WindowProblem prob;
+            prob.blocks = static_cast<int>(win_width(win) / p.beta);
+            prob.beta = p.beta;
+            prob.ou_cols = PBL;
+            prob.ou_rows = PWL;
+            prob.words = words;
+            prob.balance = p.balance != "none";
+            const int64_t j0 = win * Wl / p.beta;
+            prob.masks.assign(mask_of(b, j0), mask_of(b, j0) + prob.blocks * words);
+            const SearchResult id = identity_search(prob);
+            SearchResult best = id;
+            if (id.cost == zero_cost) {
+                // nothing stored: nothing to search
+            } else if (p.search == "ga") {
+                ga.seed = mix(p.ga_seed ^ layer_hash ^
+                              mix(static_cast<uint64_t>(b) << 32 ^ static_cast<uint64_t>(win)));
+                best = ga_search(prob, ga);
+            } else if (p.search == "exhaustive") {
+                best = exhaustive_search(prob);
+            }
+            evaluations += best.evaluations;
+            rows_identity += id.cost.stored_rows;
+            ops_identity += id.cost.ou_ops;
+            rows_searched += best.cost.stored_rows;
+            ops_searched += best.cost.ou_ops;
+            if (best.cost < id.cost) ++windows_improved;
+            perm[static_cast<size_t>(b * nwin + win)] = best.perm;
+        }
+
+    // Greedy compression: per (band, window, group) the stored rows, balanced.
+    const int64_t groups_per_win_max = Wl / PBL;
+    auto gidx = [&](int64_t b, int64_t win, int64_t g) {
+        return static_cast<size_t>((b * nwin + win) * groups_per_win_max + g);
+    };
+    std::vector<std::vector<int32_t>> rows(static_cast<size_t>(nbands * nwin * groups_per_win_max));
+    int64_t padding_rows = 0;
+    for (int64_t b = 0; b < nbands; ++b) {
+        const int band_rows = static_cast<int>(std::min<int64_t>(R, w.K - b * R));
+        std::vector<std::vector<uint64_t>> gm(static_cast<size_t>(nwin));
+        for (int64_t win = 0; win < nwin; ++win) {
+            WindowProblem prob;
+            prob.blocks = static_cast<int>(win_width(win) / p.beta);
+            prob.beta = p.beta;
+            prob.ou_cols = PBL;
+            prob.ou_rows = PWL;
+            prob.words = words;
+            const int64_t j0 = win * Wl / p.beta;
+            prob.masks.assign(mask_of(b, j0), mask_of(b, j0) + prob.blocks * words);
+            gm[static_cast<size_t>(win)] =
+                group_row_masks(prob, perm[static_cast<size_t>(b * nwin + win)]);
+        }
+        auto height = [&](int64_t win, int64_t g) {
+            int64_t h = 0;
+            for (int x = 0; x < words; ++x)
+                h +=
+                    std::popcount(gm[static_cast<size_t>(win)][static_cast<size_t>(g * words + x)]);
+            return h;
+        };
+        // Floors from the balance constraint.
+        std::vector<int64_t> floor_h(static_cast<size_t>(nwin), 0);
+        if (p.balance != "none") {
+            int64_t layer_max = 0;
+            for (int64_t win = 0; win < nwin; ++win) {
+                int64_t hmax = 0;
+                for (int64_t g = 0; g < win_width(win) / PBL; ++g)
+                    hmax = std::max(hmax, height(win, g));
+                floor_h[static_cast<size_t>(win)] = std::max<int64_t>(0, hmax - (PWL - 1));
+                layer_max = std::max(layer_max, hmax);
+            }
+            if (p.balance == "layer")
+                std::fill(floor_h.begin(), floor_h.end(),
+                          std::max<int64_t>(0, layer_max - (PWL - 1)));
+        }
+        for (int64_t win = 0; win < nwin; ++win)
+            for (int64_t g = 0; g < win_width(win) / PBL; ++g) {
+                const uint64_t* gmask = gm[static_cast<size_t>(win)].data() + g * words;
+                int64_t need = floor_h[static_cast<size_t>(win)] - height(win, g);
+                std::vector<int32_t>& out = rows[gidx(b, win, g)];
+                for (int r = 0; r < band_rows; ++r) {
+                    const bool set = (gmask[r / 64] >> (r % 64)) & 1;
+                    if (set || need > 0) {
+                        out.push_back(r);
+                        if (!set) {
+                            --need;
+                            ++padding_rows;
+                        }
+                    }
+                }
+            }
+    }
+
+    // Column stripes: units (slice plane, window) packed into crossbar widths in order.
+    std::vector<std::vector<Unit>> stripes;
+    int used = C;
+    for (int c = 0; c < cpo; ++c)
+        for (int64_t win = 0; win < nwin; ++win) {
+            const int width = static_cast<int>(win_width(win));
+            if (used + width > C) {
+                stripes.emplace_back();
+                used = 0;
+            }
+            stripes.back().push_back(Unit{c, win, used, width});
+            used += width;
+        }
+
+    // Cell states of every weight, slice by slice.
+    std::vector<uint8_t> enc(static_cast<size_t>(w.K * w.N * cpo), 0);
+    for (int64_t i = 0; i < w.K * w.N; ++i)
+        if (w.w[static_cast<size_t>(i)] != 0)
+            encode_weight(w.w[static_cast<size_t>(i)], code, hw, enc.data() + i * cpo);
+
+    // Stack compressed bands into crossbars and emit tables, cells and the row-first schedule.
+    int64_t stored_weight_slots = 0;
+    for (const std::vector<Unit>& stripe : stripes) {
+        struct SG {  // one OU column group of the stripe
+            const Unit* u;
+            int64_t g;
+            int col0;
+        };
+        std::vector<SG> sgs;
+        for (const Unit& u : stripe)
+            for (int64_t g = 0; g < u.width / PBL; ++g)
+                sgs.push_back(SG{&u, g, u.col0 + static_cast<int>(g) * PBL});
+        std::vector<int> off(sgs.size(), 0);
+        Tile* tile = nullptr;
+        for (int64_t b = 0; b < nbands; ++b) {
+            bool any = false, fits = tile != nullptr;
+            for (size_t s = 0; s < sgs.size(); ++s) {
+                const int64_t h =
+                    static_cast<int64_t>(rows[gidx(b, sgs[s].u->window, sgs[s].g)].size());
+                any = any || h > 0;
+                if (off[s] + h > R) fits = false;
+            }
+            if (!any) continue;
+            if (!fits) {
+                m.tiles.emplace_back();
+                tile = &m.tiles.back();
+                tile->rows = R;
+                tile->cols = C;
+                tile->cells.assign(static_cast<size_t>(R) * static_cast<size_t>(C), 0);
+                std::fill(off.begin(), off.end(), 0);
+            }
+            // Output tables: per unit, its columns in permuted order (the Benes's undoing).
+            std::vector<uint32_t> out_base(stripe.size());
+            auto logical = [&](const Unit& u, int x) -> int64_t {
+                const std::vector<int>& pm = perm[static_cast<size_t>(b * nwin + u.window)];
+                const int64_t blk = pm[static_cast<size_t>(x / p.beta)];
+                const int64_t n = u.window * Wl + blk * p.beta + x % p.beta;
+                return n < w.N ? n : -1;
+            };
+            for (size_t ui = 0; ui < stripe.size(); ++ui) {
+                const Unit& u = stripe[ui];
+                out_base[ui] = static_cast<uint32_t>(tile->outputs.size());
+                for (int x = 0; x < u.width; ++x) {
+                    ColOutput co = code.columns[static_cast<size_t>(u.slice)];
+                    co.n = static_cast<int32_t>(logical(u, x));
+                    tile->outputs.push_back(co);
+                }
+            }
+            // Input tables and cells, per stripe group.
+            std::vector<uint32_t> in_base(sgs.size());
+            int64_t steps = 0;
+            for (size_t s = 0; s < sgs.size(); ++s) {
+                const SG& sg = sgs[s];
+                const std::vector<int32_t>& rr = rows[gidx(b, sg.u->window, sg.g)];
+                in_base[s] = static_cast<uint32_t>(tile->inputs.size());
+                steps = std::max<int64_t>(steps, ceil_div(static_cast<int64_t>(rr.size()), PWL));
+                int live = 0;
+                for (int x = 0; x < PBL; ++x)
+                    live += logical(*sg.u, static_cast<int>(sg.g) * PBL + x) >= 0;
+                if (sg.u->slice == 0) stored_weight_slots += live * static_cast<int64_t>(rr.size());
+                for (size_t i = 0; i < rr.size(); ++i) {
+                    const int64_t k = b * R + rr[i];
+                    tile->inputs.push_back(RowInput{static_cast<int32_t>(k), 0});
+                    for (int x = 0; x < PBL; ++x) {
+                        const int64_t n = logical(*sg.u, static_cast<int>(sg.g) * PBL + x);
+                        if (n < 0) continue;
+                        tile->cell(off[s] + static_cast<int>(i), sg.col0 + x) =
+                            enc[static_cast<size_t>((k * w.N + n) * cpo + sg.u->slice)];
+                    }
+                }
+            }
+            // Row-first traversal: OU row step i across every group of the stripe.
+            for (int64_t i = 0; i < steps; ++i) {
+                bool first = true;
+                for (size_t s = 0; s < sgs.size(); ++s) {
+                    const SG& sg = sgs[s];
+                    const int64_t h =
+                        static_cast<int64_t>(rows[gidx(b, sg.u->window, sg.g)].size());
+                    if (i * PWL >= h) continue;
+                    OuOp op;
+                    op.r0 = static_cast<uint16_t>(off[s] + i * PWL);
+                    op.rows = static_cast<uint16_t>(std::min<int64_t>(PWL, h - i * PWL));
+                    op.c0 = static_cast<uint16_t>(sg.col0);
+                    op.cols = static_cast<uint16_t>(PBL);
+                    op.in_ofs = in_base[s] + static_cast<uint32_t>(i * PWL);
+                    size_t ui = 0;
+                    while (&stripe[ui] != sg.u) ++ui;
+                    op.out_ofs = out_base[ui] + static_cast<uint32_t>(sg.g * PBL);
+                    op.fetch = first;
+                    first = false;
+                    tile->ops.push_back(op);
+                }
+            }
+            for (size_t s = 0; s < sgs.size(); ++s)
+                off[s] += static_cast<int>(rows[gidx(b, sgs[s].u->window, sgs[s].g)].size());
+        }
+    }
+
+    // Metadata: row index per stored OU-row of a logical group (the slice planes share it), one
+    // config bit per Benes switch per (band, window).
+    const int64_t row_bits = std::max<int64_t>(1, log2_exact(next_pow2(R)));
+    int64_t stored_rows = 0, benes_bits = 0;
+    for (int64_t b = 0; b < nbands; ++b)
+        for (int64_t win = 0; win < nwin; ++win) {
+            int64_t win_rows = 0;
+            for (int64_t g = 0; g < win_width(win) / PBL; ++g)
+                win_rows += static_cast<int64_t>(rows[gidx(b, win, g)].size());
+            stored_rows += win_rows;
+            if (win_rows > 0) benes_bits += benes_switches(win_width(win) / p.beta);
+        }
+    m.index_bits["row_index"] = stored_rows * row_bits;
+    m.index_bits["benes_config"] = benes_bits;
+
+    // Periphery: one Benes network and one zero-flag unit per crossbar.
+    const int64_t nc = Wl / p.beta;
+    const int64_t xbars = static_cast<int64_t>(m.tiles.size());
+    m.units["benes_switch"] = xbars * benes_switches(nc);
+    m.units["zero_flag"] = xbars;
+    m.events.push_back({"zero_flag", Mapping::EventRule::Per::OpSlot, 1});
+    if (benes_stages(nc) > 0)
+        m.events.push_back({"benes_switch", Mapping::EventRule::Per::Conversion, benes_stages(nc)});
+
+    if (p.pipeline) {
+        using Per = Mapping::PipelineStage::Per;
+        const int64_t adc_cycles = std::max<int64_t>(
+            1, static_cast<int64_t>(std::ceil(hw.adc_latency_ns * hw.clock_mhz / 1000.0 - 1e-9)));
+        m.pipeline = {
+            {"cache", Per::Fetch, component(hw, "cache").latency_cycles},
+            {"load", Per::Op, component(hw, "load").latency_cycles},
+            {"skip", Per::Plane, component(hw, "zero_flag").latency_cycles},
+            {"cim", Per::Plane, hw.ou_op_cycles},
+            {"adc", Per::AdcRound, adc_cycles},
+            {"benes", Per::Plane, component(hw, "benes_switch").latency_cycles},
+            {"shift_add", Per::Plane, component(hw, "shift_and_add").latency_cycles},
+        };
+    }
+
+    // Figures (ratios as numerator and denominator).
+    const int64_t nnz = w.nonzeros();
+    const int64_t total = w.K * w.N;
+    const int64_t outs_per_xbar = std::max(1, C / cpo);
+    int64_t dense_slots = 0;
+    for (int64_t k0 = 0; k0 < w.K; k0 += R)
+        for (int64_t n0 = 0; n0 < w.N; n0 += outs_per_xbar)
+            dense_slots += ceil_div(std::min<int64_t>(R, w.K - k0), PWL) *
+                           ceil_div(std::min<int64_t>(outs_per_xbar, w.N - n0) * cpo, PBL);
+    m.figures["dense_cells"] = static_cast<double>(total * cpo);
+    m.figures["stored_cells"] = static_cast<double>(stored_weight_slots * cpo);
+    m.figures["weights"] = static_cast<double>(total);
+    m.figures["zero_weights"] = static_cast<double>(total - nnz);
+    m.figures["zero_weights_removed"] = static_cast<double>(total - stored_weight_slots);
+    m.figures["ou_slots"] = static_cast<double>(m.ou_slots());
+    m.figures["dense_ou_slots"] = static_cast<double>(dense_slots);
+    m.figures["ou_rows_stored"] = static_cast<double>(stored_rows);
+    m.figures["ou_rows_noshuffle"] = static_cast<double>(rows_identity);
+    m.figures["ou_rows_searched"] = static_cast<double>(rows_searched);
+    m.figures["ou_ops_noshuffle"] = static_cast<double>(ops_identity);
+    m.figures["ou_ops_searched"] = static_cast<double>(ops_searched);
+    m.figures["balance_padding_rows"] = static_cast<double>(padding_rows);
+    m.figures["windows"] = static_cast<double>(nbands * nwin);
+    m.figures["windows_improved"] = static_cast<double>(windows_improved);
+    m.figures["ga_evaluations"] = static_cast<double>(evaluations);
+    if (Np != w.N)
+        m.notes.push_back("slice planes padded from " + std::to_string(w.N) + " to " +
+                          std::to_string(Np) + " columns (multiple of lcm(beta, P_BL))");
+    return m;
+}
+
+}  // namespace sparsecim

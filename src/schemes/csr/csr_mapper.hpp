@@ -1,0 +1,28 @@
+// The csr mapper (deck 000): weights bit-sliced slice-plane-major (each slice of every logical
+// column is one physical column; an OU holds P_BL logical columns of one slice), the layer's rows
+// cut into row bands of one crossbar height, the columns into shuffle windows of alpha OUs. Per
+// (band, window) a permutation of the window's column blocks (beta columns, shared by all slice
+// planes, found by the GA) decides which blocks share an OU; greedy compression keeps, per OU
+// column group, only its non-zero OU-rows, packed upward, heights balanced to differ by < P_WL;
+// compressed bands are stacked into crossbars. RowInput tables say which input feeds each stored
+// row; ColOutput tables carry the permutation, so outputs land in the original order (the Benes).
+#pragma once
+
+#include <cstdint>
+
+#include "hw/hw_config.hpp"
+#include "map/mapping.hpp"
+#include "model/weight_matrix.hpp"
+#include "schemes/csr/csr_params.hpp"
+
+namespace sparsecim {
+
+// 2x2 switches of a Benes network on n inputs (n rounded up to a power of two):
+// n*log2(n) - n/2; 0 for n <= 1.
+int64_t benes_switches(int64_t n);
+// Switch stages a value traverses: 2*log2(n) - 1; 0 for n <= 1.
+int64_t benes_stages(int64_t n);
+
+Mapping map_csr(const WeightMatrix& w, const HwConfig& hw, const CsrParams& p);
+
+}  // namespace sparsecim
