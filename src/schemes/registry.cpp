@@ -1,6 +1,7 @@
 // The table of schemes. Adding a scheme: its folder under src/schemes/ and one line here.
 #include "core/error.hpp"
 #include "schemes/dense/dense.hpp"
+#include "schemes/pattern/pattern.hpp"
 #include "schemes/scheme.hpp"
 
 namespace sparsecim {
@@ -8,6 +9,7 @@ namespace sparsecim {
 const std::vector<Scheme>& scheme_registry() {
     static const std::vector<Scheme> table = {
         dense_scheme(),
+        pattern_scheme(),
     };
     return table;
 }
