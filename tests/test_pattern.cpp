@@ -60,7 +60,7 @@ TEST(PatternParams, DefaultsAndErrorsNameTheParameter) {
     const PatternParams p = parse_pattern_params(nlohmann::json::object());
     EXPECT_EQ(p.k, 4);
     EXPECT_EQ(p.library_size, 8);
-    EXPECT_EQ(p.placement, PlacementMethod::Split);
+    EXPECT_EQ(p.placement, PlacementMethod::FirstFitSplit);
     EXPECT_TRUE(p.skip_zero);
     EXPECT_EQ(parse_pattern_params({{"library_size", "auto"}}).library_size, 0);
     EXPECT_EQ(parse_pattern_params({{"placement", "ffd"}}).placement, PlacementMethod::FirstFit);
@@ -70,7 +70,7 @@ TEST(PatternParams, DefaultsAndErrorsNameTheParameter) {
     EXPECT_EQ(error_of({{"connectivity", 1.0}}),
               "--param pattern.connectivity: must be a number in [0, 1)");
     EXPECT_EQ(error_of({{"placement", "worst"}}),
-              "--param pattern.placement: must be one of ffd, bfd, split");
+              "--param pattern.placement: must be one of ffd, bfd, split, ffd_split");
     EXPECT_NE(error_of({{"connectivity", 0.2}, {"target_sparsity", 0.8}}), "");
     EXPECT_NE(error_of({{"skip_zero", 1}}), "");
 }
@@ -166,11 +166,18 @@ TEST(PatternPrune, TargetSparsityAndAutoLibrary) {
     EXPECT_LT(low.library.size(), high.library.size());
 }
 
-TEST(ShelfPacking, HandCasesAndSplitNeverNeedsMoreShelves) {
+TEST(ShelfPacking, HandCasesAndSplittingReachesTheLowerBound) {
     // 5,5,5 into shelves of 8: whole blocks need three shelves, splitting two.
     EXPECT_EQ(pack_shelves({5, 5, 5}, 8, PlacementMethod::FirstFit).shelves, 3);
     EXPECT_EQ(pack_shelves({5, 5, 5}, 8, PlacementMethod::BestFit).shelves, 3);
     EXPECT_EQ(pack_shelves({5, 5, 5}, 8, PlacementMethod::Split).shelves, 2);
+    const ShelfPacking fs = pack_shelves({5, 5, 5}, 8, PlacementMethod::FirstFitSplit);
+    EXPECT_EQ(fs.shelves, 2);
+    EXPECT_EQ(fs.segments.size(), 4u);  // 5 -> s0, 5 -> s1, the last 5 split 3 + 2
+    // When whole-block ffd already needs no more crossbars (groups of 4 shelves), keep it.
+    const ShelfPacking whole = pack_shelves({5, 5, 5}, 8, PlacementMethod::FirstFitSplit, 4);
+    EXPECT_EQ(whole.shelves, 3);
+    EXPECT_EQ(whole.segments.size(), 3u);
     // FFD: 5 -> s0, 4 -> s1, 3 -> s0 (full), 3 -> s1, 1 -> s1 (full).
     const ShelfPacking f = pack_shelves({1, 3, 5, 4, 3}, 8, PlacementMethod::FirstFit);
     EXPECT_EQ(f.shelves, 2);
@@ -210,6 +217,9 @@ TEST(ShelfPacking, HandCasesAndSplitNeverNeedsMoreShelves) {
                 for (uint8_t b : cv) EXPECT_EQ(b, 1);
             EXPECT_GE(pk.shelves, (total + cap - 1) / cap);
             if (m == PlacementMethod::Split) split_shelves = pk.shelves;
+            if (m == PlacementMethod::FirstFitSplit) {
+                EXPECT_EQ(pk.shelves, (total + cap - 1) / cap);
+            }
         }
         EXPECT_EQ(split_shelves, (total + cap - 1) / cap);
         EXPECT_LE(split_shelves, pack_shelves(widths, cap, PlacementMethod::FirstFit).shelves);
@@ -235,7 +245,7 @@ TEST(PatternMap, HandComputedSmallLayer) {
     ASSERT_EQ(verify(m, L.weights), "");
     ASSERT_EQ(m.tiles.size(), 1u);
     const Tile& t = m.tiles[0];
-    // Split placement, widest block first: (0,A) at slots 0-1, (0,B) at slot 2, one shelf.
+    // ffd_split placement, widest block first: (0,A) at slots 0-1, (0,B) at slot 2, one shelf.
     ASSERT_EQ(t.ops.size(), 2u);
     EXPECT_EQ(t.ops[0].rows, 4);
     EXPECT_EQ(t.ops[0].cols, 8);

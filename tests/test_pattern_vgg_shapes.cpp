@@ -67,13 +67,13 @@ OpCounts op_counts(const Mapping& m, const HwConfig& hw) {
 
 }  // namespace
 
-TEST(PatternVgg16Shapes, PatternMappingSavesCrossbarsAndSplitPacksBest) {
+TEST(PatternVgg16Shapes, PatternMappingSavesCrossbarsAndSplittingPacksBest) {
     const HwConfig hw = load_hw_config(hw_preset_path("pattern"));
     int64_t dense_xbars = 0, dense_cells = 0, dense_ops = 0, dense_conv = 0, dense_cycles = 0;
-    std::map<std::string, int64_t> xbars;
+    std::map<std::string, int64_t> xbars, segments;
     int64_t pat_cells = 0, pat_ops = 0, pat_conv = 0, pat_cycles = 0, weights = 0, zeros = 0;
-    std::printf("%-14s %8s %6s %6s %6s %6s %6s %10s %10s\n", "layer", "sparsity", "pat", "dense",
-                "ffd", "bfd", "split", "util_split", "util_ffd");
+    std::printf("%-14s %8s %6s %6s %6s %6s %6s %10s %10s %10s\n", "layer", "sparsity", "pat",
+                "dense", "ffd", "bfd", "split", "ffd_split", "util_ffds", "util_ffd");
     for (size_t i = 0; i < kVgg16Cifar.size(); ++i) {
         const VggLayer& s = kVgg16Cifar[i];
         QuantLayer L = synthetic_layer(s, 100 + i);
@@ -89,25 +89,29 @@ TEST(PatternVgg16Shapes, PatternMappingSavesCrossbarsAndSplitPacksBest) {
         for (PlacementMethod method : all_placements()) {
             p.placement = method;
             const Mapping m = map_pattern(L, hw, p);
-            if (method == PlacementMethod::Split) {
+            if (method == PlacementMethod::FirstFitSplit) {
                 ASSERT_EQ(verify(m, L.weights), "") << L.name;
             }
             xbars[placement_name(method)] += static_cast<int64_t>(m.tiles.size());
             util[placement_name(method)] =
                 m.figures.at("block_cells") / m.figures.at("crossbar_cells");
-            if (method != PlacementMethod::Split) continue;
+            segments[placement_name(method)] +=
+                static_cast<int64_t>(m.figures.at("block_segments"));
+            if (method != PlacementMethod::FirstFitSplit) continue;
             const OpCounts pc = op_counts(m, hw);
             pat_cells += m.stored_cells();
             pat_ops += pc.ops;
             pat_conv += pc.conversions;
             pat_cycles += pc.busiest;
             EXPECT_LE(m.tiles.size(), dm.tiles.size()) << L.name;
-            EXPECT_LE(m.figures.at("crossbars_split"), m.figures.at("crossbars_ffd")) << L.name;
-            EXPECT_LE(m.figures.at("crossbars_split"), m.figures.at("crossbars_bfd")) << L.name;
-            std::printf("%-14s %8.4f %6d %6zu %6.0f %6.0f %6.0f %10.4f %10.4f\n", L.name.c_str(),
-                        L.weights.sparsity(), s.patterns, dm.tiles.size(),
+            EXPECT_LE(m.figures.at("crossbars_ffd_split"), m.figures.at("crossbars_ffd")) << L.name;
+            EXPECT_LE(m.figures.at("crossbars_ffd_split"), m.figures.at("crossbars_bfd")) << L.name;
+            EXPECT_EQ(m.figures.at("crossbars_ffd_split"), m.figures.at("crossbars_split"));
+            std::printf("%-14s %8.4f %6d %6zu %6.0f %6.0f %6.0f %10.0f %10.4f %10.4f\n",
+                        L.name.c_str(), L.weights.sparsity(), s.patterns, dm.tiles.size(),
                         m.figures.at("crossbars_ffd"), m.figures.at("crossbars_bfd"),
-                        m.figures.at("crossbars_split"), util["split"], util["ffd"]);
+                        m.figures.at("crossbars_split"), m.figures.at("crossbars_ffd_split"),
+                        util["ffd_split"], util["ffd"]);
         }
         const OpCounts dc = op_counts(dm, hw);
         dense_xbars += static_cast<int64_t>(dm.tiles.size());
@@ -118,18 +122,25 @@ TEST(PatternVgg16Shapes, PatternMappingSavesCrossbarsAndSplitPacksBest) {
     }
     std::printf(
         "VGG16-CIFAR shapes: sparsity %.4f, crossbars dense %lld, ffd %lld, bfd %lld, "
-        "split %lld (area efficiency %.2fx), stored cells %.2fx fewer, OU ops %.2fx fewer, "
+        "split %lld, ffd_split %lld (area efficiency %.2fx), stored cells %.2fx fewer, OU ops "
+        "%.2fx fewer, "
         "ADC conversions %.2fx fewer, busiest-crossbar cycles dense/pattern %.3f\n",
         static_cast<double>(zeros) / static_cast<double>(weights),
         static_cast<long long>(dense_xbars), static_cast<long long>(xbars["ffd"]),
         static_cast<long long>(xbars["bfd"]), static_cast<long long>(xbars["split"]),
-        static_cast<double>(dense_xbars) / static_cast<double>(xbars["split"]),
+        static_cast<long long>(xbars["ffd_split"]),
+        static_cast<double>(dense_xbars) / static_cast<double>(xbars["ffd_split"]),
         static_cast<double>(dense_cells) / static_cast<double>(pat_cells),
         static_cast<double>(dense_ops) / static_cast<double>(pat_ops),
         static_cast<double>(dense_conv) / static_cast<double>(pat_conv),
         static_cast<double>(dense_cycles) / static_cast<double>(pat_cycles));
-    EXPECT_LT(xbars["split"], dense_xbars);
-    EXPECT_LE(xbars["split"], xbars["ffd"]);
+    std::printf("segments: ffd %lld, bfd %lld, split %lld, ffd_split %lld\n",
+                static_cast<long long>(segments["ffd"]), static_cast<long long>(segments["bfd"]),
+                static_cast<long long>(segments["split"]),
+                static_cast<long long>(segments["ffd_split"]));
+    EXPECT_LT(xbars["ffd_split"], dense_xbars);
+    EXPECT_LE(xbars["ffd_split"], xbars["ffd"]);
+    EXPECT_LE(segments["ffd_split"], segments["split"]);
     EXPECT_LT(pat_ops, dense_ops);
     EXPECT_LT(pat_conv, dense_conv);
 }

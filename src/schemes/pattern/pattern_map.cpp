@@ -117,8 +117,9 @@ Mapping map_pattern(const QuantLayer& layer, const HwConfig& hw, const PatternPa
     m.skip_zero_ou = p.skip_zero;
     for (PlacementMethod method : all_placements())
         m.figures[std::string("crossbars_") + placement_name(method)] = static_cast<double>(
-            crossbars_for(pack_shelves(widths, capacity, method).shelves, shelves_per_xbar));
-    const ShelfPacking pack = pack_shelves(widths, capacity, p.placement);
+            crossbars_for(pack_shelves(widths, capacity, method, shelves_per_xbar).shelves,
+                          shelves_per_xbar));
+    const ShelfPacking pack = pack_shelves(widths, capacity, p.placement, shelves_per_xbar);
     const int64_t ntiles = crossbars_for(pack.shelves, shelves_per_xbar);
     m.tiles.resize(static_cast<size_t>(ntiles));
     for (Tile& t : m.tiles) {

@@ -32,12 +32,15 @@ const char* placement_name(PlacementMethod m) {
             return "bfd";
         case PlacementMethod::Split:
             return "split";
+        case PlacementMethod::FirstFitSplit:
+            return "ffd_split";
     }
     return "?";
 }
 
 std::vector<PlacementMethod> all_placements() {
-    return {PlacementMethod::FirstFit, PlacementMethod::BestFit, PlacementMethod::Split};
+    return {PlacementMethod::FirstFit, PlacementMethod::BestFit, PlacementMethod::Split,
+            PlacementMethod::FirstFitSplit};
 }
 
 PatternParams parse_pattern_params(const nlohmann::json& params) {
@@ -74,7 +77,7 @@ PatternParams parse_pattern_params(const nlohmann::json& params) {
                     p.placement = m;
                     found = true;
                 }
-            if (!found) bad(key, "must be one of ffd, bfd, split");
+            if (!found) bad(key, "must be one of ffd, bfd, split, ffd_split");
         } else if (key == "skip_zero") {
             if (!v.is_boolean()) bad(key, "must be true or false");
             p.skip_zero = v.get<bool>();

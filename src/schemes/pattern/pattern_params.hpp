@@ -10,7 +10,7 @@
 
 namespace sparsecim {
 
-enum class PlacementMethod { FirstFit, BestFit, Split };
+enum class PlacementMethod { FirstFit, BestFit, Split, FirstFitSplit };
 
 struct PatternParams {
     int k = 4;                  // non-zero entries of every pattern (1..9)
@@ -20,7 +20,7 @@ struct PatternParams {
     // When set: per 3x3 layer, the connectivity fraction that makes the layer reach this
     // sparsity (overrides `connectivity`).
     std::optional<double> target_sparsity;
-    PlacementMethod placement = PlacementMethod::Split;
+    PlacementMethod placement = PlacementMethod::FirstFitSplit;
     bool skip_zero = true;  // the input preprocessing unit skips all-zero OU bit-planes
 };
 

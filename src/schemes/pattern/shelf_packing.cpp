@@ -2,14 +2,26 @@
 #include "schemes/pattern/shelf_packing.hpp"
 
 #include <algorithm>
+#include <numeric>
 
 #include "core/error.hpp"
 
 namespace sparsecim {
 
 ShelfPacking pack_shelves(const std::vector<int64_t>& widths, int64_t capacity,
-                          PlacementMethod method) {
-    if (capacity < 1) throw Error("pattern placement: a shelf must hold at least one output");
+                          PlacementMethod method, int64_t shelves_per_group) {
+    if (capacity < 1 || shelves_per_group < 1)
+        throw Error("pattern placement: a shelf must hold at least one output");
+    if (method == PlacementMethod::FirstFitSplit) {
+        ShelfPacking ffd = pack_shelves(widths, capacity, PlacementMethod::FirstFit);
+        int64_t total = 0;
+        for (int64_t w : widths) total += w;
+        const int64_t bound = (total + capacity - 1) / capacity;
+        auto groups = [&](int64_t shelves) {
+            return (shelves + shelves_per_group - 1) / shelves_per_group;
+        };
+        if (groups(ffd.shelves) <= groups(bound)) return ffd;
+    }
     struct Piece {
         size_t item;
         int64_t first, count;
@@ -52,6 +64,34 @@ ShelfPacking pack_shelves(const std::vector<int64_t>& widths, int64_t capacity,
                     const size_t s = used.size() - 1;
                     const int64_t take = std::min(left, capacity - used[s]);
                     put(pc, first, take, s);
+                    first += take;
+                    left -= take;
+                }
+                break;
+            }
+            case PlacementMethod::FirstFitSplit: {
+                size_t s = 0;
+                while (s < used.size() && used[s] + pc.count > capacity) ++s;
+                if (s < used.size()) {
+                    put(pc, pc.first, pc.count, s);
+                    break;
+                }
+                std::vector<size_t> room(used.size());
+                std::iota(room.begin(), room.end(), size_t{0});
+                std::stable_sort(room.begin(), room.end(),
+                                 [&](size_t a, size_t b) { return used[a] < used[b]; });
+                int64_t first = pc.first, left = pc.count;
+                for (size_t r : room) {
+                    if (left == 0) break;
+                    const int64_t take = std::min(left, capacity - used[r]);
+                    if (take == 0) break;  // the rest are full too (sorted by free room)
+                    put(pc, first, take, r);
+                    first += take;
+                    left -= take;
+                }
+                while (left > 0) {
+                    const int64_t take = std::min(left, capacity);
+                    put(pc, first, take, used.size());
                     first += take;
                     left -= take;
                 }

@@ -7,6 +7,11 @@
 //   split: widest first, filling shelves to the brim, a piece that does not fit is split at an
 //          output boundary and continues in the next shelf: ceil(total / capacity) shelves, at the
 //          price of one more segment (input gather and index entry) per split.
+//   ffd_split: ffd when it needs no more groups of `shelves_per_group` shelves (crossbars) than
+//          the lower bound ceil(total / capacity) shelves do (no split, fewest segments); else
+//          first fit for every piece that fits an open shelf whole, and a piece that fits none
+//          is split over the open shelves with the most free room first before new shelves are
+//          opened: then it reaches the lower bound like split, with fewer splits.
 #pragma once
 
 #include <cstdint>
@@ -30,6 +35,6 @@ struct ShelfPacking {
 };
 
 ShelfPacking pack_shelves(const std::vector<int64_t>& widths, int64_t capacity,
-                          PlacementMethod method);
+                          PlacementMethod method, int64_t shelves_per_group = 1);
 
 }  // namespace sparsecim
