@@ -98,6 +98,11 @@ QuantModel quantize(const Graph& g, const Tensor& calib_images, const QuantOptio
         layer.node = i;
         layer.name = n.name;
         quantize_weights_symmetric(float_weight_matrix(g, n), opt.w_bits, layer);
+        if (n.op == OpKind::Conv) {
+            const Tensor& w = g.constant(weight_name(n));
+            layer.kernel_h = w.dim(2);
+            layer.kernel_w = w.dim(3);
+        }
         set_input_scale(stats[qm.layers.size()], opt.a_bits, layer);
         qm.layer_of_node[i] = static_cast<int>(qm.layers.size());
         qm.layers.push_back(std::move(layer));

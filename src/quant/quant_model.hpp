@@ -22,6 +22,8 @@ struct QuantLayer {
     float in_scale = 1.0f;       // real input = x_int * in_scale
     bool in_signed = false;      // inputs int a_bits (else uint a_bits)
     int a_bits = 8;
+    // Conv kernel height and width (rows of `weights` are (c, ky, kx)); 0 for Gemm/MatMul.
+    int64_t kernel_h = 0, kernel_w = 0;
 };
 
 struct QuantModel {

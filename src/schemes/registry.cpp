@@ -2,6 +2,7 @@
 #include "core/error.hpp"
 #include "schemes/csr/csr.hpp"
 #include "schemes/dense/dense.hpp"
+#include "schemes/pattern/pattern.hpp"
 #include "schemes/scheme.hpp"
 
 namespace sparsecim {
@@ -10,6 +11,7 @@ const std::vector<Scheme>& scheme_registry() {
     static const std::vector<Scheme> table = {
         dense_scheme(),
         csr_scheme(),
+        pattern_scheme(),
     };
     return table;
 }
