@@ -1,5 +1,9 @@
 // HwConfig: YAML loading, validation messages, --set overrides, JSON echo, the presets.
 #include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
 
 #include <nlohmann/json.hpp>
 
@@ -128,7 +132,7 @@ TEST(HwConfig, ValidationMessagesNameFileAndField) {
 TEST(HwConfig, UnknownKeysAtAnyLevelAreErrors) {
     EXPECT_EQ(parse_error("colour: red"),
               "configs/hw/x.yaml: colour: unknown key (known: name, crossbar, data, ou, adc, "
-              "dac, cell, shift_add, buffer, index, timing, components)");
+              "dac, cell, shift_add, buffer, index, timing, components, components_from)");
     EXPECT_EQ(parse_error("ou: {rows: 8, depth: 2}"),
               "configs/hw/x.yaml: ou.depth: unknown key (known in ou: rows, cols)");
     EXPECT_EQ(parse_error("ou: 5"),
@@ -297,4 +301,27 @@ TEST(HwConfigComponents, ParseOverrideEchoAndReject) {
     EXPECT_NE(message("components: {lfsr: {energy_pj: -1}}").find("components.lfsr.energy_pj"),
               std::string::npos);
     EXPECT_NE(message("components: [1, 2]").find("components"), std::string::npos);
+}
+
+TEST(HwConfigComponents, ComponentsFromOtherPresetsAndOwnWin) {
+    const auto dir =
+        std::filesystem::temp_directory_path() / ("sparsecim-hw-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir);
+    std::ofstream(dir / "a.yaml") << "crossbar: {rows: 64}\ncomponents:\n"
+                                     "  lfsr: {energy_pj: 0.5, area_um2: 2}\n"
+                                     "  shifter: {energy_pj: 1, area_um2: 1}\n";
+    std::ofstream(dir / "b.yaml") << "components_from: [a.yaml]\n"
+                                     "components: {shifter: {energy_pj: 3, area_um2: 4}}\n";
+    const HwConfig hw = load_hw_config(dir / "b.yaml");
+    EXPECT_EQ(hw.xbar_rows, HwConfig{}.xbar_rows);  // only components are taken
+    EXPECT_DOUBLE_EQ(hw.components.at("lfsr").energy_pj, 0.5);
+    EXPECT_DOUBLE_EQ(hw.components.at("shifter").energy_pj, 3.0);  // its own value wins
+    std::ofstream(dir / "c.yaml") << "components_from: [nope.yaml]\n";
+    try {
+        load_hw_config(dir / "c.yaml");
+        ADD_FAILURE() << "missing components_from file accepted";
+    } catch (const Error& e) {
+        EXPECT_NE(std::string(e.what()).find("components_from[0]"), std::string::npos) << e.what();
+    }
+    std::filesystem::remove_all(dir);
 }

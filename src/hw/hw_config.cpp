@@ -320,8 +320,29 @@ void parse_components(HwConfig& hw, const YAML::Node& section, const std::string
     }
 }
 
+// The components of other hardware files (`components_from`, relative to `source`): only their
+// `components:` sections are read; a component the file defines itself wins.
+void inherit_components(HwConfig& hw, const std::vector<std::string>& files,
+                        const std::string& source) {
+    const std::filesystem::path dir = std::filesystem::path(source).parent_path();
+    for (size_t i = 0; i < files.size(); ++i) {
+        const std::string field = "components_from[" + std::to_string(i) + "]";
+        const std::filesystem::path f(files[i]);
+        const std::filesystem::path p = f.is_absolute() ? f : dir / f;
+        std::error_code ec;
+        if (!std::filesystem::is_regular_file(p, ec))
+            fail(source, field, "no such hardware config file: " + p.string());
+        const YAML::Node root = load_yaml(read_file(p), p.string());
+        HwConfig other;
+        if (root.IsMap() && root["components"])
+            parse_components(other, root["components"], p.string());
+        for (auto& [name, spec] : other.components) hw.components.emplace(name, spec);
+    }
+}
+
 void parse_tree(HwConfig& hw, const YAML::Node& root, const std::string& source) {
     if (!root.IsDefined() || root.IsNull()) return;  // empty file: all defaults
+    std::vector<std::string> components_from;
     if (!root.IsMap()) {
         fail(source, "(top level)", "expected a mapping of sections, got " + describe(root));
     }
@@ -337,9 +358,22 @@ void parse_tree(HwConfig& hw, const YAML::Node& root, const std::string& source)
             parse_components(hw, kv.second, source);
             continue;
         }
+        if (key == "components_from") {
+            if (!kv.second.IsSequence())
+                fail(source, key,
+                     "expected a list of hardware YAML files, got " + describe(kv.second));
+            for (size_t i = 0; i < kv.second.size(); ++i) {
+                if (!kv.second[i].IsScalar())
+                    fail(source, key + "[" + std::to_string(i) + "]", "expected a file name");
+                components_from.push_back(kv.second[i].Scalar());
+            }
+            continue;
+        }
         const std::vector<std::string> leaves = section_keys(key);
         if (leaves.empty()) {
-            fail(source, key, "unknown key (known: " + join(top_level_keys()) + ", components)");
+            fail(
+                source, key,
+                "unknown key (known: " + join(top_level_keys()) + ", components, components_from)");
         }
         const YAML::Node& section = kv.second;
         if (section.IsNull()) continue;
@@ -355,6 +389,7 @@ void parse_tree(HwConfig& hw, const YAML::Node& root, const std::string& source)
             set_field(hw, *f, sub.second, source);
         }
     }
+    inherit_components(hw, components_from, source);
 }
 
 }  // namespace
