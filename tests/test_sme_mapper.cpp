@@ -250,7 +250,7 @@ std::vector<ZooCase> zoo_cases() {
         cases.push_back({model, {{"squeeze", false}}, false});
         cases.push_back({model, {{"shift_at", "output"}, {"S", 2}}, true});
         cases.push_back({model, {{"S", 1}, {"source", "int8"}}, true});
-        cases.push_back({model, {{"S", 5}}, true});
+        cases.push_back({model, {{"S", 5}, {"scale", "layer"}}, true});
     }
     return cases;
 }

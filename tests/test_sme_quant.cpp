@@ -174,6 +174,7 @@ TEST(SmeParams, DefaultsAndErrorsNameTheParameter) {
     EXPECT_TRUE(d.squeeze);
     EXPECT_EQ(d.signed_inputs, "group");
     EXPECT_EQ(d.shift_at, "input");
+    EXPECT_EQ(d.scale, "channel");
     EXPECT_EQ(parse_sme_params({{"S", 5}, {"squeeze", false}}, 8).S, 5);
     auto message = [](const nlohmann::json& j) {
         try {
@@ -191,5 +192,29 @@ TEST(SmeParams, DefaultsAndErrorsNameTheParameter) {
     EXPECT_EQ(message({{"squeeze", "yes"}}).rfind("--param sme.squeeze:", 0), 0u);
     EXPECT_EQ(message({{"shift_at", "middle"}}).rfind("--param sme.shift_at:", 0), 0u);
     EXPECT_EQ(message({{"signed_inputs", 1}}).rfind("--param sme.signed_inputs:", 0), 0u);
+    EXPECT_EQ(message({{"scale", "tensor"}}).rfind("--param sme.scale:", 0), 0u);
     EXPECT_EQ(message({{"window", 3}}).rfind("--param sme.window: unknown parameter", 0), 0u);
+}
+
+// scale=layer: one scale per layer (its max |w| -> 127), the weights the nearest levels on it.
+TEST(SmeQuant, LayerScaleUsesOneGridPerLayer) {
+    const QuantModel& base = ptq_lenet();
+    SmeParams p;
+    p.scale = "layer";
+    const std::vector<uint32_t> levels = sme_levels(3, 7);
+    for (const QuantLayer& L0 : base.layers) {
+        QuantLayer L = L0;
+        const FloatMatrix fm = float_weight_matrix(base.graph, base.graph.nodes[L.node]);
+        sme_requantize_layer(L, fm, p);
+        float mx = 0.0f;
+        for (float v : fm.w) mx = std::max(mx, std::fabs(v));
+        for (float s : L.w_scale) EXPECT_FLOAT_EQ(s, mx / 127.0f);
+        int32_t top = 0;
+        for (size_t i = 0; i < fm.w.size(); ++i) {
+            const double v = std::fabs(fm.w[i]) / static_cast<double>(L.w_scale[0]);
+            EXPECT_EQ(static_cast<uint32_t>(std::abs(L.weights.w[i])), sme_nearest(v, levels));
+            top = std::max(top, std::abs(L.weights.w[i]));
+        }
+        EXPECT_EQ(top, 112);  // 127 -> 0b1110000, the top level of a 3-bit window
+    }
 }

@@ -37,6 +37,8 @@ SmeParams parse_sme_params(const nlohmann::json& params, int w_bits) {
             p.S = static_cast<int>(v.get<int64_t>());
         } else if (key == "source") {
             p.source = one_of(v, key, {"float", "int8"});
+        } else if (key == "scale") {
+            p.scale = one_of(v, key, {"channel", "layer"});
         } else if (key == "squeeze") {
             if (!v.is_boolean()) bad(key, "must be true or false, got " + v.dump());
             p.squeeze = v.get<bool>();
@@ -45,7 +47,8 @@ SmeParams parse_sme_params(const nlohmann::json& params, int w_bits) {
         } else if (key == "shift_at") {
             p.shift_at = one_of(v, key, {"input", "output"});
         } else {
-            bad(key, "unknown parameter (known: S, source, squeeze, signed_inputs, shift_at)");
+            bad(key,
+                "unknown parameter (known: S, source, scale, squeeze, signed_inputs, shift_at)");
         }
     }
     return p;

@@ -15,6 +15,11 @@ struct SmeParams {
     // What the window quantizer rounds: "float" (the float weight divided by the int8 PTQ
     // per-channel scale, one rounding) or "int8" (the int8 PTQ integer, rounded again).
     std::string source = "float";
+    // The grid: "channel" keeps the int8 PTQ per-channel scale (max |w| of a column ->
+    // 2^(w_bits-1)-1); "layer" uses one scale for the whole layer (the layer's max |w| ->
+    // 2^(w_bits-1)-1), a fixed point grid as in the deck's example, so only the layer's largest
+    // weights reach the top planes.
+    std::string scale = "channel";
     // Bit-wise squeeze-out: move the non-empty rows of sparse high planes into free rows of lower
     // planes (with an input shift) until the top planes' crossbars are dropped. false = plain
     // inter-crossbar bit slicing, every row in place.

@@ -49,6 +49,32 @@ void sme_requantize_layer(QuantLayer& layer, const FloatMatrix& fm, const SmePar
                     "x" + std::to_string(w.N));
     const int mag_bits = w.w_bits - 1;  // symmetric PTQ: |w| <= 2^(w_bits-1) - 1
     const std::vector<uint32_t> levels = sme_levels(p.S, mag_bits);
+    // The real weight the window rounds: the float weight, or the int8 PTQ weight times its scale.
+    auto real = [&](size_t i, int64_t n) {
+        return p.source == "float"
+                   ? static_cast<double>(fm.w[i])
+                   : static_cast<double>(w.w[i]) * layer.w_scale[static_cast<size_t>(n)];
+    };
+    if (p.scale == "layer") {
+        double mx = 0.0;
+        for (int64_t k = 0; k < w.K; ++k)
+            for (int64_t n = 0; n < w.N; ++n)
+                if (w.keep[static_cast<size_t>(k * w.N + n)])
+                    mx = std::max(mx, std::fabs(real(static_cast<size_t>(k * w.N + n), n)));
+        const double qmax = static_cast<double>((1 << mag_bits) - 1);
+        const float s = mx > 0.0 ? static_cast<float>(mx / qmax) : 1.0f;
+        std::vector<double> reals(w.w.size());
+        for (int64_t k = 0; k < w.K; ++k)
+            for (int64_t n = 0; n < w.N; ++n)
+                reals[static_cast<size_t>(k * w.N + n)] = real(static_cast<size_t>(k * w.N + n), n);
+        layer.w_scale.assign(static_cast<size_t>(w.N), s);
+        for (size_t i = 0; i < w.w.size(); ++i) {
+            const auto m = static_cast<int32_t>(
+                w.keep[i] ? sme_nearest(std::fabs(reals[i]) / static_cast<double>(s), levels) : 0);
+            w.w[i] = reals[i] < 0.0 ? -m : m;
+        }
+        return;
+    }
     for (int64_t k = 0; k < w.K; ++k)
         for (int64_t n = 0; n < w.N; ++n) {
             const size_t i = static_cast<size_t>(k * w.N + n);
@@ -56,18 +82,10 @@ void sme_requantize_layer(QuantLayer& layer, const FloatMatrix& fm, const SmePar
                 w.w[i] = 0;
                 continue;
             }
-            double v = 0.0;
-            bool negative = false;
-            if (p.source == "float") {
-                const double s = layer.w_scale[static_cast<size_t>(n)];
-                v = std::fabs(static_cast<double>(fm.w[i])) / s;
-                negative = fm.w[i] < 0.0f;
-            } else {
-                v = std::abs(static_cast<double>(w.w[i]));
-                negative = w.w[i] < 0;
-            }
+            const double r = real(i, n);
+            const double v = std::fabs(r) / layer.w_scale[static_cast<size_t>(n)];
             const auto m = static_cast<int32_t>(sme_nearest(v, levels));
-            w.w[i] = negative ? -m : m;
+            w.w[i] = r < 0.0 ? -m : m;
         }
 }
 

@@ -28,10 +28,11 @@ uint32_t sme_nearest(double v, const std::vector<uint32_t>& levels);
 // Same, building the levels of (S, mag_bits) on the fly.
 uint32_t sme_round(double v, int S, int mag_bits);
 
-// Re-quantizes one layer of an int8 PTQ model in place with window S: from its float weights
-// `fm` divided by the layer's per-channel scale (source "float"), or from its integer weights
-// (source "int8"). Scales, bias and input calibration are kept; zeros (pruned or outside a
-// group's block) stay zero.
+// Re-quantizes one layer of an int8 PTQ model in place with window S: the real weight (its float
+// weight `fm` for source "float", the int8 weight times its scale for "int8") divided by the
+// layer's per-channel PTQ scale (scale "channel", kept) or by one scale for the layer (scale
+// "layer": max |w| / (2^(w_bits-1) - 1), replacing w_scale) is rounded to the nearest level.
+// Bias and input calibration are kept; zeros (pruned or outside a group's block) stay zero.
 void sme_requantize_layer(QuantLayer& layer, const FloatMatrix& fm, const SmeParams& p);
 
 // The scheme's prepare step: int8 per-channel PTQ (quantize()), then every weight layer
