@@ -4,6 +4,7 @@
 #include "schemes/dense/dense.hpp"
 #include "schemes/pattern/pattern.hpp"
 #include "schemes/scheme.hpp"
+#include "schemes/sme/sme.hpp"
 
 namespace sparsecim {
 
@@ -12,6 +13,7 @@ const std::vector<Scheme>& scheme_registry() {
         dense_scheme(),
         csr_scheme(),
         pattern_scheme(),
+        sme_scheme(),
     };
     return table;
 }

@@ -1,0 +1,26 @@
+// The scheme value: SME's quantizer as prepare, SME's bit-slicing + squeeze-out mapper as map.
+#include "schemes/sme/sme.hpp"
+
+#include "schemes/sme/sme_mapper.hpp"
+#include "schemes/sme/sme_params.hpp"
+#include "schemes/sme/sme_quant.hpp"
+
+namespace sparsecim {
+
+Scheme sme_scheme() {
+    Scheme s;
+    s.name = "sme";
+    s.summary =
+        "windowed power-of-two weights (S bits), one crossbar per weight bit, sparse high "
+        "planes squeezed into lower planes with input shifts";
+    s.prepare = [](const Graph& g, const Tensor& calib, const SchemeContext& ctx) {
+        return sme_quantize(g, calib, ctx.quant, parse_sme_params(ctx.params, ctx.quant.w_bits));
+    };
+    s.map = [](const QuantLayer& layer, const SchemeContext& ctx) {
+        return map_sme(layer.weights, ctx.hw, parse_sme_params(ctx.params, layer.weights.w_bits),
+                       layer.in_signed);
+    };
+    return s;
+}
+
+}  // namespace sparsecim

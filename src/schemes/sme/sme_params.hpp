@@ -1,0 +1,39 @@
+// The parameters of scheme `sme` (--param sme.KEY=VALUE), parsed and validated from the scheme
+// context's JSON. Every key has a default; an unknown key or a bad value is an Error naming it.
+#pragma once
+
+#include <string>
+
+#include <nlohmann/json_fwd.hpp>
+
+namespace sparsecim {
+
+struct SmeParams {
+    // Window size: a weight magnitude is a sum of powers of two whose exponents lie in S
+    // consecutive integers (1 .. w_bits).
+    int S = 3;
+    // What the window quantizer rounds: "float" (the float weight divided by the int8 PTQ
+    // per-channel scale, one rounding) or "int8" (the int8 PTQ integer, rounded again).
+    std::string source = "float";
+    // The grid: "channel" keeps the int8 PTQ per-channel scale (max |w| of a column ->
+    // 2^(w_bits-1)-1); "layer" uses one scale for the whole layer (the layer's max |w| ->
+    // 2^(w_bits-1)-1), a fixed point grid as in the deck's example, so only the layer's largest
+    // weights reach the top planes.
+    std::string scale = "channel";
+    // Bit-wise squeeze-out: move the non-empty rows of sparse high planes into free rows of lower
+    // planes (with an input shift) until the top planes' crossbars are dropped. false = plain
+    // inter-crossbar bit slicing, every row in place.
+    bool squeeze = true;
+    // Layers fed with signed inputs: "group" squeezes them too (rows grouped so that every OU op
+    // has one input shift, as the simulator requires for signed inputs); "skip" maps them
+    // without squeeze-out.
+    std::string signed_inputs = "group";
+    // Where a moved row's 2^(k-j) weight is applied: "input" (RowInput.shift, a shifter per
+    // moved row) or "output" (the OU op's column shift, a variable shift in the shift-and-add).
+    std::string shift_at = "input";
+};
+
+// Throws Error "--param sme.KEY: ..." for an unknown key or a bad value.
+SmeParams parse_sme_params(const nlohmann::json& params, int w_bits);
+
+}  // namespace sparsecim
