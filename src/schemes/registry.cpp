@@ -2,12 +2,14 @@
 #include "core/error.hpp"
 #include "schemes/dense/dense.hpp"
 #include "schemes/scheme.hpp"
+#include "schemes/twofold/twofold.hpp"
 
 namespace sparsecim {
 
 const std::vector<Scheme>& scheme_registry() {
     static const std::vector<Scheme> table = {
         dense_scheme(),
+        twofold_scheme(),
     };
     return table;
 }
