@@ -7,7 +7,8 @@
 # states. Also writes OUT/sweep.csv (one row per point) for plotting.
 #
 # Usage: scripts/twofold-sweep.sh [OUT_DIR] [extra evaluate args...]
-#   env: MODEL (default: the bundled model), ACC_IMAGES (1000), IMAGES (1), SPARSITIES
+#   env: MODEL (default: the bundled model), ACC_IMAGES (1000), IMAGES (1), SPARSITIES,
+#        REUSE=1 keeps points whose OUT_DIR/sX/results.json already exists
 #   e.g. MODEL=zoo:resnet-mini scripts/twofold-sweep.sh out/sweep-resnet --param twofold.sign=plane
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,6 +22,7 @@ MODEL_ARGS=()
 [ -n "${MODEL:-}" ] && MODEL_ARGS=(--model "$MODEL")
 mkdir -p "$OUT"
 for x in $SPARSITIES; do
+  [ "${REUSE:-0}" = 1 ] && [ -f "$OUT/s$x/results.json" ] && continue
   "$BIN" evaluate --schemes dense,twofold --hw configs/hw/twofold.yaml \
     --param "twofold.sparsity=$x" "${MODEL_ARGS[@]}" \
     --images "${IMAGES:-1}" --accuracy-images "${ACC_IMAGES:-1000}" \

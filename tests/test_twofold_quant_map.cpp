@@ -237,6 +237,7 @@ TEST(TwofoldMap, UngatedAndPlaneVariantsAreExactToo) {
             EXPECT_EQ(m.units.empty(), !gating);
             EXPECT_EQ(m.events.empty(), !gating);
             // Ungated: every row of both ops is driven.
+            EXPECT_EQ(m.figures.at("op_rows"), 8.0);  // 2 ops x 4 rows, gated or not
             if (!gating) {
                 EXPECT_EQ(m.figures.at("op_rows_gated"), 0.0);
             }

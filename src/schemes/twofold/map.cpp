@@ -117,6 +117,10 @@ Mapping map_twofold(const WeightMatrix& w, const LayerMask& mask, const TwofoldP
             Tile grid;
             add_grid_schedule(grid, rows, cols, hw);
             grid_ops += static_cast<int64_t>(grid.ops.size());
+            for (const OuOp& op : grid.ops) {
+                op_rows += op.rows;
+                op_cols += op.cols;
+            }
             if (!gate) {
                 t.ops = std::move(grid.ops);
                 m.tiles.push_back(std::move(t));
@@ -135,8 +139,6 @@ Mapping map_twofold(const WeightMatrix& w, const LayerMask& mask, const TwofoldP
                     static_cast<int>(std::count(row_live.begin(), row_live.end(), uint8_t{1}));
                 const int live_cols =
                     static_cast<int>(std::count(col_live.begin(), col_live.end(), uint8_t{1}));
-                op_rows += op.rows;
-                op_cols += op.cols;
                 if (live_rows == 0 || live_cols == 0) {
                     ++dropped_ops;
                     gated_rows += op.rows;
