@@ -5,6 +5,7 @@
 #include "schemes/pattern/pattern.hpp"
 #include "schemes/scheme.hpp"
 #include "schemes/sme/sme.hpp"
+#include "schemes/twofold/twofold.hpp"
 
 namespace sparsecim {
 
@@ -14,6 +15,7 @@ const std::vector<Scheme>& scheme_registry() {
         csr_scheme(),
         pattern_scheme(),
         sme_scheme(),
+        twofold_scheme(),
     };
     return table;
 }

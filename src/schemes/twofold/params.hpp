@@ -1,0 +1,36 @@
+// twofold's parameters (`--param twofold.KEY=VALUE`), each with its default; parsing rejects an
+// unknown key or a bad value with an Error naming `--param twofold.KEY`.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+namespace sparsecim {
+
+enum class SignCode {
+    Column,  // the sign bit alone in a column weighted -2^(b-1); the low b-1 bits in cell pairs
+    Plane,   // all b bits in cell pairs (the top pair unsigned) + a sign-plane column of the
+             // top bit weighted -2^b
+};
+
+struct TwofoldParams {
+    double sparsity = 0.5;       // network-level: fraction of each layer's weights the LFSR prunes
+    int bits = 8;                // b: weight bits, two's complement
+    int lfsr_width = 0;          // 0 = per layer, the smallest width addressing the layer
+    std::vector<int> lfsr_taps;  // empty = maximal-length taps for the width (XAPP052)
+    uint64_t lfsr_seed = 1;      // base seed; each layer's register starts from a state derived
+                                 // from it and the layer's node index
+    SignCode sign = SignCode::Column;
+    bool gating = true;  // the regenerated mask gates wordlines/bitlines of all-pruned OU parts
+};
+
+// `default_seed` (the run's --seed) is the lfsr_seed when the key is absent.
+TwofoldParams parse_twofold_params(const nlohmann::json& params, uint64_t default_seed);
+
+// One line per key: name, default, meaning (for docs and error messages).
+std::vector<std::string> twofold_param_help();
+
+}  // namespace sparsecim

@@ -1,0 +1,177 @@
+// The twofold scheme end to end on every zoo model and real Fashion-MNIST images: the masks it
+// prunes with are the ones map() regenerates from the seed, every mapping reconstructs its
+// weights, the ideal-ADC simulation equals the integer reference, parameters are validated, and
+// `sparsecim evaluate --schemes dense,twofold --check-exact` exits 0.
+#include <gtest/gtest.h>
+
+#include <sys/wait.h>
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "core/error.hpp"
+#include "infer/int_infer.hpp"
+#include "model/idx.hpp"
+#include "model/zoo.hpp"
+#include "schemes/scheme.hpp"
+#include "schemes/twofold/params.hpp"
+#include "schemes/twofold/prune.hpp"
+#include "sim/simulator.hpp"
+
+using namespace sparsecim;
+
+namespace {
+
+SchemeContext context(const nlohmann::json& params) {
+    SchemeContext ctx;
+    ctx.hw = load_hw_config(hw_preset_path("twofold"));
+    ctx.params = params;
+    ctx.seed = 3;
+    return ctx;
+}
+
+}  // namespace
+
+class TwofoldZoo : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(TwofoldZoo, MasksRegenerateMappingsReconstructAndIdealAdcIsExact) {
+    const Graph g = make_zoo_model(GetParam(), 5);
+    const Tensor calib = load_fashion_mnist("train", 32).images;
+    const Tensor images = load_fashion_mnist("test", 2).images;
+    const Scheme& s = find_scheme("twofold");
+    const std::vector<nlohmann::json> variants = {
+        {{"sparsity", 0.0}},
+        {{"sparsity", 0.5}},
+        {{"sparsity", 0.9}, {"sign", "plane"}},
+        {{"sparsity", 0.7}, {"gating", false}, {"bits", 6}},
+    };
+    for (const nlohmann::json& params : variants) {
+        const SchemeContext ctx = context(params);
+        const TwofoldParams p = parse_twofold_params(params, ctx.seed);
+        const QuantModel qm = s.prepare(g, calib, ctx);
+        std::vector<LayerTrace> traces;
+        run_int(qm, images, &traces);
+        ASSERT_EQ(traces.size(), qm.layers.size());
+        for (size_t l = 0; l < qm.layers.size(); ++l) {
+            const QuantLayer& L = qm.layers[l];
+            const std::string what = GetParam() + " " + L.name + " " + params.dump();
+            // The mask pruned with == the mask regenerated from the seed alone.
+            const LayerMask mask = lfsr_layer_mask(L.weights.K, L.weights.N, p, L.node, L.name);
+            EXPECT_EQ(L.weights.keep, mask.keep) << what;
+            EXPECT_EQ(static_cast<uint64_t>(
+                          std::count(L.weights.keep.begin(), L.weights.keep.end(), uint8_t{0})),
+                      pruned_count(mask.size, p.sparsity))
+                << what;
+            const int32_t qmax = (1 << (p.bits - 1)) - 1;
+            int32_t mx = 0;
+            for (int32_t v : L.weights.w) mx = std::max(mx, std::abs(v));
+            EXPECT_EQ(mx, qmax) << what << ": the largest kept weight maps to 2^(b-1)-1";
+            const Mapping m = s.map(L, ctx);
+            ASSERT_EQ(verify(m, L.weights), "") << what;
+            EXPECT_EQ(m.total_index_bits(), 0) << what;
+            SimOptions ideal;
+            ideal.ideal_adc = true;
+            const SimResult r = simulate(m, traces[l], ctx.hw, ideal);
+            EXPECT_EQ(r.outputs_checked, traces[l].positions * traces[l].N) << what;
+            EXPECT_EQ(r.mismatches, 0) << what;
+            if (p.gating && p.sparsity > 0) {
+                const uint64_t per_pos = mask.steps * static_cast<uint64_t>(mask.lfsr.width);
+                EXPECT_EQ(r.stats.events.at("lfsr_flipflop"),
+                          static_cast<uint64_t>(traces[l].positions) * per_pos)
+                    << what;
+            } else {
+                EXPECT_TRUE(r.stats.events.empty()) << what;
+            }
+        }
+    }
+}
+
+INSTANTIATE_TEST_SUITE_P(Zoo, TwofoldZoo, ::testing::ValuesIn(zoo_names()));
+
+TEST(TwofoldScheme, HigherSparsityStoresFewerCellsAndGatesMore) {
+    const Graph g = make_zoo_model("lenet", 2);
+    const Tensor calib = load_fashion_mnist("train", 16).images;
+    const Scheme& s = find_scheme("twofold");
+    int64_t prev_cells = INT64_MAX;
+    for (double sp : {0.0, 0.5, 0.9}) {
+        const SchemeContext ctx = context({{"sparsity", sp}});
+        const QuantModel qm = s.prepare(g, calib, ctx);
+        int64_t cells = 0;
+        for (const QuantLayer& L : qm.layers) cells += s.map(L, ctx).stored_cells();
+        EXPECT_LT(cells, prev_cells) << sp;
+        prev_cells = cells;
+    }
+}
+
+TEST(TwofoldScheme, ParametersAreValidatedByName) {
+    auto msg = [](const nlohmann::json& params) -> std::string {
+        try {
+            parse_twofold_params(params, 1);
+        } catch (const Error& e) {
+            return e.what();
+        }
+        return "";
+    };
+    EXPECT_NE(msg({{"sparsity", 1.0}}).find("--param twofold.sparsity"), std::string::npos);
+    EXPECT_NE(msg({{"sparsity", "half"}}).find("--param twofold.sparsity"), std::string::npos);
+    EXPECT_NE(msg({{"bits", 1}}).find("--param twofold.bits"), std::string::npos);
+    EXPECT_NE(msg({{"lfsr_width", 33}}).find("--param twofold.lfsr_width"), std::string::npos);
+    EXPECT_NE(msg({{"lfsr_taps", {16, 15, 13, 4}}}).find("--param twofold.lfsr_taps"),
+              std::string::npos);  // needs lfsr_width
+    EXPECT_NE(msg({{"lfsr_width", 16}, {"lfsr_taps", {15, 13}}}).find("top position"),
+              std::string::npos);
+    EXPECT_NE(msg({{"lfsr_seed", 0}}).find("--param twofold.lfsr_seed"), std::string::npos);
+    EXPECT_NE(msg({{"sign", "magnitude"}}).find("--param twofold.sign"), std::string::npos);
+    EXPECT_NE(msg({{"gating", 1}}).find("--param twofold.gating"), std::string::npos);
+    EXPECT_NE(msg({{"beta", 4}}).find("--param twofold.beta: unknown"), std::string::npos);
+    EXPECT_EQ(msg({{"sparsity", 0.3}, {"bits", 4}, {"sign", "plane"}}), "");
+    const TwofoldParams d = parse_twofold_params(nlohmann::json::object(), 9);
+    EXPECT_EQ(d.sparsity, 0.5);
+    EXPECT_EQ(d.bits, 8);
+    EXPECT_EQ(d.lfsr_seed, 9u);
+    EXPECT_TRUE(d.gating);
+}
+
+namespace {
+
+int run_cli(const std::string& args, const std::filesystem::path& dir) {
+    const std::string cmd = std::string(SPARSECIM_BINARY) + " " + args + " >" +
+                            (dir / "stdout").string() + " 2>" + (dir / "stderr").string();
+    const int status = std::system(cmd.c_str());
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+}  // namespace
+
+TEST(TwofoldCli, EvaluateAgainstDenseIsExactAndReportsLfsrEnergy) {
+    namespace fs = std::filesystem;
+    const fs::path dir =
+        fs::temp_directory_path() / ("sparsecim-twofold-" + std::to_string(::getpid()));
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    const std::string hw = (fs::path(SPARSECIM_SOURCE_DIR) / "configs/hw/twofold.yaml").string();
+    const int code = run_cli("evaluate --schemes dense,twofold --hw " + hw +
+                                 " --check-exact --accuracy-images 0 --param twofold.sparsity=0.6"
+                                 " --out " +
+                                 (dir / "out").string(),
+                             dir);
+    std::ifstream err(dir / "stderr");
+    std::stringstream es;
+    es << err.rdbuf();
+    ASSERT_EQ(code, 0) << es.str();
+    std::ifstream in(dir / "out" / "results.json");
+    const nlohmann::json r = nlohmann::json::parse(in);
+    ASSERT_EQ(r["schemes"].size(), 2u);
+    const nlohmann::json& tf = r["schemes"][1];
+    EXPECT_EQ(tf["name"], "twofold");
+    EXPECT_EQ(tf["ideal_mismatches"], 0);
+    EXPECT_EQ(tf["index_bits"], 0);
+    EXPECT_GT(tf["energy_pj_by_component"]["lfsr_flipflop"].get<double>(), 0.0);
+    EXPECT_GT(tf["area_um2_by_component"]["lfsr_flipflop"].get<double>(), 0.0);
+    EXPECT_GT(tf["weight_sparsity"].get<double>(), 0.55);
+    EXPECT_EQ(tf["stored_cell_states"].size(), 4u);
+    fs::remove_all(dir);
+}
