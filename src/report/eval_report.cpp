@@ -77,12 +77,14 @@ std::string summary_table(const EvalResult& r) {
         for (const auto& [k, v] : s.cost.energy_pj)
             if (v != 0.0 && std::find(comps.begin(), comps.end(), k) == comps.end())
                 comps.push_back(k);
+    // Energy by component: one row per component any scheme uses, one column per scheme, so the
+    // table stays narrow however many periphery components the schemes bring.
     TextTable e;
     e.header = {"energy_nJ"};
-    for (const auto& c : comps) e.header.push_back(c);
-    for (const auto& s : r.schemes) {
-        std::vector<std::string> row = {s.name};
-        for (const auto& c : comps) row.push_back(fmt_sci(part(s.cost.energy_pj, c) * 1e-3));
+    for (const auto& s : r.schemes) e.header.push_back(s.name);
+    for (const auto& c : comps) {
+        std::vector<std::string> row = {c};
+        for (const auto& s : r.schemes) row.push_back(fmt_sci(part(s.cost.energy_pj, c) * 1e-3));
         e.rows.push_back(std::move(row));
     }
     std::string out = "model: " + r.model + "\n";
