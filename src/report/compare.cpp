@@ -43,7 +43,9 @@ std::vector<SchemeComparison> compare_schemes(const EvalResult& r) {
             c.area_eff = ratio(d->cost.total_area_um2(), s.cost.total_area_um2());
             c.crossbar_eff = ratio(static_cast<double>(d->footprint.crossbars),
                                    static_cast<double>(s.footprint.crossbars));
-            if (c.zero_weights > 0 && c.weights > 0) {
+            // Only meaningful where there is sparsity to use: with under 1% zero weights the
+            // ratio divides by almost nothing (bit-level schemes are judged by compression).
+            if (c.weights > 0 && c.zero_weights * 100 >= c.weights) {
                 const double per_weight =
                     static_cast<double>(d->footprint.stored_cells) / static_cast<double>(c.weights);
                 c.sparsity_utilization =

@@ -30,6 +30,7 @@ struct SchemeComparison {
     std::optional<double> crossbar_eff;  // dense crossbars / scheme crossbars
     // Storage the scheme saves over dense, as a fraction of the cells its zero weights would occupy
     // in the dense mapping: (dense cells - scheme cells) / (zero weights * dense cells per weight).
+    // Empty when under 1% of the weights are zero.
     std::optional<double> sparsity_utilization;
     std::vector<LayerComparison> layers;
 };

@@ -10,8 +10,11 @@ namespace {
 
 constexpr double kW = 760, kH = 340;
 constexpr double kLeft = 72, kRight = 170, kTop = 34, kBottom = 86;
+// 20 distinguishable colours (Tableau 10 and its light variants, interleaved).
 const char* const kPalette[] = {"#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f",
-                                "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac"};
+                                "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac",
+                                "#1f3b5c", "#ffbe7d", "#8c1c1e", "#b6e3dd", "#2c5e27",
+                                "#f1e2a0", "#5e3a57", "#c9787f", "#d7b5a6", "#595959"};
 
 const char* colour(size_t i) {
     return kPalette[i % (sizeof(kPalette) / sizeof(kPalette[0]))];
