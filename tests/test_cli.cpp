@@ -81,9 +81,11 @@ TEST_F(Cli, ImportPrintsLayerTableWithTotals) {
 TEST_F(Cli, EvaluateWritesResultsJsonAndIsExact) {
     const std::string model = zoo_model("resnet-mini");
     const auto out = dir / "out";
-    const CmdResult r = run(
-        "evaluate --model " + model +
-        " --images 1 --accuracy-images 50 --calib-images 16 --check-exact --out " + out.string());
+    const CmdResult r =
+        run("evaluate --model " + model +
+            " --schemes dense --images 1 --accuracy-images 50 --adc-accuracy-images 10 "
+            "--calib-images 16 --check-exact --out " +
+            out.string());
     ASSERT_EQ(r.code, 0) << r.err;
     EXPECT_NE(r.out.find("dense"), std::string::npos);
     EXPECT_NE(r.out.find("(exact)"), std::string::npos);
@@ -104,11 +106,31 @@ TEST_F(Cli, EvaluateWritesResultsJsonAndIsExact) {
     EXPECT_EQ(ou, s["ou_ops"].get<int64_t>());
 }
 
+TEST_F(Cli, EvaluateRunsEverySchemeByDefaultAndAllAreExact) {
+    const auto out = dir / "out";
+    const CmdResult r =
+        run("evaluate --accuracy-images 20 --adc-accuracy-images 4 --calib-images 16 --check-exact "
+            "--out " +
+            out.string());
+    ASSERT_EQ(r.code, 0) << r.err;
+    const auto j = nlohmann::json::parse(slurp(out / "results.json"));
+    std::vector<std::string> names;
+    for (const auto& s : j["schemes"]) {
+        names.push_back(s["name"]);
+        EXPECT_EQ(s["ideal_mismatches"].get<int64_t>(), 0) << s["name"];
+        EXPECT_GT(s["crossbars"].get<int64_t>(), 0) << s["name"];
+    }
+    EXPECT_EQ(names, (std::vector<std::string>{"dense", "csr", "twofold", "sme", "pattern"}));
+    EXPECT_TRUE(fs::exists(out / "report.html"));
+    EXPECT_TRUE(fs::exists(out / "layers.csv"));
+}
+
 TEST_F(Cli, SameInputsGiveSameResultsApartFromTiming) {
     const std::string model = zoo_model("tiny-cnn");
     auto go = [&](const std::string& o) {
         const CmdResult r =
-            run("evaluate --model " + model + " --accuracy-images 20 --calib-images 8 --out " +
+            run("evaluate --model " + model +
+                " --accuracy-images 20 --adc-accuracy-images 4 --calib-images 8 --out " +
                 (dir / o).string());
         EXPECT_EQ(r.code, 0) << r.err;
         auto j = nlohmann::json::parse(slurp(dir / o / "results.json"));

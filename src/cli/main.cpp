@@ -18,6 +18,7 @@
 #include "report/eval_report.hpp"
 #include "report/html_report.hpp"
 #include "report/text_table.hpp"
+#include "schemes/scheme.hpp"
 
 using namespace sparsecim;
 
@@ -152,14 +153,15 @@ int main(int argc, char** argv) {
     acc->add_option("--seed", acc_seed, "seed for zoo models");
 
     EvalOptions ev;
-    std::string ev_schemes = "dense", ev_out = "sparsecim-out";
+    std::string ev_schemes = "all", ev_out = "sparsecim-out";
     ev.accuracy_images = 1000;
     ev.adc_accuracy_images = 100;
     auto* eva = app.add_subcommand("evaluate", "Run every scheme on a model and report");
     eva->add_option("--model", ev.model, "ONNX file or zoo:NAME (default: the bundled model)");
     eva->add_option("--hw", ev.hw_path, "hardware YAML (default: configs/hw/dense.yaml)");
     eva->add_option("--set", ev.hw_overrides, "override a hardware field, e.g. --set ou.rows=8");
-    eva->add_option("--schemes", ev_schemes, "comma-separated schemes");
+    eva->add_option("--schemes", ev_schemes,
+                    "comma-separated schemes, or `all` (default: every scheme, dense first)");
     eva->add_option("--param", ev.scheme_params, "scheme parameter, e.g. --param csr.beta=4");
     eva->add_option("--images", ev.images, "test images simulated bit-serially");
     eva->add_option("--accuracy-images", ev.accuracy_images, "test images for top-1 (0: skip)");
@@ -214,7 +216,11 @@ int main(int argc, char** argv) {
         }
         if (run->parsed()) return cmd_run(run_file, run_out, run_json);
         if (eva->parsed()) {
-            ev.schemes = split_list(ev_schemes);
+            ev.schemes.clear();
+            if (ev_schemes == "all")
+                for (const Scheme& sc : scheme_registry()) ev.schemes.push_back(sc.name);
+            else
+                ev.schemes = split_list(ev_schemes);
             if (ev.schemes.empty()) throw Error("--schemes: no scheme named");
             ev.progress = true;
             return report_run(evaluate(ev), ev_out, ev_json);

@@ -12,10 +12,10 @@ namespace sparsecim {
 const std::vector<Scheme>& scheme_registry() {
     static const std::vector<Scheme> table = {
         dense_scheme(),
-        csr_scheme(),
-        pattern_scheme(),
-        sme_scheme(),
-        twofold_scheme(),
+        csr_scheme(),      // schemes.md section 1, deck 000
+        twofold_scheme(),  // section 2, deck 001
+        sme_scheme(),      // section 3, deck 002
+        pattern_scheme(),  // section 4, deck 003
     };
     return table;
 }
