@@ -29,14 +29,8 @@ Mapping map_dense(const WeightMatrix& w, const HwConfig& hw) {
     if (cpo > hw.xbar_cols)
         throw Error(hw.source + ": crossbar.cols: " + std::to_string(hw.xbar_cols) +
                     " columns cannot hold one weight's " + std::to_string(cpo) + " columns");
-    Mapping m;
-    m.scheme = "dense";
-    m.layer = w.name;
-    m.K = w.K;
-    m.N = w.N;
-    m.cell_bits = hw.cell_bits;
+    Mapping m = empty_mapping("dense", w, hw.cell_bits);
     m.offset = code.offset;
-    m.skip_zero_ou = false;
     const int64_t outs_per_xbar = hw.xbar_cols / cpo;
     std::vector<uint8_t> states(static_cast<size_t>(cpo));
     for (int64_t k0 = 0; k0 < w.K; k0 += hw.xbar_rows) {
@@ -44,10 +38,7 @@ Mapping map_dense(const WeightMatrix& w, const HwConfig& hw) {
         for (int64_t n0 = 0; n0 < w.N; n0 += outs_per_xbar) {
             const int64_t nouts = std::min<int64_t>(outs_per_xbar, w.N - n0);
             const int cols = static_cast<int>(nouts * cpo);
-            Tile t;
-            t.rows = hw.xbar_rows;
-            t.cols = hw.xbar_cols;
-            t.cells.assign(static_cast<size_t>(t.rows) * static_cast<size_t>(t.cols), 0);
+            Tile t = empty_tile(hw.xbar_rows, hw.xbar_cols);
             t.inputs.resize(static_cast<size_t>(rows));
             for (int r = 0; r < rows; ++r)
                 t.inputs[static_cast<size_t>(r)].k = static_cast<int32_t>(k0 + r);

@@ -78,6 +78,24 @@ std::vector<uint8_t> stored_mask(const Tile& t) {
 
 }  // namespace
 
+Mapping empty_mapping(const std::string& scheme, const WeightMatrix& w, int cell_bits) {
+    Mapping m;
+    m.scheme = scheme;
+    m.layer = w.name;
+    m.K = w.K;
+    m.N = w.N;
+    m.cell_bits = cell_bits;
+    return m;
+}
+
+Tile empty_tile(int rows, int cols) {
+    Tile t;
+    t.rows = rows;
+    t.cols = cols;
+    t.cells.assign(static_cast<size_t>(rows) * static_cast<size_t>(cols), 0);
+    return t;
+}
+
 int64_t Mapping::stored_cells() const {
     int64_t n = 0;
     for (const Tile& t : tiles)

@@ -104,6 +104,11 @@ struct Mapping {
     int64_t ou_slots() const;  // OU ops per input bit-plane (the schedule's length)
 };
 
+// A mapping of `w` for `scheme` with no tiles yet (K, N and layer name from `w`).
+Mapping empty_mapping(const std::string& scheme, const WeightMatrix& w, int cell_bits);
+// A rows x cols crossbar with every cell in state 0 and no tables or ops.
+Tile empty_tile(int rows, int cols);
+
 // Reconstructs the K x N integer matrix a mapping computes (sum over every OU op of
 // sign * 2^(col shift + row shift) * cell, at (k, n)), minus nothing for the offset: the offset
 // correction is applied by comparing against w + offset. Throws Error on malformed tables.

@@ -100,13 +100,7 @@ Mapping map_csr(const WeightMatrix& w, const HwConfig& hw, const CsrParams& p) {
     auto win_width = [&](int64_t win) { return std::min(Wl, Np - win * Wl); };
     const WindowCost zero_cost{};
 
-    Mapping m;
-    m.scheme = "csr";
-    m.layer = w.name;
-    m.K = w.K;
-    m.N = w.N;
-    m.cell_bits = hw.cell_bits;
-    m.offset = 0;
+    Mapping m = empty_mapping("csr", w, hw.cell_bits);
     m.skip_zero_ou = p.skip_zero;
 
     // Block masks of every band: bit r of block j = row b*R + r has a non-zero weight in it.
@@ -267,11 +261,8 @@ Mapping map_csr(const WeightMatrix& w, const HwConfig& hw, const CsrParams& p) {
             }
             if (!any) continue;
             if (!fits) {
-                m.tiles.emplace_back();
+                m.tiles.push_back(empty_tile(R, C));
                 tile = &m.tiles.back();
-                tile->rows = R;
-                tile->cols = C;
-                tile->cells.assign(static_cast<size_t>(R) * static_cast<size_t>(C), 0);
                 std::fill(off.begin(), off.end(), 0);
             }
             // Output tables: per unit, its columns in permuted order (the Benes's undoing).

@@ -107,12 +107,7 @@ Mapping map_pattern(const QuantLayer& layer, const HwConfig& hw, const PatternPa
 
     std::vector<int64_t> widths;
     for (const PatternBlock& b : blocks) widths.push_back(static_cast<int64_t>(b.outputs.size()));
-    Mapping m;
-    m.scheme = "pattern";
-    m.layer = W.name;
-    m.K = W.K;
-    m.N = W.N;
-    m.cell_bits = hw.cell_bits;
+    Mapping m = empty_mapping("pattern", W, hw.cell_bits);
     m.offset = code.offset;
     m.skip_zero_ou = p.skip_zero;
     for (PlacementMethod method : all_placements())
@@ -121,12 +116,7 @@ Mapping map_pattern(const QuantLayer& layer, const HwConfig& hw, const PatternPa
                           shelves_per_xbar));
     const ShelfPacking pack = pack_shelves(widths, capacity, p.placement, shelves_per_xbar);
     const int64_t ntiles = crossbars_for(pack.shelves, shelves_per_xbar);
-    m.tiles.resize(static_cast<size_t>(ntiles));
-    for (Tile& t : m.tiles) {
-        t.rows = hw.xbar_rows;
-        t.cols = hw.xbar_cols;
-        t.cells.assign(static_cast<size_t>(t.rows) * static_cast<size_t>(t.cols), 0);
-    }
+    m.tiles.assign(static_cast<size_t>(ntiles), empty_tile(hw.xbar_rows, hw.xbar_cols));
 
     std::vector<uint8_t> states(static_cast<size_t>(cpo));
     int64_t gathered = 0, outputs_placed = 0;

@@ -35,10 +35,7 @@ std::string plane_key(int p, const char* what) {
 // `shift_at_output` to per-shift copies of the output table.
 Tile build_tile(const WeightMatrix& w, int64_t n0, int64_t nouts, const Xbar& x, const HwConfig& hw,
                 bool shift_at_output) {
-    Tile t;
-    t.rows = hw.xbar_rows;
-    t.cols = hw.xbar_cols;
-    t.cells.assign(static_cast<size_t>(t.rows) * static_cast<size_t>(t.cols), 0);
+    Tile t = empty_tile(hw.xbar_rows, hw.xbar_cols);
     const int used_cols = static_cast<int>(2 * nouts);
     for (size_t i = 0; i < x.rows.size(); ++i) {
         const PhysRow& pr = x.rows[i];
@@ -95,14 +92,7 @@ Tile build_tile(const WeightMatrix& w, int64_t n0, int64_t nouts, const Xbar& x,
 Mapping map_sme(const WeightMatrix& w, const HwConfig& hw, const SmeParams& p, bool in_signed) {
     if (hw.xbar_cols < 2)
         throw Error(hw.source + ": crossbar.cols: sme needs at least 2 columns (a W+/W- pair)");
-    Mapping m;
-    m.scheme = "sme";
-    m.layer = w.name;
-    m.K = w.K;
-    m.N = w.N;
-    m.cell_bits = hw.cell_bits;
-    m.offset = 0;
-    m.skip_zero_ou = false;
+    Mapping m = empty_mapping("sme", w, hw.cell_bits);
     // Planes 0 .. w_bits-1: magnitudes up to 2^w_bits - 1 (PTQ keeps them below 2^(w_bits-1), so
     // the top plane is empty and never gets a crossbar).
     const int P = w.w_bits;

@@ -75,14 +75,7 @@ Mapping map_twofold(const WeightMatrix& w, const LayerMask& mask, const TwofoldP
             ++code_hist[(c >> b0) & static_cast<uint32_t>(states - 1)];
     }
 
-    Mapping m;
-    m.scheme = "twofold";
-    m.layer = w.name;
-    m.K = w.K;
-    m.N = w.N;
-    m.cell_bits = hw.cell_bits;
-    m.offset = 0;
-    m.skip_zero_ou = false;
+    Mapping m = empty_mapping("twofold", w, hw.cell_bits);
     const bool gate = p.gating && mask.pruned > 0;
     int64_t grid_ops = 0, dropped_ops = 0, op_rows = 0, gated_rows = 0, op_cols = 0, gated_cols = 0;
     auto kept = [&](int64_t k, int64_t n) { return mask.keep[static_cast<size_t>(k * w.N + n)]; };
@@ -93,10 +86,7 @@ Mapping map_twofold(const WeightMatrix& w, const LayerMask& mask, const TwofoldP
         for (int64_t n0 = 0; n0 < w.N; n0 += outs_per_xbar) {
             const int64_t nouts = std::min<int64_t>(outs_per_xbar, w.N - n0);
             const int cols = static_cast<int>(nouts * cpw);
-            Tile t;
-            t.rows = hw.xbar_rows;
-            t.cols = hw.xbar_cols;
-            t.cells.assign(static_cast<size_t>(t.rows) * static_cast<size_t>(t.cols), 0);
+            Tile t = empty_tile(hw.xbar_rows, hw.xbar_cols);
             for (int r = 0; r < rows; ++r)
                 for (int64_t o = 0; o < nouts; ++o)
                     for (int c = 0; c < cpw; ++c)
