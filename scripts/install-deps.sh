@@ -7,6 +7,7 @@ pkgs=(
   libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libfmt-dev zlib1g-dev
   libgtest-dev libbenchmark-dev
   dataset-fashion-mnist
+  libtorch-dev
 )
 missing=()
 for p in "${pkgs[@]}"; do

@@ -40,6 +40,8 @@ std::string summary_table(const EvalResult& r) {
     t.header = {"scheme", "crossbars", "area_mm2", "stored_cells", "ou_ops", "skipped", "cycles"};
     for (const auto& p : kEnergyParts) t.header.push_back("E_" + p + "_nJ");
     t.header.insert(t.header.end(), {"E_total_nJ", "mismatch", "accuracy"});
+    const bool finetuned = r.options.finetune_epochs > 0;
+    if (finetuned) t.header.push_back("finetuned");
     for (const auto& s : r.schemes) {
         std::vector<std::string> row = {s.name,
                                         fmt_int(s.footprint.crossbars),
@@ -54,6 +56,7 @@ std::string summary_table(const EvalResult& r) {
                                                   static_cast<double>(s.outputs_checked))
                                         : "-");
         row.push_back(s.accuracy ? fmt_pct(*s.accuracy) : "-");
+        if (finetuned) row.push_back(s.finetuned_accuracy ? fmt_pct(*s.finetuned_accuracy) : "-");
         t.rows.push_back(std::move(row));
     }
     std::string out = "model: " + r.model + "\n";
@@ -92,6 +95,7 @@ nlohmann::json results_json(const EvalResult& r) {
                    {"calibration", r.options.quant.calibration},
                    {"percentile", r.options.quant.percentile},
                    {"check_exact", r.options.check_exact},
+                   {"finetune_epochs", r.options.finetune_epochs},
                    {"seed", r.options.seed},
                    {"hw_overrides", r.options.hw_overrides},
                    {"scheme_params", r.options.scheme_params}};
@@ -108,6 +112,8 @@ nlohmann::json results_json(const EvalResult& r) {
         js["mismatches"] = s.mismatches;
         js["ideal_mismatches"] = s.ideal_mismatches ? nlohmann::json(*s.ideal_mismatches) : nullptr;
         js["accuracy"] = s.accuracy ? nlohmann::json(*s.accuracy) : nullptr;
+        js["accuracy_finetuned"] =
+            s.finetuned_accuracy ? nlohmann::json(*s.finetuned_accuracy) : nullptr;
         js["adc_accuracy"] = nullptr;
         if (s.adc_sim_accuracy)
             js["adc_accuracy"] = {{"images", r.options.adc_accuracy_images},
