@@ -144,7 +144,7 @@ int cmd_train(const TrainCli& c) {
     if (c.model.empty()) throw Error("--model: required (zoo:NAME or an ONNX file)");
     validate(train_options(c, "train"));
     Graph g = load_model(c.model, c.seed);
-    reset_batchnorm(g);
+    if (c.model.rfind("zoo:", 0) == 0) reset_batchnorm(g);  // from scratch; a file continues
     const auto dir = c.data_dir.empty() ? fashion_mnist_dir() : std::filesystem::path(c.data_dir);
     const Dataset train = load_fashion_mnist("train", c.train_images, dir);
     const Dataset test = load_fashion_mnist("test", c.test_images, dir);
