@@ -8,6 +8,7 @@ pkgs=(
   libgtest-dev libbenchmark-dev libxml2-dev
   chromium
   dataset-fashion-mnist
+  libtorch-dev
 )
 missing=()
 for p in "${pkgs[@]}"; do

@@ -1,5 +1,6 @@
-// The `sparsecim` command: import, accuracy, evaluate, run, zoo. Every failure becomes one line on
-// stderr ("sparsecim: error: ...") and exit code 2; --check-exact failures exit 1.
+// The `sparsecim` command: import, accuracy, evaluate, run, zoo, train, finetune. Every failure
+// becomes one line on stderr ("sparsecim: error: ...") and exit code 2; --check-exact failures
+// exit 1.
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cstdio>
@@ -19,6 +20,10 @@
 #include "report/html_report.hpp"
 #include "report/text_table.hpp"
 #include "schemes/scheme.hpp"
+#include "train/masks.hpp"
+#ifdef SPARSECIM_HAVE_TORCH
+#include "train/train.hpp"
+#endif
 
 using namespace sparsecim;
 
@@ -85,6 +90,32 @@ int cmd_accuracy(const std::string& model, int64_t images, int64_t calib, uint64
     return 0;
 }
 
+// Plugs LibTorch finetuning into an evaluation when it asks for it (finetune_epochs > 0); without
+// LibTorch such a request is an error.
+void attach_finetuner(EvalOptions& ev) {
+    if (ev.finetune_epochs <= 0) return;
+#ifdef SPARSECIM_HAVE_TORCH
+    ev.finetune = [epochs = ev.finetune_epochs, seed = ev.seed, images = ev.finetune_images,
+                   data = ev.data_dir](const Graph& g, const MaskSet& masks, int w_bits) {
+        TrainOptions t;
+        t.epochs = epochs;
+        t.seed = seed;
+        t.lr = 5e-4;
+        t.masks = masks;
+        t.ste_bits = w_bits;
+        t.train_images = images;
+        t.test_images = 0;
+        t.label = "finetune";
+        const auto dir = data.empty() ? fashion_mnist_dir() : std::filesystem::path(data);
+        return train_graph(g, load_fashion_mnist("train", images, dir), Dataset{}, t).graph;
+    };
+#else
+    throw Error(
+        "finetune_epochs: this build has no LibTorch (install libtorch-dev with "
+        "scripts/install-deps.sh and configure with -DSPARSECIM_TORCH=ON)");
+#endif
+}
+
 // Writes the report files of one evaluation, prints its summary (or the JSON with --json), and
 // returns 1 when --check-exact found a scheme that is not exact.
 int report_run(const EvalResult& r, const std::filesystem::path& out, bool json) {
@@ -121,6 +152,7 @@ int cmd_run(const std::string& file, const std::string& out, bool json) {
                      u.id.c_str());
         EvalOptions opt = u.options;
         opt.progress = true;
+        attach_finetuner(opt);
         rc = std::max(rc, report_run(evaluate(opt), u.out, json));
         // The index records every finished unit as soon as it is written.
         index["units"].push_back({{"id", u.id}, {"dir", u.out.string()}});
@@ -129,6 +161,120 @@ int cmd_run(const std::string& file, const std::string& out, bool json) {
     }
     return rc;
 }
+
+// Options shared by `train` and `finetune`.
+struct TrainCli {
+    std::string model, out, data_dir, optimizer = "adam", schedule = "cosine";
+    int epochs = 1;
+    uint64_t seed = 1;
+    double lr = 0.0, weight_decay = 0.0, prune = 0.0;
+    int64_t batch = 128, train_images = 0, test_images = 10000, max_steps = 0;
+    int threads = 0, w_bits = 8;
+    bool augment = false;
+};
+
+void add_train_options(CLI::App* c, TrainCli& o) {
+    c->add_option("--epochs", o.epochs, "passes over the training set");
+    c->add_option("--seed", o.seed, "seed: zoo weights, shuffling, augmentation");
+    c->add_option("--optimizer", o.optimizer, "adam | sgd (Nesterov momentum 0.9)");
+    c->add_option("--lr", o.lr, "peak learning rate (default: adam 1e-3, sgd 0.05)");
+    c->add_option("--schedule", o.schedule, "cosine (to 0 over all steps) | constant");
+    c->add_option("--weight-decay", o.weight_decay, "L2 weight decay");
+    c->add_option("--batch", o.batch, "mini-batch size");
+    c->add_option("--threads", o.threads, "LibTorch threads (0: all cores)");
+    c->add_option("--train-images", o.train_images, "use the first N training images (0: all)");
+    c->add_option("--test-images", o.test_images, "test images scored after each epoch");
+    c->add_option("--max-steps", o.max_steps, "stop after N steps in total (0: no limit)");
+    c->add_flag("--augment", o.augment, "mirror training images left-right at random");
+    c->add_option("--data", o.data_dir, "Fashion-MNIST directory");
+    c->add_option("--out", o.out, "output .onnx file")->required();
+}
+
+#ifdef SPARSECIM_HAVE_TORCH
+TrainOptions train_options(const TrainCli& c, const std::string& label) {
+    TrainOptions t;
+    t.epochs = c.epochs;
+    t.seed = c.seed;
+    t.optimizer = c.optimizer;
+    t.lr = c.lr;
+    t.schedule = c.schedule;
+    t.weight_decay = c.weight_decay;
+    t.batch = c.batch;
+    t.threads = c.threads;
+    t.train_images = c.train_images;
+    t.test_images = c.test_images;
+    t.max_steps = c.max_steps;
+    t.augment = c.augment;
+    t.label = label;
+    return t;
+}
+
+void report_training(const TrainResult& r, const std::string& out) {
+    for (const EpochLog& e : r.epochs) {
+        std::printf("epoch %d: loss %.4f train %.2f%%", e.epoch, e.loss, 100.0 * e.train_accuracy);
+        if (e.test_accuracy) std::printf(" test %.2f%%", 100.0 * *e.test_accuracy);
+        std::printf(" (%.1f s)\n", e.seconds);
+    }
+    std::printf("total %.1f s; wrote %s\n", r.seconds, out.c_str());
+}
+
+int cmd_train(const TrainCli& c) {
+    if (c.model.empty()) throw Error("--model: required (zoo:NAME or an ONNX file)");
+    validate(train_options(c, "train"));
+    Graph g = load_model(c.model, c.seed);
+    if (c.model.rfind("zoo:", 0) == 0) reset_batchnorm(g);  // from scratch; a file continues
+    const auto dir = c.data_dir.empty() ? fashion_mnist_dir() : std::filesystem::path(c.data_dir);
+    const Dataset train = load_fashion_mnist("train", c.train_images, dir);
+    const Dataset test = load_fashion_mnist("test", c.test_images, dir);
+    const TrainResult r = train_graph(g, train, test, train_options(c, "train"));
+    export_onnx(r.graph, c.out);
+    report_training(r, c.out);
+    return 0;
+}
+
+int cmd_finetune(const TrainCli& c) {
+    if (c.model.empty()) throw Error("--model: required (an ONNX file or zoo:NAME)");
+    if (!(c.prune >= 0.0 && c.prune < 1.0)) throw Error("--prune: must be in [0, 1)");
+    TrainOptions t = train_options(c, "finetune");
+    t.ste_bits = c.w_bits;
+    if (t.lr == 0.0) t.lr = t.optimizer == "adam" ? 5e-4 : 0.01;
+    validate(t);
+    Graph g = load_model(c.model, c.seed);
+    if (c.prune > 0.0) prune_by_magnitude(g, c.prune);
+    t.masks = masks_from_zeros(g);
+    const auto dir = c.data_dir.empty() ? fashion_mnist_dir() : std::filesystem::path(c.data_dir);
+    const Dataset train = load_fashion_mnist("train", c.train_images, dir);
+    const Dataset test = load_fashion_mnist("test", c.test_images, dir);
+    std::printf("masks: %.2f%% of the weights held at zero\n", 100.0 * masked_fraction(t.masks));
+    if (c.test_images > 0) {
+        std::printf("before: float top-1 %.2f%%", 100.0 * torch_accuracy(g, test));
+        if (c.w_bits > 0)
+            std::printf(", int%d-weight top-1 %.2f%%", c.w_bits,
+                        100.0 * torch_accuracy(g, test, 0, c.w_bits));
+        std::printf(" (%lld test images)\n", static_cast<long long>(test.size()));
+        std::fflush(stdout);
+    }
+    const TrainResult r = train_graph(g, train, test, t);
+    export_onnx(r.graph, c.out);
+    if (c.test_images > 0)
+        std::printf("after:  float top-1 %.2f%% (weights on the int%d grid)\n",
+                    100.0 * torch_accuracy(r.graph, test), c.w_bits);
+    report_training(r, c.out);
+    return 0;
+}
+#else
+[[noreturn]] void no_torch(const char* cmd) {
+    throw Error(std::string(cmd) +
+                ": this build has no LibTorch (install libtorch-dev with scripts/install-deps.sh "
+                "and configure with -DSPARSECIM_TORCH=ON)");
+}
+int cmd_train(const TrainCli&) {
+    no_torch("train");
+}
+int cmd_finetune(const TrainCli&) {
+    no_torch("finetune");
+}
+#endif
 
 }  // namespace
 
@@ -174,6 +320,11 @@ int main(int argc, char** argv) {
     eva->add_option("--out", ev_out, "output directory (results.json)");
     bool ev_json = false;
     eva->add_flag("--json", ev_json, "print results.json to stdout instead of the table");
+    eva->add_option(
+        "--finetune", ev.finetune_epochs,
+        "also report top-1 after finetuning EPOCHS with each scheme's masks (LibTorch)");
+    eva->add_option("--finetune-images", ev.finetune_images,
+                    "training images for --finetune (0: all 60000)");
     eva->add_flag("--check-exact", ev.check_exact,
                   "also simulate with an ideal ADC; exit 1 if any output differs");
 
@@ -191,6 +342,24 @@ int main(int argc, char** argv) {
     zoo->add_option("name", zoo_name, "architecture")->required();
     zoo->add_option("--out", zoo_out, "output .onnx file")->required();
     zoo->add_option("--seed", zoo_seed, "weight seed");
+
+    TrainCli tr;
+    auto* trn =
+        app.add_subcommand("train", "Train a model on Fashion-MNIST (LibTorch), write ONNX");
+    trn->add_option("--model", tr.model, "zoo:NAME (its seeded initial weights) or an ONNX file")
+        ->required();
+    add_train_options(trn, tr);
+
+    TrainCli ft;
+    ft.lr = 0.0;
+    auto* fin = app.add_subcommand(
+        "finetune", "Finetune with pruned (zero) weights held at zero and int8 STE, write ONNX");
+    fin->add_option("--model", ft.model, "ONNX file or zoo:NAME")->required();
+    fin->add_option("--prune", ft.prune,
+                    "first zero this fraction of each layer's weights by magnitude (0: none)");
+    fin->add_option("--w-bits", ft.w_bits,
+                    "quantization-aware: weights on the symmetric per-channel grid (0: off)");
+    add_train_options(fin, ft);
 
     try {
         app.parse(argc, argv);
@@ -215,6 +384,8 @@ int main(int argc, char** argv) {
             return 0;
         }
         if (run->parsed()) return cmd_run(run_file, run_out, run_json);
+        if (trn->parsed()) return cmd_train(tr);
+        if (fin->parsed()) return cmd_finetune(ft);
         if (eva->parsed()) {
             ev.schemes.clear();
             if (ev_schemes == "all")
@@ -223,6 +394,7 @@ int main(int argc, char** argv) {
                 ev.schemes = split_list(ev_schemes);
             if (ev.schemes.empty()) throw Error("--schemes: no scheme named");
             ev.progress = true;
+            attach_finetuner(ev);
             return report_run(evaluate(ev), ev_out, ev_json);
         }
     } catch (const std::exception& e) {

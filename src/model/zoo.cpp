@@ -2,6 +2,7 @@
 // draws seeded weights.
 #include "model/zoo.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <random>
 
@@ -13,11 +14,12 @@ namespace {
 
 class Builder {
   public:
-    Builder(const std::string& name, uint64_t seed) : rng_(seed) {
+    Builder(const std::string& name, uint64_t seed, Shape input = {-1, 1, 28, 28}) : rng_(seed) {
         g_.name = name;
         g_.source = "zoo:" + name;
-        g_.inputs.push_back({"input", {-1, 1, 28, 28}});
+        g_.inputs.push_back({"input", std::move(input)});
     }
+    void rename(const std::string& name) { g_.name = name; }
 
     // Uniform in [-1, 1) from the top 24 bits of one 64-bit draw: exact in float, portable.
     float uniform() {
@@ -59,6 +61,66 @@ class Builder {
                     {{"kernel_shape", std::vector<int64_t>{k, k}},
                      {"strides", std::vector<int64_t>{stride, stride}},
                      {"pads", std::vector<int64_t>{pad, pad, pad, pad}}});
+    }
+
+    // Laplace(0, b) with b = sqrt(1 / fan_in), i.e. standard deviation sqrt(2 / fan_in) (He
+    // scaling): |u| of a uniform draw in [-1, 1) becomes an Exp(1) variate by -ln(1 - |u|).
+    std::string laplace(const std::string& name, Shape shape, int64_t fan_in) {
+        const float b = std::sqrt(1.0f / static_cast<float>(fan_in));
+        Tensor t(std::move(shape));
+        for (float& v : t.data) {
+            const float u = uniform();
+            const float mag = -b * std::log(1.0f - std::fabs(u));
+            v = u < 0.0f ? -mag : mag;
+        }
+        g_.constants[name] = std::move(t);
+        return name;
+    }
+
+    // Conv with He-scaled Laplace weights (synthetic-weight models); bias, when asked, zero.
+    std::string conv_laplace(const std::string& name, const std::string& x, int64_t cin,
+                             int64_t cout, int64_t k, int64_t stride, int64_t pad, bool bias) {
+        std::vector<std::string> ins = {x,
+                                        laplace(name + ".weight", {cout, cin, k, k}, cin * k * k)};
+        if (bias)
+            ins.push_back(constant_values(name + ".bias", {cout},
+                                          std::vector<float>(static_cast<size_t>(cout), 0.0f)));
+        return node(OpKind::Conv, name, ins,
+                    {{"kernel_shape", std::vector<int64_t>{k, k}},
+                     {"strides", std::vector<int64_t>{stride, stride}},
+                     {"pads", std::vector<int64_t>{pad, pad, pad, pad}}});
+    }
+    std::string gemm_laplace(const std::string& name, const std::string& x, int64_t in,
+                             int64_t out) {
+        return node(OpKind::Gemm, name,
+                    {x, laplace(name + ".weight", {out, in}, in),
+                     constant_values(name + ".bias", {out},
+                                     std::vector<float>(static_cast<size_t>(out), 0.0f))},
+                    {{"transB", int64_t{1}}});
+    }
+
+    // BatchNormalization at its initial state (scale 1, bias 0, mean 0, var 1): for the
+    // architectures that are meant to be trained (`sparsecim train`).
+    std::string bn_init(const std::string& name, const std::string& x, int64_t c) {
+        auto fill = [&](const std::string& field, float v) {
+            return constant_values(name + "." + field, {c},
+                                   std::vector<float>(static_cast<size_t>(c), v));
+        };
+        const std::string gamma = fill("scale", 1.0f);
+        const std::string beta = fill("bias", 0.0f);
+        const std::string mean = fill("mean", 0.0f);
+        const std::string var = fill("var", 1.0f);
+        return node(OpKind::BatchNormalization, name, {x, gamma, beta, mean, var},
+                    {{"epsilon", 1e-5f}});
+    }
+
+    // Pooling with explicit stride and symmetric padding.
+    std::string pool_ksp(OpKind op, const std::string& name, const std::string& x, int64_t k,
+                         int64_t s, int64_t p) {
+        return node(op, name, {x},
+                    {{"kernel_shape", std::vector<int64_t>{k, k}},
+                     {"strides", std::vector<int64_t>{s, s}},
+                     {"pads", std::vector<int64_t>{p, p, p, p}}});
     }
 
     // BatchNormalization with non-trivial statistics, so folding it is a real test.
@@ -179,10 +241,172 @@ Graph concat_net(uint64_t seed) {
     return b.finish(x);
 }
 
+// --- Trainable 28x28x1 architectures (BatchNorm at its initial state, folded at import) ---
+
+// VGG-style: 3x3 convs only (the `pattern` scheme's kernels), 16-16-M-32-32-M-64-M, two FCs.
+Graph vgg_small(uint64_t seed) {
+    Builder b("vgg-small", seed);
+    std::string x = "input";
+    int64_t cin = 1;
+    int i = 0;
+    for (int64_t c : {16, 16, 0, 32, 32, 0, 64, 0}) {
+        if (c == 0) {
+            x = b.pool(OpKind::MaxPool, "pool" + std::to_string(i), x, 2);
+            continue;
+        }
+        ++i;
+        const std::string id = std::to_string(i);
+        x = b.conv("conv" + id, x, cin, c, 3, 1, 1);
+        x = b.bn_init("bn" + id, x, c);
+        x = b.relu("relu" + id, x);
+        cin = c;
+    }  // 64 x 3 x 3
+    x = b.node(OpKind::Flatten, "flatten", {x}, {{"axis", int64_t{1}}});
+    x = b.gemm("fc1", x, 64 * 3 * 3, 128);
+    x = b.relu("relu_fc1", x);
+    x = b.gemm("fc2", x, 128, 10);
+    return b.finish(x);
+}
+
+// ResNet-20 (He et al. 2016, the CIFAR variant: 3 stages x 3 basic blocks, 16/32/64 channels,
+// 19 3x3 convs + FC) for `input` of `channels` x `size` x `size`. The stride-2 stage entries use
+// a 1x1 projection shortcut (option B), which the IR can express. Trainable: Kaiming-uniform
+// convs and BN at its initial state; synthetic: He-scaled Laplace convs, no BN (it would fold).
+Graph resnet20_net(const std::string& name, uint64_t seed, int64_t channels, int64_t size,
+                   bool synthetic) {
+    Builder b(name, seed, {-1, channels, size, size});
+    auto conv_bn = [&](const std::string& id, const std::string& in, int64_t ci, int64_t co,
+                       int64_t k, int64_t stride, int64_t pad, const std::string& bn_id) {
+        if (synthetic) return b.conv_laplace(id, in, ci, co, k, stride, pad, true);
+        return b.bn_init(bn_id, b.conv(id, in, ci, co, k, stride, pad, false), co);
+    };
+    auto x = b.relu("stem_relu", conv_bn("stem", "input", channels, 16, 3, 1, 1, "stem_bn"));
+    int64_t cin = 16;
+    for (int stage = 1; stage <= 3; ++stage) {
+        const int64_t c = int64_t{16} << (stage - 1);
+        for (int blk = 1; blk <= 3; ++blk) {
+            const std::string p = "s" + std::to_string(stage) + "b" + std::to_string(blk) + "_";
+            const int64_t stride = (stage > 1 && blk == 1) ? 2 : 1;
+            auto y = b.relu(p + "relu1", conv_bn(p + "conv1", x, cin, c, 3, stride, 1, p + "bn1"));
+            y = conv_bn(p + "conv2", y, c, c, 3, 1, 1, p + "bn2");
+            std::string s = x;
+            if (stride != 1 || cin != c)
+                s = conv_bn(p + "proj", x, cin, c, 1, stride, 0, p + "proj_bn");
+            x = b.relu(p + "relu2", b.node(OpKind::Add, p + "add", {y, s}));
+            cin = c;
+        }
+    }
+    x = b.node(OpKind::GlobalAveragePool, "gap", {x});
+    x = b.node(OpKind::Flatten, "flatten", {x}, {{"axis", int64_t{1}}});
+    x = synthetic ? b.gemm_laplace("fc", x, 64, 10) : b.gemm("fc", x, 64, 10);
+    return b.finish(x);
+}
+
+// --- Exact-shape networks of the source documents, SYNTHETIC weights (He-scaled Laplace) ---
+
+std::string synthetic_label(const std::string& name, uint64_t seed) {
+    return name + " (SYNTHETIC weights: He-scaled Laplace per layer, b = sqrt(1/fan_in), seed " +
+           std::to_string(seed) + "; shapes only, no accuracy claims)";
+}
+
+// torchvision's ResNet-18 / ResNet-50 (v1.5: stride on the 3x3 conv of a bottleneck) for
+// 3 x 224 x 224, 1000 classes; BN omitted (it folds into the convs, shapes are unchanged).
+Graph resnet_imagenet(const std::string& name, uint64_t seed, bool bottleneck) {
+    Builder b(name, seed, {-1, 3, 224, 224});
+    b.rename(synthetic_label(name, seed));
+    auto x = b.conv_laplace("conv1", "input", 3, 64, 7, 2, 3, true);
+    x = b.relu("relu1", x);
+    x = b.pool_ksp(OpKind::MaxPool, "maxpool", x, 3, 2, 1);  // 64 x 56 x 56
+    const int blocks18[] = {2, 2, 2, 2}, blocks50[] = {3, 4, 6, 3};
+    int64_t cin = 64;
+    for (int layer = 0; layer < 4; ++layer) {
+        const int64_t w = int64_t{64} << layer;
+        const int64_t cout = bottleneck ? w * 4 : w;
+        const int nblk = bottleneck ? blocks50[layer] : blocks18[layer];
+        for (int blk = 0; blk < nblk; ++blk) {
+            const std::string p =
+                "layer" + std::to_string(layer + 1) + "." + std::to_string(blk) + ".";
+            const int64_t stride = (layer > 0 && blk == 0) ? 2 : 1;
+            std::string y;
+            if (bottleneck) {
+                y = b.relu(p + "relu1", b.conv_laplace(p + "conv1", x, cin, w, 1, 1, 0, true));
+                y = b.relu(p + "relu2", b.conv_laplace(p + "conv2", y, w, w, 3, stride, 1, true));
+                y = b.conv_laplace(p + "conv3", y, w, cout, 1, 1, 0, true);
+            } else {
+                y = b.relu(p + "relu1", b.conv_laplace(p + "conv1", x, cin, w, 3, stride, 1, true));
+                y = b.conv_laplace(p + "conv2", y, w, w, 3, 1, 1, true);
+            }
+            std::string s = x;
+            if (stride != 1 || cin != cout)
+                s = b.conv_laplace(p + "downsample", x, cin, cout, 1, stride, 0, true);
+            x = b.relu(p + "relu_out", b.node(OpKind::Add, p + "add", {y, s}));
+            cin = cout;
+        }
+    }
+    x = b.node(OpKind::GlobalAveragePool, "avgpool", {x});
+    x = b.node(OpKind::Flatten, "flatten", {x}, {{"axis", int64_t{1}}});
+    x = b.gemm_laplace("fc", x, cin, 1000);
+    return b.finish(x);
+}
+
+// VGG-16 (configuration D): 13 3x3 convs 64,64,M,128,128,M,256x3,M,512x3,M,512x3,M. ImageNet:
+// 3 x 224 x 224, classifier 25088-4096-4096-1000 (dropout omitted). CIFAR: 3 x 32 x 32, one FC
+// 512 -> 10 (the common CIFAR adaptation).
+Graph vgg16_net(const std::string& name, uint64_t seed, bool cifar) {
+    const int64_t size = cifar ? 32 : 224;
+    Builder b(name, seed, {-1, 3, size, size});
+    b.rename(synthetic_label(name, seed));
+    std::string x = "input";
+    int64_t cin = 3;
+    int conv = 0, pool = 0;
+    for (int64_t c :
+         {64, 64, 0, 128, 128, 0, 256, 256, 256, 0, 512, 512, 512, 0, 512, 512, 512, 0}) {
+        if (c == 0) {
+            x = b.pool(OpKind::MaxPool, "pool" + std::to_string(++pool), x, 2);
+            continue;
+        }
+        const std::string id = std::to_string(++conv);
+        x = b.relu("relu" + id, b.conv_laplace("conv" + id, x, cin, c, 3, 1, 1, true));
+        cin = c;
+    }
+    x = b.node(OpKind::Flatten, "flatten", {x}, {{"axis", int64_t{1}}});
+    if (cifar) return b.finish(b.gemm_laplace("fc", x, 512, 10));
+    x = b.relu("relu_fc1", b.gemm_laplace("fc1", x, 512 * 7 * 7, 4096));
+    x = b.relu("relu_fc2", b.gemm_laplace("fc2", x, 4096, 4096));
+    return b.finish(b.gemm_laplace("fc3", x, 4096, 1000));
+}
+
+Graph resnet20_cifar(uint64_t seed) {
+    Graph g = resnet20_net("resnet20-cifar", seed, 3, 32, true);
+    g.name = synthetic_label("resnet20-cifar", seed);
+    return g;
+}
+
 }  // namespace
 
 std::vector<std::string> zoo_names() {
     return {"tiny-cnn", "lenet", "resnet-mini", "concat-net"};
+}
+
+std::vector<std::string> zoo_trainable_names() {
+    return {"lenet", "vgg-small", "resnet20"};
+}
+
+std::vector<std::string> zoo_shape_names() {
+    return {"resnet18", "resnet50", "vgg16", "vgg16-cifar", "resnet20-cifar"};
+}
+
+std::vector<std::string> zoo_all_names() {
+    std::vector<std::string> all = zoo_names();
+    for (const auto& n : zoo_trainable_names())
+        if (std::find(all.begin(), all.end(), n) == all.end()) all.push_back(n);
+    for (const auto& n : zoo_shape_names()) all.push_back(n);
+    return all;
+}
+
+bool zoo_is_synthetic(const std::string& name) {
+    return name == "resnet18" || name == "resnet50" || name == "vgg16" || name == "vgg16-cifar" ||
+           name == "resnet20-cifar";
 }
 
 Graph make_zoo_model(const std::string& name, uint64_t seed) {
@@ -190,8 +414,15 @@ Graph make_zoo_model(const std::string& name, uint64_t seed) {
     if (name == "lenet") return lenet(seed);
     if (name == "resnet-mini") return resnet_mini(seed);
     if (name == "concat-net") return concat_net(seed);
+    if (name == "vgg-small") return vgg_small(seed);
+    if (name == "resnet20") return resnet20_net("resnet20", seed, 1, 28, false);
+    if (name == "resnet18") return resnet_imagenet("resnet18", seed, false);
+    if (name == "resnet50") return resnet_imagenet("resnet50", seed, true);
+    if (name == "vgg16") return vgg16_net("vgg16", seed, false);
+    if (name == "vgg16-cifar") return vgg16_net("vgg16-cifar", seed, true);
+    if (name == "resnet20-cifar") return resnet20_cifar(seed);
     std::string known;
-    for (const auto& n : zoo_names()) known += (known.empty() ? "" : ", ") + n;
+    for (const auto& n : zoo_all_names()) known += (known.empty() ? "" : ", ") + n;
     throw Error("unknown zoo model '" + name + "' (known: " + known + ")");
 }
 

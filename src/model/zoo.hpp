@@ -1,6 +1,16 @@
-// Built-in small test architectures for 1x28x28 inputs (MNIST-shaped), built in code with seeded
-// synthetic weights: tiny-cnn, lenet, resnet-mini, concat-net. Input "input" [-1,1,28,28],
-// output "logits" [N,10], opset 13. Weights come from std::mt19937_64 through a fixed, portable
+// Built-in architectures, built in code with seeded weights. Input "input", output "logits",
+// opset 13.
+//  - Test architectures for 1x28x28 (MNIST-shaped), untrained: tiny-cnn, lenet, resnet-mini,
+//    concat-net (their weights are fixed by the tests: do not change their draws).
+//  - Trainable 1x28x28 architectures (`sparsecim train` initialisation, BN at its initial state):
+//    vgg-small (3x3 convs 16-16-M-32-32-M-64-M, FC 576-128-10), resnet20 (ResNet-20, 16/32/64
+//    channels, 1x1 projection shortcuts at the stride-2 stage entries). lenet is trained too.
+//  - Exact-shape networks of the source documents with SYNTHETIC weights (He-scaled Laplace per
+//    layer: Laplace(0, b), b = sqrt(1/fan_in), std sqrt(2/fan_in); biases 0; BN omitted as it
+//    folds into the convs), labelled as such in the graph name: resnet18, resnet50, vgg16
+//    (3x224x224, 1000 classes), vgg16-cifar, resnet20-cifar (3x32x32, 10 classes). They serve
+//    scale and speed studies, not accuracy claims. Weights come from std::mt19937_64 through a
+//    fixed, portable
 // mapping (top 24 bits -> uniform [-1,1), Kaiming-uniform scale), so a seed gives the same bytes
 // on every platform. BatchNorm nodes carry non-trivial seeded statistics.
 #pragma once
@@ -13,8 +23,19 @@
 
 namespace sparsecim {
 
-// Names accepted by make_zoo_model, in a fixed order.
+// The small untrained test architectures (tiny-cnn, lenet, resnet-mini, concat-net): what tests
+// iterate over. Fixed: the tests of every scheme depend on this list and on their weights.
 std::vector<std::string> zoo_names();
+// The 1x28x28 architectures meant for `sparsecim train` (lenet, vgg-small, resnet20).
+std::vector<std::string> zoo_trainable_names();
+// The exact-shape networks with synthetic weights (resnet18, resnet50, vgg16, vgg16-cifar,
+// resnet20-cifar).
+std::vector<std::string> zoo_shape_names();
+// Every name make_zoo_model accepts, in a fixed order.
+std::vector<std::string> zoo_all_names();
+
+// True for the architectures whose weights are synthetic (not meant to classify anything).
+bool zoo_is_synthetic(const std::string& name);
 
 // Builds the named architecture with weights drawn from `seed`. Throws Error for an unknown name
 // (listing the known ones).

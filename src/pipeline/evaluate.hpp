@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -16,8 +17,14 @@
 #include "model/graph.hpp"
 #include "quant/ptq.hpp"
 #include "sim/stats.hpp"
+#include "train/masks.hpp"
 
 namespace sparsecim {
+
+// Finetunes `g` with the masked weights held at zero and weights on the `w_bits` grid, returning
+// the finetuned graph. Supplied by the caller (the CLI plugs in LibTorch training), so the
+// pipeline itself does not depend on LibTorch.
+using FinetuneFn = std::function<Graph(const Graph& g, const MaskSet& masks, int w_bits)>;
 
 struct EvalOptions {
     std::string experiment;                 // name of the experiment file it came from, if any
@@ -38,6 +45,12 @@ struct EvalOptions {
     QuantOptions quant;
     std::string data_dir;  // empty = Debian's dataset-fashion-mnist
     bool progress = false;
+    // With finetune_epochs > 0 (and accuracy_images > 0): per scheme, the model is finetuned with
+    // the scheme's masks (zero integer weights of its QuantModel) through `finetune`, quantized
+    // again by the scheme, and its int top-1 reported as finetuned_accuracy.
+    int finetune_epochs = 0;
+    int64_t finetune_images = 0;  // training images for finetuning (0 = all 60,000)
+    FinetuneFn finetune;
 };
 
 struct LayerResult {
@@ -70,7 +83,8 @@ struct SchemeResult {
     int64_t outputs_checked = 0;
     int64_t mismatches = 0;
     std::optional<int64_t> ideal_mismatches;
-    std::optional<double> accuracy;  // int top-1 on the test images
+    std::optional<double> accuracy;            // int top-1 on the test images
+    std::optional<double> finetuned_accuracy;  // the same after finetuning (finetune_epochs > 0)
     // On the first adc_accuracy_images test images: exact integer top-1 and top-1 with every
     // weight layer computed by the simulator under the config's ADC.
     std::optional<double> adc_exact_accuracy, adc_sim_accuracy;

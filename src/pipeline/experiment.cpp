@@ -21,6 +21,8 @@ const std::set<std::string> kKeys = {"name",
                                      "images",
                                      "accuracy_images",
                                      "adc_accuracy_images",
+                                     "finetune_epochs",
+                                     "finetune_images",
                                      "calib_images",
                                      "calibration",
                                      "percentile",
@@ -139,6 +141,11 @@ Experiment load_experiment(const std::filesystem::path& path,
     count("accuracy_images", base_opt.accuracy_images);
     count("adc_accuracy_images", base_opt.adc_accuracy_images);
     count("calib_images", base_opt.calib_images);
+    count("finetune_images", base_opt.finetune_images);
+    if (root["finetune_epochs"]) {
+        base_opt.finetune_epochs = parse_int(root["finetune_epochs"], src, "finetune_epochs");
+        if (base_opt.finetune_epochs < 0) fail(src, "finetune_epochs", "must not be negative");
+    }
     if (root["calibration"])
         base_opt.quant.calibration = scalar(root["calibration"], src, "calibration");
     if (root["percentile"])

@@ -59,6 +59,8 @@ std::string summary_table(const EvalResult& r) {
     TextTable t;
     t.header = {"scheme",  "xbars",  "area_mm2", "cells", "compr", "OU_ops",
                 "skipped", "cycles", "speedup",  "E_nJ",  "E_eff", "acc"};
+    const bool finetuned = r.options.finetune_epochs > 0;
+    if (finetuned) t.header.push_back("acc_ft");
     for (size_t i = 0; i < r.schemes.size(); ++i) {
         const SchemeResult& s = r.schemes[i];
         t.rows.push_back(
@@ -69,6 +71,8 @@ std::string summary_table(const EvalResult& r) {
              fmt_sci(static_cast<double>(s.stats.cycles)), ratio_str(cmp[i].speedup),
              fmt_sci(s.cost.total_energy_pj() * 1e-3), ratio_str(cmp[i].energy_eff),
              s.accuracy ? fmt_pct(*s.accuracy) : "-"});
+        if (finetuned)
+            t.rows.back().push_back(s.finetuned_accuracy ? fmt_pct(*s.finetuned_accuracy) : "-");
     }
     // Energy by component, one column per component any scheme uses.
     std::vector<std::string> comps;
@@ -98,6 +102,9 @@ std::string summary_table(const EvalResult& r) {
     out +=
         "\nratios (x) are dense / scheme: compression of stored cells, speedup in cycles, "
         "energy\nefficiency. acc: int top-1 with the scheme's quantization and pruning.\n";
+    if (finetuned)
+        out += "acc_ft: the same after finetuning " + std::to_string(r.options.finetune_epochs) +
+               " epoch(s) with the scheme's masks held (LibTorch).\n";
     for (const auto& s : r.schemes) {
         out += s.name + ": real-ADC mismatches " +
                (s.outputs_checked ? fmt_pct(static_cast<double>(s.mismatches) /
@@ -128,6 +135,8 @@ nlohmann::json results_json(const EvalResult& r) {
                    {"accuracy_images", r.options.accuracy_images},
                    {"calib_images", r.options.calib_images},
                    {"adc_accuracy_images", r.options.adc_accuracy_images},
+                   {"finetune_epochs", r.options.finetune_epochs},
+                   {"finetune_images", r.options.finetune_images},
                    {"calibration", r.options.quant.calibration},
                    {"percentile", r.options.quant.percentile},
                    {"check_exact", r.options.check_exact},
@@ -156,6 +165,8 @@ nlohmann::json results_json(const EvalResult& r) {
                           {"area_efficiency", opt_json(c.area_eff)},
                           {"crossbar_efficiency", opt_json(c.crossbar_eff)},
                           {"sparsity_utilization", opt_json(c.sparsity_utilization)}};
+        js["accuracy_finetuned"] =
+            s.finetuned_accuracy ? nlohmann::json(*s.finetuned_accuracy) : nullptr;
         js["adc_accuracy"] = nullptr;
         if (s.adc_sim_accuracy)
             js["adc_accuracy"] = {{"images", r.options.adc_accuracy_images},

@@ -1,5 +1,6 @@
 #include "report/html_report.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <set>
 
@@ -165,6 +166,12 @@ std::string render_html(const EvalResult& r) {
                                          static_cast<double>(s.outputs_checked))
                                : "-"});
     }
+    if (r.options.finetune_epochs > 0) {
+        const auto at = std::find(t.header.begin(), t.header.end(), "accuracy") - t.header.begin();
+        t.header.insert(t.header.begin() + at + 1, "accuracy finetuned");
+        for (size_t i = 0; i < r.schemes.size(); ++i)
+            t.rows[i].insert(t.rows[i].begin() + at + 1, opt_pct(r.schemes[i].finetuned_accuracy));
+    }
     h += table_html(t);
     h += "<p>Ratios are dense / scheme on the same model, hardware and images (higher is "
          "better). Sparsity utilization: cells saved over dense / cells the zero weights occupy "
@@ -180,6 +187,10 @@ std::string render_html(const EvalResult& r) {
     for (size_t i = 0; i < r.schemes.size(); ++i)
         sc.points.push_back({r.schemes[i].name, nan_or(cmp[i].energy_eff),
                              r.schemes[i].accuracy ? *r.schemes[i].accuracy * 100 : std::nan("")});
+    for (size_t i = 0; i < r.schemes.size(); ++i)  // finetuned: a second point per scheme
+        if (r.schemes[i].finetuned_accuracy)
+            sc.points.push_back({r.schemes[i].name + " finetuned", nan_or(cmp[i].energy_eff),
+                                 *r.schemes[i].finetuned_accuracy * 100});
     h += svg_scatter(sc) + "\n</div>\n";
 
     h += "<h2>Per layer</h2>\n";

@@ -1,0 +1,172 @@
+// Masks, grid snapping, BatchNorm reset and magnitude pruning on a Graph (plain C++).
+#include "train/masks.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <set>
+
+#include "core/error.hpp"
+
+namespace sparsecim {
+
+std::vector<std::string> weight_constants(const Graph& g) {
+    std::vector<std::string> names;
+    std::set<std::string> seen;
+    for (const Node& n : g.nodes)
+        if (is_weight_layer(g, n) && seen.insert(weight_name(n)).second)
+            names.push_back(weight_name(n));
+    return names;
+}
+
+MaskSet masks_from_zeros(const Graph& g) {
+    MaskSet masks;
+    for (const auto& name : weight_constants(g)) {
+        const Tensor& w = g.constant(name);
+        auto& m = masks[name];
+        m.resize(w.data.size());
+        for (size_t i = 0; i < m.size(); ++i) m[i] = w.data[i] != 0.0f;
+    }
+    return masks;
+}
+
+int64_t output_channel_axis(const Node& n, const Tensor& w) {
+    if (n.op == OpKind::Conv) return 0;
+    if (n.op == OpKind::Gemm) return n.attr_int("transB", 0) != 0 ? 0 : 1;
+    return static_cast<int64_t>(w.rank()) - 1;
+}
+
+namespace {
+
+// Calls f(element index, output channel, row k of the K x N matrix) for every element of a weight
+// layer's constant, following float_weight_matrix's layout.
+template <typename F>
+void for_each_weight(const Graph& g, const Node& n, F f) {
+    const Tensor& W = g.constant(weight_name(n));
+    if (n.op == OpKind::Conv) {
+        const int64_t O = W.dim(0), Ig = W.dim(1), kh = W.dim(2), kw = W.dim(3);
+        const int64_t group = n.attr_int("group", 1), opg = O / group;
+        for (int64_t o = 0; o < O; ++o)
+            for (int64_t ci = 0; ci < Ig; ++ci)
+                for (int64_t y = 0; y < kh; ++y)
+                    for (int64_t x = 0; x < kw; ++x) {
+                        const int64_t c = (o / opg) * Ig + ci;
+                        f(((o * Ig + ci) * kh + y) * kw + x, o, (c * kh + y) * kw + x);
+                    }
+        return;
+    }
+    const bool transB = n.op == OpKind::Gemm && n.attr_int("transB", 0) != 0;
+    const int64_t K = transB ? W.dim(1) : W.dim(0), N = transB ? W.dim(0) : W.dim(1);
+    for (int64_t k = 0; k < K; ++k)
+        for (int64_t c = 0; c < N; ++c) f(transB ? c * K + k : k * N + c, c, k);
+}
+
+}  // namespace
+
+MaskSet masks_from_quant_model(const QuantModel& qm) {
+    const Graph& g = qm.graph;
+    MaskSet masks;
+    for (const QuantLayer& L : qm.layers) {
+        const Node& n = g.nodes.at(L.node);
+        const Tensor& W = g.constant(weight_name(n));
+        if (W.rank() != (n.op == OpKind::Conv ? 4u : 2u))
+            throw Error("layer '" + L.name + "': weight of shape " + shape_str(W.shape) +
+                        " cannot take a mask");
+        auto& m = masks[weight_name(n)];
+        m.assign(W.data.size(), 1);
+        for_each_weight(g, n, [&](int64_t i, int64_t c, int64_t k) {
+            if (k >= L.weights.K || c >= L.weights.N)
+                throw Error("layer '" + L.name + "': weight matrix " + std::to_string(L.weights.K) +
+                            " x " + std::to_string(L.weights.N) +
+                            " does not match the graph's weight " + shape_str(W.shape));
+            const size_t at = static_cast<size_t>(k * L.weights.N + c);
+            m[static_cast<size_t>(i)] = L.weights.w[at] != 0 && L.weights.keep[at] != 0;
+        });
+    }
+    return masks;
+}
+
+void check_masks(const Graph& g, const MaskSet& masks) {
+    const auto names = weight_constants(g);
+    for (const auto& [name, m] : masks) {
+        if (std::find(names.begin(), names.end(), name) == names.end())
+            throw Error("mask '" + name + "': not a weight of a Conv/Gemm/MatMul layer of " +
+                        (g.source.empty() ? g.name : g.source));
+        const Tensor& w = g.constant(name);
+        if (m.size() != w.data.size())
+            throw Error("mask '" + name + "': has " + std::to_string(m.size()) +
+                        " elements, the weight " + shape_str(w.shape) + " has " +
+                        std::to_string(w.data.size()));
+    }
+}
+
+void apply_masks(Graph& g, const MaskSet& masks) {
+    check_masks(g, masks);
+    for (const auto& [name, m] : masks) {
+        Tensor& w = g.constants.at(name);
+        for (size_t i = 0; i < m.size(); ++i)
+            if (!m[i]) w.data[i] = 0.0f;
+    }
+}
+
+double masked_fraction(const MaskSet& masks) {
+    size_t total = 0, off = 0;
+    for (const auto& [name, m] : masks) {
+        total += m.size();
+        off += static_cast<size_t>(std::count(m.begin(), m.end(), uint8_t{0}));
+    }
+    return total ? static_cast<double>(off) / static_cast<double>(total) : 0.0;
+}
+
+void snap_weights_to_grid(Graph& g, int w_bits) {
+    if (w_bits < 2 || w_bits > 16) throw Error("w_bits: must be 2..16");
+    const float qmax = static_cast<float>((1 << (w_bits - 1)) - 1);
+    std::set<std::string> done;
+    for (const Node& n : g.nodes) {
+        if (!is_weight_layer(g, n) || !done.insert(weight_name(n)).second) continue;
+        const Tensor& W = g.constant(weight_name(n));
+        if (W.rank() != (n.op == OpKind::Conv ? 4u : 2u)) continue;
+        Tensor out = W;
+        const int64_t axis = output_channel_axis(n, W);
+        const int64_t channels = W.dim(static_cast<size_t>(axis));
+        std::vector<float> mx(static_cast<size_t>(channels), 0.0f);
+        for_each_weight(g, n, [&](int64_t i, int64_t c, int64_t) {
+            mx[static_cast<size_t>(c)] =
+                std::max(mx[static_cast<size_t>(c)], std::fabs(W.data[static_cast<size_t>(i)]));
+        });
+        for_each_weight(g, n, [&](int64_t i, int64_t c, int64_t) {
+            const float m = mx[static_cast<size_t>(c)];
+            const float s = m > 0.0f ? m / qmax : 1.0f;
+            const float q = std::clamp(
+                static_cast<float>(std::lround(W.data[static_cast<size_t>(i)] / s)), -qmax, qmax);
+            out.data[static_cast<size_t>(i)] = q == 0.0f ? 0.0f : q * s;
+        });
+        g.constants[weight_name(n)] = std::move(out);
+    }
+}
+
+void reset_batchnorm(Graph& g) {
+    for (const Node& n : g.nodes) {
+        if (n.op != OpKind::BatchNormalization) continue;
+        const float init[] = {1.0f, 0.0f, 0.0f, 1.0f};
+        for (size_t i = 1; i <= 4 && i < n.inputs.size(); ++i)
+            if (g.is_constant(n.inputs[i]))
+                for (float& v : g.constants[n.inputs[i]].data) v = init[i - 1];
+    }
+}
+
+void prune_by_magnitude(Graph& g, double fraction) {
+    if (!(fraction >= 0.0 && fraction < 1.0)) throw Error("prune fraction: must be in [0, 1)");
+    for (const auto& name : weight_constants(g)) {
+        Tensor& w = g.constants.at(name);
+        const size_t cut = static_cast<size_t>(fraction * static_cast<double>(w.data.size()));
+        std::vector<size_t> order(w.data.size());
+        std::iota(order.begin(), order.end(), size_t{0});
+        std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+            return std::fabs(w.data[a]) < std::fabs(w.data[b]);
+        });
+        for (size_t i = 0; i < cut; ++i) w.data[order[i]] = 0.0f;
+    }
+}
+
+}  // namespace sparsecim

@@ -1,0 +1,81 @@
+// Training and finetuning of a Graph on Fashion-MNIST with LibTorch, behind a plain C++ API.
+//
+// One step: a shuffled mini-batch (optionally randomly mirrored left-right), forward in training
+// mode (BatchNorm uses batch statistics and updates its running ones), cross-entropy on the
+// logits (a final Softmax is skipped), backward, the regulariser's gradient added, gradients of
+// masked-out weights zeroed, one optimizer step, masked-out weights set back to exactly zero.
+// The learning rate follows a cosine schedule from `lr` to 0 over all steps (or stays constant).
+// With `ste_bits` > 0 every weight layer computes with its weights fake-quantized to the
+// symmetric per-output-channel grid of the post-training quantizer (scale = max|w| / qmax), the
+// rounding's gradient passed straight through; the result graph is then snapped onto that grid.
+// Deterministic for a seed, a thread count and a machine.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/tensor.hpp"
+#include "model/graph.hpp"
+#include "model/idx.hpp"
+#include "train/masks.hpp"
+
+namespace sparsecim {
+
+// A scheme's regulariser: called every step for each weight constant of a weight layer (`name`,
+// its current float values in the constant's layout); returns the penalty it adds to the loss and
+// adds d(penalty)/d(weight) into `grad` (same shape, zero on entry).
+using RegularizerFn =
+    std::function<double(const std::string& name, const Tensor& weight, Tensor& grad)>;
+
+struct TrainOptions {
+    int epochs = 1;
+    uint64_t seed = 1;
+    std::string optimizer = "adam";   // "adam" | "sgd" (SGD with Nesterov momentum)
+    double lr = 0.0;                  // 0 = the optimizer's default: adam 1e-3, sgd 0.05
+    double momentum = 0.9;            // sgd only
+    double weight_decay = 0.0;        // L2, on every parameter
+    std::string schedule = "cosine";  // "cosine" (lr -> 0 over all steps) | "constant"
+    int64_t batch = 128;
+    int threads = 0;              // torch::set_num_threads; 0 = leave LibTorch's default
+    int64_t train_images = 0;     // 0 = the whole training set given
+    int64_t test_images = 10000;  // evaluated after each epoch (0 = skip)
+    int64_t max_steps = 0;        // stop after this many steps in total (0 = no limit)
+    bool augment = false;         // mirror each training image left-right with probability 1/2
+    MaskSet masks;                // weights held at exactly zero (see masks.hpp)
+    int ste_bits = 0;             // > 0: quantization-aware with a straight-through estimator
+    RegularizerFn regularizer;    // optional
+    bool progress = true;         // progress on stderr
+    std::string label = "train";  // prefix of the progress lines
+};
+
+struct EpochLog {
+    int epoch = 0;
+    int64_t steps = 0;
+    double loss = 0.0;     // mean cross-entropy over the epoch's steps
+    double penalty = 0.0;  // mean regulariser penalty
+    double train_accuracy = 0.0;
+    std::optional<double> test_accuracy;
+    double seconds = 0.0;
+};
+
+struct TrainResult {
+    Graph graph;  // the trained weights (snapped to the grid with ste_bits)
+    std::vector<EpochLog> epochs;
+    std::vector<double> step_losses;
+    double seconds = 0.0;
+};
+
+// Throws Error naming the option (as its command-line flag) for a bad value.
+void validate(const TrainOptions& opt);
+
+TrainResult train_graph(const Graph& g, const Dataset& train, const Dataset& test,
+                        const TrainOptions& opt);
+
+// Top-1 of the graph through LibTorch on the first `count` images of `test` (all for 0), with
+// weights fake-quantized when ste_bits > 0.
+double torch_accuracy(const Graph& g, const Dataset& test, int64_t count = 0, int ste_bits = 0);
+
+}  // namespace sparsecim

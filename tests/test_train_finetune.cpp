@@ -1,0 +1,164 @@
+// Training and finetuning on real Fashion-MNIST, kept to a few hundred small steps: the loss
+// falls, masked (pruned) weights stay exactly zero, STE finetuning leaves the weights on the int8
+// per-channel grid, the regulariser hook acts, a seed makes a run repeatable, bad masks are
+// errors naming the weight.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <numeric>
+
+#include "core/error.hpp"
+#include "model/idx.hpp"
+#include "model/zoo.hpp"
+#include "quant/ptq.hpp"
+#include "train/masks.hpp"
+#include "train/train.hpp"
+
+using namespace sparsecim;
+
+namespace {
+
+const Dataset& train_set() {
+    static const Dataset d = load_fashion_mnist("train", 4096);
+    return d;
+}
+const Dataset& test_set() {
+    static const Dataset d = load_fashion_mnist("test", 500);
+    return d;
+}
+
+TrainOptions quick(int64_t steps) {
+    TrainOptions o;
+    o.epochs = 100;
+    o.max_steps = steps;
+    o.batch = 32;
+    o.threads = 1;
+    o.test_images = 0;
+    o.progress = false;
+    o.seed = 7;
+    return o;
+}
+
+double mean(const std::vector<double>& v, size_t from, size_t to) {
+    return std::accumulate(v.begin() + static_cast<std::ptrdiff_t>(from),
+                           v.begin() + static_cast<std::ptrdiff_t>(to), 0.0) /
+           static_cast<double>(to - from);
+}
+
+}  // namespace
+
+TEST(Finetune, LossFallsMaskedWeightsStayZeroWeightsOnGrid) {
+    Graph g = make_zoo_model("lenet", 3);
+    prune_by_magnitude(g, 0.6);
+    TrainOptions o = quick(300);
+    o.masks = masks_from_zeros(g);
+    o.ste_bits = 8;
+    o.test_images = 500;
+    EXPECT_NEAR(masked_fraction(o.masks), 0.6, 0.01);
+    const TrainResult r = train_graph(g, train_set(), test_set(), o);
+    ASSERT_EQ(r.step_losses.size(), 300u);
+    const double first = mean(r.step_losses, 0, 30), last = mean(r.step_losses, 270, 300);
+    EXPECT_LT(last, 0.6 * first) << first << " -> " << last;
+    ASSERT_TRUE(r.epochs.back().test_accuracy.has_value());
+    EXPECT_GT(*r.epochs.back().test_accuracy, 0.6);  // chance is 0.1
+    // Every masked weight is exactly zero; the others moved.
+    int64_t moved = 0;
+    for (const auto& [name, keep] : o.masks) {
+        const Tensor& w = r.graph.constant(name);
+        const Tensor& w0 = g.constant(name);
+        for (size_t i = 0; i < keep.size(); ++i) {
+            if (!keep[i]) {
+                EXPECT_EQ(w.data[i], 0.0f) << name << "[" << i << "]";
+            }
+            moved += keep[i] && w.data[i] != w0.data[i];
+        }
+    }
+    EXPECT_GT(moved, 1000);
+    // On the 8-bit grid: snapping again changes nothing, and PTQ keeps the pruned zeros.
+    Graph again = r.graph;
+    snap_weights_to_grid(again, 8);
+    for (const auto& name : weight_constants(r.graph))
+        for (size_t i = 0; i < again.constant(name).data.size(); ++i)
+            EXPECT_NEAR(again.constant(name).data[i], r.graph.constant(name).data[i],
+                        1e-6f * std::max(1.0f, std::fabs(r.graph.constant(name).data[i])));
+    const QuantModel qm = quantize(r.graph, test_set().images, QuantOptions{});
+    const MaskSet from_q = masks_from_quant_model(qm);
+    for (const auto& [name, keep] : o.masks)
+        for (size_t i = 0; i < keep.size(); ++i)
+            if (!keep[i]) {
+                EXPECT_EQ(from_q.at(name)[i], 0) << name;
+            }
+}
+
+TEST(Finetune, RegularizerHookIsCalledAndActs) {
+    const Graph g = make_zoo_model("tiny-cnn", 3);
+    auto norm = [](const Graph& m) {
+        double s = 0.0;
+        for (const auto& name : weight_constants(m))
+            for (float v : m.constant(name).data) s += static_cast<double>(v) * v;
+        return s;
+    };
+    TrainOptions plain = quick(40);
+    const TrainResult a = train_graph(g, train_set(), test_set(), plain);
+    TrainOptions reg = quick(40);
+    std::map<std::string, int> calls;
+    reg.regularizer = [&](const std::string& name, const Tensor& w, Tensor& grad) {
+        ++calls[name];
+        double p = 0.0;
+        for (size_t i = 0; i < w.data.size(); ++i) {
+            p += 0.5 * w.data[i] * w.data[i];
+            grad.data[i] += 0.5f * 2.0f * w.data[i];
+        }
+        return 0.5 * p;
+    };
+    const TrainResult b = train_graph(g, train_set(), test_set(), reg);
+    EXPECT_EQ(calls.size(), weight_constants(g).size());
+    for (const auto& [name, n] : calls) EXPECT_EQ(n, 40) << name;
+    EXPECT_LT(norm(b.graph), 0.9 * norm(a.graph));
+}
+
+TEST(Finetune, SameSeedSameWeights) {
+    const Graph g = make_zoo_model("tiny-cnn", 4);
+    TrainOptions o = quick(15);
+    o.augment = true;
+    const TrainResult a = train_graph(g, train_set(), test_set(), o);
+    const TrainResult b = train_graph(g, train_set(), test_set(), o);
+    EXPECT_EQ(a.step_losses, b.step_losses);
+    for (const auto& [name, t] : a.graph.constants)
+        EXPECT_EQ(t.data, b.graph.constant(name).data) << name;
+    o.seed = 8;
+    const TrainResult c = train_graph(g, train_set(), test_set(), o);
+    EXPECT_NE(a.step_losses, c.step_losses);
+}
+
+TEST(Finetune, BadMasksAreErrorsNamingTheWeight) {
+    const Graph g = make_zoo_model("tiny-cnn", 1);
+    TrainOptions o = quick(1);
+    o.masks["conv1.weight"] = std::vector<uint8_t>(5, 1);
+    try {
+        train_graph(g, train_set(), test_set(), o);
+        FAIL() << "no error";
+    } catch (const Error& e) {
+        EXPECT_NE(std::string(e.what()).find("conv1.weight"), std::string::npos) << e.what();
+    }
+    o.masks.clear();
+    o.masks["bn1.mean"] = std::vector<uint8_t>(8, 1);
+    EXPECT_THROW(train_graph(g, train_set(), test_set(), o), Error);
+}
+
+TEST(Masks, QuantModelMasksFollowTheWeightLayout) {
+    // Gemm (transB) and grouped/strided convs: the K x N keep flags map back onto the constants.
+    Graph g = make_zoo_model("resnet-mini", 1);
+    prune_by_magnitude(g, 0.5);
+    const QuantModel qm = quantize(g, test_set().images, QuantOptions{});
+    const MaskSet a = masks_from_zeros(g), b = masks_from_quant_model(qm);
+    ASSERT_EQ(a.size(), b.size());
+    for (const auto& [name, keep] : a) {
+        // A weight that rounds to 0 in int8 is masked by the QuantModel even when it is non-zero.
+        for (size_t i = 0; i < keep.size(); ++i)
+            if (!keep[i]) {
+                EXPECT_EQ(b.at(name)[i], 0) << name;
+            }
+        EXPECT_GT(std::count(b.at(name).begin(), b.at(name).end(), uint8_t{1}), 0) << name;
+    }
+}
