@@ -2,65 +2,19 @@
 // naming the thing, exit 2, no output file.
 #include <gtest/gtest.h>
 
-#include <sys/wait.h>
-#include <unistd.h>
-
-#include <cstdlib>
-#include <filesystem>
-#include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
+#include "cli_harness.hpp"
 #include "model/onnx_io.hpp"
 #include "train/masks.hpp"
 
 namespace fs = std::filesystem;
 using namespace sparsecim;
+using namespace sparsecim_test;
 
 namespace {
 
-struct CmdResult {
-    int code = -1;
-    std::string out, err;
-};
-
-std::string slurp(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
-
-class TrainCli : public ::testing::Test {
-  protected:
-    fs::path dir;
-    void SetUp() override {
-        dir = fs::temp_directory_path() /
-              ("sparsecim-train-cli-" + std::to_string(::getpid()) + "-" +
-               ::testing::UnitTest::GetInstance()->current_test_info()->name());
-        fs::remove_all(dir);
-        fs::create_directories(dir);
-    }
-    void TearDown() override { fs::remove_all(dir); }
-
-    CmdResult run(const std::string& args) const {
-        const std::string cmd = "OMP_NUM_THREADS=1 " + std::string(SPARSECIM_BINARY) + " " + args +
-                                " >" + (dir / "stdout").string() + " 2>" +
-                                (dir / "stderr").string();
-        const int status = std::system(cmd.c_str());
-        CmdResult r;
-        r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-        r.out = slurp(dir / "stdout");
-        r.err = slurp(dir / "stderr");
-        return r;
-    }
-};
-
-int lines(const std::string& s) {
-    int n = 0;
-    for (char c : s) n += c == '\n';
-    return n;
-}
+using TrainCli = CliTest;
 
 const char* kQuick = " --threads 1 --train-images 512 --test-images 100 --batch 32 --max-steps 12";
 
@@ -108,7 +62,7 @@ TEST_F(TrainCli, BadInputsGiveOneErrorLineAndNoOutput) {
         fs::remove(out);
         const CmdResult r = run(c.args + " --threads 1 --out " + out.string());
         EXPECT_EQ(r.code, 2) << c.args << "\n" << r.err;
-        EXPECT_EQ(lines(r.err), 1) << c.args << "\n" << r.err;
+        EXPECT_EQ(count_lines(r.err), 1) << c.args << "\n" << r.err;
         EXPECT_NE(r.err.find(c.must_name), std::string::npos) << c.args << "\n" << r.err;
         EXPECT_EQ(r.err.rfind("sparsecim: error: ", 0), 0u) << r.err;
         EXPECT_FALSE(fs::exists(out)) << c.args;

@@ -1,6 +1,6 @@
-// The `sparsecim` command: import, accuracy, evaluate, run, zoo, train, finetune. Every failure
-// becomes one line on stderr ("sparsecim: error: ...") and exit code 2; --check-exact failures
-// exit 1.
+// The `sparsecim` command: import, accuracy, evaluate, run, reproduce, zoo, train, finetune. Every
+// failure becomes one line on stderr ("sparsecim: error: ...") and exit code 2; --check-exact
+// failures exit 1.
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cstdio>
@@ -18,6 +18,7 @@
 #include "pipeline/experiment.hpp"
 #include "report/eval_report.hpp"
 #include "report/html_report.hpp"
+#include "report/reproduction.hpp"
 #include "report/text_table.hpp"
 #include "schemes/scheme.hpp"
 #include "train/masks.hpp"
@@ -160,6 +161,19 @@ int cmd_run(const std::string& file, const std::string& out, bool json) {
             write_file_atomic(ex.out / "experiment.json", index.dump(2) + "\n");
     }
     return rc;
+}
+
+int cmd_reproduce(const std::vector<std::string>& files, const std::string& out) {
+    std::vector<Experiment> exps;
+    for (const auto& f : files) exps.push_back(load_experiment(f));
+    const std::string md = reproduction_markdown(exps);
+    if (out.empty()) {
+        std::cout << md;
+    } else {
+        write_file_atomic(out, md);
+        std::cout << "wrote " << out << "\n";
+    }
+    return 0;
 }
 
 // Options shared by `train` and `finetune`.
@@ -338,6 +352,13 @@ int main(int argc, char** argv) {
 
     std::string zoo_name, zoo_out;
     uint64_t zoo_seed = 1;
+    std::vector<std::string> rep_files;
+    std::string rep_out;
+    auto* rep = app.add_subcommand(
+        "reproduce", "Set the source documents' claims beside the figures of finished runs");
+    rep->add_option("experiments", rep_files, "experiment YAML files already run")->required();
+    rep->add_option("--out", rep_out, "write the Markdown here (default: stdout)");
+
     auto* zoo = app.add_subcommand("zoo", "Write a built-in architecture as ONNX");
     zoo->add_option("name", zoo_name, "architecture")->required();
     zoo->add_option("--out", zoo_out, "output .onnx file")->required();
@@ -384,6 +405,7 @@ int main(int argc, char** argv) {
             return 0;
         }
         if (run->parsed()) return cmd_run(run_file, run_out, run_json);
+        if (rep->parsed()) return cmd_reproduce(rep_files, rep_out);
         if (trn->parsed()) return cmd_train(tr);
         if (fin->parsed()) return cmd_finetune(ft);
         if (eva->parsed()) {

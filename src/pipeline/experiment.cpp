@@ -13,6 +13,8 @@ namespace {
 
 const std::set<std::string> kKeys = {"name",
                                      "description",
+                                     "stand_in",
+                                     "claims",
                                      "models",
                                      "hw",
                                      "schemes",
@@ -131,6 +133,8 @@ Experiment load_experiment(const std::filesystem::path& path,
     if (std::find(base_opt.schemes.begin(), base_opt.schemes.end(), "dense") ==
         base_opt.schemes.end())
         base_opt.schemes.insert(base_opt.schemes.begin(), "dense");
+    if (root["stand_in"]) ex.stand_in = scalar(root["stand_in"], src, "stand_in");
+    if (root["claims"]) ex.claims = parse_claims(root["claims"], src, base_opt.schemes);
     if (root["params"]) base_opt.scheme_params = param_assignments(root["params"], src);
     if (root["hw_overrides"])
         base_opt.hw_overrides = strings(root["hw_overrides"], src, "hw_overrides");

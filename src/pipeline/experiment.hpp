@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "pipeline/claims.hpp"
 #include "pipeline/evaluate.hpp"
 
 namespace sparsecim {
@@ -21,6 +22,8 @@ struct ExperimentUnit {
 struct Experiment {
     std::string name;
     std::string description;
+    std::string stand_in;       // which available model stands in for the source's network
+    std::vector<Claim> claims;  // the source document's headline figures (docs/reproduction.md)
     std::filesystem::path source;
     std::filesystem::path out;
     std::vector<ExperimentUnit> units;
