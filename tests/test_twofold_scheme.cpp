@@ -153,11 +153,13 @@ TEST(TwofoldCli, EvaluateAgainstDenseIsExactAndReportsLfsrEnergy) {
     fs::remove_all(dir);
     fs::create_directories(dir);
     const std::string hw = (fs::path(SPARSECIM_SOURCE_DIR) / "configs/hw/twofold.yaml").string();
-    const int code = run_cli("evaluate --schemes dense,twofold --hw " + hw +
-                                 " --check-exact --accuracy-images 0 --param twofold.sparsity=0.6"
-                                 " --out " +
-                                 (dir / "out").string(),
-                             dir);
+    const int code = run_cli(
+        "evaluate --schemes dense,twofold --hw " + hw +
+            " --model zoo:tiny-cnn --check-exact --accuracy-images 0 --adc-accuracy-images 0"
+            " --param twofold.sparsity=0.6"
+            " --out " +
+            (dir / "out").string(),
+        dir);
     std::ifstream err(dir / "stderr");
     std::stringstream es;
     es << err.rdbuf();
