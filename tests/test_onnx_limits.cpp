@@ -11,44 +11,13 @@
 #include "core/tensor.hpp"
 #include "model/onnx_io.hpp"
 #include "model/summary.hpp"
+#include "support/onnx_craft.hpp"
 #include "support/process.hpp"
 
 using namespace sparsecim;
 using namespace sparsecim::testing;
 
 namespace {
-
-// A model with graph input "x" [1,1,28,28] and output "y"; tests add nodes and initializers.
-onnx::ModelProto base_model() {
-    onnx::ModelProto m;
-    m.set_ir_version(8);
-    m.add_opset_import()->set_version(13);
-    auto* g = m.mutable_graph();
-    g->set_name("crafted");
-    auto* in = g->add_input();
-    in->set_name("x");
-    auto* tt = in->mutable_type()->mutable_tensor_type();
-    tt->set_elem_type(onnx::TensorProto::FLOAT);
-    for (int64_t d : {1, 1, 28, 28}) tt->mutable_shape()->add_dim()->set_dim_value(d);
-    g->add_output()->set_name("y");
-    return m;
-}
-
-onnx::NodeProto* add_node(onnx::ModelProto& m, const std::string& op, const std::string& name,
-                          std::vector<std::string> ins, std::vector<std::string> outs) {
-    auto* n = m.mutable_graph()->add_node();
-    n->set_op_type(op);
-    n->set_name(name);
-    for (auto& i : ins) n->add_input(i);
-    for (auto& o : outs) n->add_output(o);
-    return n;
-}
-
-std::string bytes(const onnx::ModelProto& m) {
-    std::string s;
-    EXPECT_TRUE(m.SerializeToString(&s));
-    return s;
-}
 
 std::string import_error(const onnx::ModelProto& m) {
     try {
@@ -61,11 +30,7 @@ std::string import_error(const onnx::ModelProto& m) {
 
 onnx::ModelProto huge_initializer(bool with_raw_data) {
     onnx::ModelProto m = base_model();
-    auto* t = m.mutable_graph()->add_initializer();
-    t->set_name("huge");
-    t->set_data_type(onnx::TensorProto::FLOAT);
-    t->add_dims(1000000);
-    t->add_dims(1000000);  // 10^12 elements
+    auto* t = add_initializer(m, "huge", {1000000, 1000000});  // 10^12 elements
     if (with_raw_data) t->set_raw_data(std::string(16, '\0'));
     add_node(m, "Relu", "r", {"x"}, {"y"});
     return m;
@@ -107,11 +72,7 @@ TEST(OnnxLimits, HugeGraphInputIsAnErrorNamingTheInput) {
 
 TEST(OnnxLimits, HugeActivationFromConvPadsIsAnErrorNamingTheNode) {
     onnx::ModelProto m = base_model();
-    auto* w = m.mutable_graph()->add_initializer();
-    w->set_name("w");
-    w->set_data_type(onnx::TensorProto::FLOAT);
-    for (int64_t d : {1, 1, 1, 1}) w->add_dims(d);
-    w->add_float_data(1.0f);
+    add_initializer(m, "w", {1, 1, 1, 1}, {1.0f});
     auto* n = add_node(m, "Conv", "big_pad", {"x", "w"}, {"y"});
     auto* pads = n->add_attribute();
     pads->set_name("pads");
