@@ -3,6 +3,7 @@
 set -euo pipefail
 pkgs=(
   build-essential cmake ninja-build clang-format
+  clang libclang-rt-14-dev
   libonnx-dev libprotobuf-dev protobuf-compiler libonnx-testdata
   libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libfmt-dev zlib1g-dev
   libgtest-dev libbenchmark-dev libxml2-dev

@@ -140,25 +140,38 @@ int report_run(const EvalResult& r, const std::filesystem::path& out, bool json)
     return rc;
 }
 
-int cmd_run(const std::string& file, const std::string& out, bool json) {
+// Runs every unit of an experiment, recording each in OUT/experiment.json as soon as its report
+// files are written; with `resume`, units an earlier (interrupted) run finished are skipped.
+int cmd_run(const std::string& file, const std::string& out, bool json, bool resume) {
     const Experiment ex = load_experiment(file, out);
-    nlohmann::json index = {{"experiment", ex.name},
-                            {"description", ex.description},
-                            {"source", ex.source.string()},
-                            {"units", nlohmann::json::array()}};
+    install_interrupt_cleanup(
+        "sparsecim: interrupted; the finished units are kept, continue with: "
+        "sparsecim run " +
+        file + (out.empty() ? "" : " --out " + out) + " --resume\n");
+    if (resume) {
+        remove_stale_temp_files(ex.out);
+        for (const auto& u : ex.units) remove_stale_temp_files(u.out);
+    }
+    RunLog log(ex, resume);
     int rc = 0;
     for (size_t i = 0; i < ex.units.size(); ++i) {
         const ExperimentUnit& u = ex.units[i];
-        std::fprintf(stderr, "run %s: unit %zu/%zu %s\n", ex.name.c_str(), i + 1, ex.units.size(),
-                     u.id.c_str());
-        EvalOptions opt = u.options;
-        opt.progress = true;
-        attach_finetuner(opt);
-        rc = std::max(rc, report_run(evaluate(opt), u.out, json));
-        // The index records every finished unit as soon as it is written.
-        index["units"].push_back({{"id", u.id}, {"dir", u.out.string()}});
-        if (ex.units.size() > 1)
-            write_file_atomic(ex.out / "experiment.json", index.dump(2) + "\n");
+        const std::string fingerprint = unit_fingerprint(u);
+        int unit_rc = 0;
+        if (resume && log.finished(i, fingerprint, unit_rc)) {
+            std::fprintf(stderr, "run %s: unit %zu/%zu %s: finished earlier, kept (--resume)\n",
+                         ex.name.c_str(), i + 1, ex.units.size(), u.id.c_str());
+            if (json) std::cout << read_file(u.out / "results.json");
+        } else {
+            std::fprintf(stderr, "run %s: unit %zu/%zu %s\n", ex.name.c_str(), i + 1,
+                         ex.units.size(), u.id.c_str());
+            EvalOptions opt = u.options;
+            opt.progress = true;
+            attach_finetuner(opt);
+            unit_rc = report_run(evaluate(opt), u.out, json);
+        }
+        rc = std::max(rc, unit_rc);
+        log.finish(i, fingerprint, unit_rc);
     }
     return rc;
 }
@@ -349,6 +362,10 @@ int main(int argc, char** argv) {
         ->required();
     run->add_option("--out", run_out, "output folder (default: the file's `out`)");
     run->add_flag("--json", run_json, "print each unit's results.json instead of its table");
+    bool run_resume = false;
+    run->add_flag("--resume", run_resume,
+                  "keep the units an earlier, interrupted run of the same file finished "
+                  "(OUT/experiment.json) and run only the rest");
 
     std::string zoo_name, zoo_out;
     uint64_t zoo_seed = 1;
@@ -395,6 +412,9 @@ int main(int argc, char** argv) {
         return 2;
     }
 
+    // An interrupted command removes its half-written temporary files (results and models are
+    // written to a temporary file and renamed into place, so finished files stay complete).
+    install_interrupt_cleanup("sparsecim: interrupted\n");
     try {
         if (imp->parsed()) return cmd_import(import_file);
         if (acc->parsed())
@@ -404,7 +424,7 @@ int main(int argc, char** argv) {
             std::cout << "wrote " << zoo_out << "\n";
             return 0;
         }
-        if (run->parsed()) return cmd_run(run_file, run_out, run_json);
+        if (run->parsed()) return cmd_run(run_file, run_out, run_json, run_resume);
         if (rep->parsed()) return cmd_reproduce(rep_files, rep_out);
         if (trn->parsed()) return cmd_train(tr);
         if (fin->parsed()) return cmd_finetune(ft);

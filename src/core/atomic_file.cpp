@@ -1,7 +1,14 @@
-// Atomic writes (temporary file + rename) and whole-file reads.
+// Atomic writes (temporary file + rename), whole-file reads, and cleanup of temporary files when
+// the process is interrupted.
 #include "core/atomic_file.hpp"
 
+#include <signal.h>
 #include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 #include <system_error>
@@ -10,6 +17,61 @@
 
 namespace sparsecim {
 
+namespace {
+
+// Temporary files being written, for the interrupt handler. A few fixed slots, each claimed with
+// an atomic flag, so the handler reads them without locks or allocation.
+constexpr size_t kSlots = 16;
+constexpr size_t kPathMax = 4096;
+struct PendingSlot {
+    std::atomic<int> state{0};  // 0 free, 1 being filled or cleared, 2 holds a path
+    char path[kPathMax];
+};
+std::array<PendingSlot, kSlots> g_pending;
+
+// Registers `tmp`; returns the slot, or kSlots when every slot is taken (then it is not cleaned
+// up on interrupt, which only leaves a stray temporary file behind).
+size_t register_pending(const std::string& tmp) {
+    if (tmp.size() >= kPathMax) return kSlots;
+    for (size_t i = 0; i < kSlots; ++i) {
+        int expected = 0;
+        if (g_pending[i].state.compare_exchange_strong(expected, 1)) {
+            std::memcpy(g_pending[i].path, tmp.c_str(), tmp.size() + 1);
+            g_pending[i].state.store(2);
+            return i;
+        }
+    }
+    return kSlots;
+}
+
+void unregister_pending(size_t slot) {
+    if (slot < kSlots) g_pending[slot].state.store(0);
+}
+
+// The registration of one temporary file, released on every exit path.
+struct PendingGuard {
+    size_t slot;
+    explicit PendingGuard(const std::string& tmp) : slot(register_pending(tmp)) {}
+    ~PendingGuard() { unregister_pending(slot); }
+    PendingGuard(const PendingGuard&) = delete;
+    PendingGuard& operator=(const PendingGuard&) = delete;
+};
+
+char g_interrupt_message[1024];
+size_t g_interrupt_message_len = 0;
+
+void on_interrupt(int sig) {
+    discard_pending_temp_files();
+    if (g_interrupt_message_len > 0) {
+        const ssize_t n = ::write(2, g_interrupt_message, g_interrupt_message_len);
+        (void)n;
+    }
+    ::signal(sig, SIG_DFL);
+    ::raise(sig);
+}
+
+}  // namespace
+
 void write_file_atomic(const std::filesystem::path& path, std::string_view content) {
     namespace fs = std::filesystem;
     std::error_code ec;
@@ -17,6 +79,7 @@ void write_file_atomic(const std::filesystem::path& path, std::string_view conte
     if (ec) throw Error(path.string() + ": cannot create directory: " + ec.message());
     fs::path tmp = path;
     tmp += ".tmp." + std::to_string(::getpid());
+    const PendingGuard guard(tmp.string());
     {
         std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
         if (!out) throw Error(path.string() + ": cannot open for writing");
@@ -45,7 +108,40 @@ std::string read_file(const std::filesystem::path& path) {
     if (!in) throw Error(path.string() + ": cannot open for reading");
     std::ostringstream ss;
     ss << in.rdbuf();
+    if (in.bad()) throw Error(path.string() + ": read error");
     return ss.str();
+}
+
+void discard_pending_temp_files() noexcept {
+    for (auto& slot : g_pending)
+        if (slot.state.load() == 2) ::unlink(slot.path);
+}
+
+void install_interrupt_cleanup(const std::string& message) {
+    const size_t n = std::min(message.size(), sizeof g_interrupt_message - 1);
+    std::memcpy(g_interrupt_message, message.data(), n);
+    g_interrupt_message_len = n;
+    struct sigaction sa {};
+    sa.sa_handler = on_interrupt;
+    sigemptyset(&sa.sa_mask);
+    ::sigaction(SIGINT, &sa, nullptr);
+    ::sigaction(SIGTERM, &sa, nullptr);
+}
+
+int remove_stale_temp_files(const std::filesystem::path& dir) {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    int removed = 0;
+    if (!fs::is_directory(dir, ec)) return 0;
+    for (const auto& entry : fs::directory_iterator(dir, ec)) {
+        const std::string name = entry.path().filename().string();
+        const auto at = name.rfind(".tmp.");
+        if (at == std::string::npos || at == 0 || at + 5 == name.size()) continue;
+        if (name.find_first_not_of("0123456789", at + 5) != std::string::npos) continue;
+        if (!entry.is_regular_file(ec)) continue;
+        if (fs::remove(entry.path(), ec)) ++removed;
+    }
+    return removed;
 }
 
 }  // namespace sparsecim

@@ -9,9 +9,24 @@
 namespace sparsecim {
 
 // Writes `content` to `path` atomically; creates missing parent directories. Throws Error.
+// While the temporary file exists it is registered, so an interrupt handler can remove it
+// (discard_pending_temp_files).
 void write_file_atomic(const std::filesystem::path& path, std::string_view content);
 
 // Reads a whole file; throws Error naming the file when it cannot be read.
 std::string read_file(const std::filesystem::path& path);
+
+// Unlinks the temporary files of writes in progress. Async-signal-safe: meant for SIGINT/SIGTERM
+// handlers (install_interrupt_cleanup), which then end the process.
+void discard_pending_temp_files() noexcept;
+
+// SIGINT and SIGTERM: remove the temporary files of writes in progress, print `message` (one line;
+// may be empty) to stderr and end the process by the same signal (exit status 128 + signal).
+// Finished files are complete (they were renamed into place); nothing is half-written.
+void install_interrupt_cleanup(const std::string& message);
+
+// Removes temporary files a killed process left behind in `dir` (not recursive): names of the
+// form "<file>.tmp.<pid>" as write_file_atomic makes them. Returns how many were removed.
+int remove_stale_temp_files(const std::filesystem::path& dir);
 
 }  // namespace sparsecim

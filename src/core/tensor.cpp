@@ -6,9 +6,14 @@
 namespace sparsecim {
 
 int64_t numel(const Shape& shape) {
+    for (int64_t d : shape)
+        if (d < 0) throw Error("negative dimension in shape " + shape_str(shape));
     int64_t n = 1;
     for (int64_t d : shape) {
-        if (d < 0) throw Error("negative dimension in shape " + shape_str(shape));
+        if (d == 0) return 0;
+        if (n > kMaxTensorElements / d)
+            throw Error("shape " + shape_str(shape) + " has more than " +
+                        std::to_string(kMaxTensorElements) + " elements, the limit of one tensor");
         n *= d;
     }
     return n;

@@ -10,6 +10,13 @@ namespace sparsecim {
 
 using Shape = std::vector<int64_t>;
 
+// The most elements one tensor may have: 2^28 (1 GiB of floats; the largest weight of VGG-16 has
+// 103 M). Shapes from model files are checked against it before anything is allocated, so a crafted
+// file gets an error instead of exhausting memory.
+constexpr int64_t kMaxTensorElements = int64_t{1} << 28;
+
+// Element count; throws Error for a negative dimension or more than kMaxTensorElements elements
+// (checked without overflow).
 int64_t numel(const Shape& shape);
 std::string shape_str(const Shape& shape);
 

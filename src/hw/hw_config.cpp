@@ -213,6 +213,15 @@ void validate_as(const HwConfig& hw, const std::string& source) {
     if (hw.name.empty()) fail(source, "name", "must not be empty");
     check_range(source, "crossbar.rows", hw.xbar_rows, 1, 65536);
     check_range(source, "crossbar.cols", hw.xbar_cols, 1, 65536);
+    // A mapping holds every crossbar's cells: a bound on one array bounds what mapping allocates.
+    constexpr int64_t kMaxCrossbarCells = int64_t{1} << 22;
+    const int64_t cells = int64_t{hw.xbar_rows} * hw.xbar_cols;
+    if (cells > kMaxCrossbarCells)
+        fail(source, "crossbar",
+             "rows x cols = " + std::to_string(hw.xbar_rows) + " x " +
+                 std::to_string(hw.xbar_cols) + " = " + std::to_string(cells) +
+                 " cells, more than the limit of " + std::to_string(kMaxCrossbarCells) +
+                 " (2048 x 2048) per crossbar");
     if (hw.cell_bits != 1 && hw.cell_bits != 2 && hw.cell_bits != 4 && hw.cell_bits != 8) {
         fail(source, "crossbar.cell_bits",
              "must be 1, 2, 4 or 8 (got " + std::to_string(hw.cell_bits) + ")");

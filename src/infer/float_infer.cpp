@@ -623,7 +623,10 @@ TensorMap run_graph(const Graph& g, const TensorMap& inputs, const WeightLayerFn
             else
                 outs = eval_node(n, ins, g.opset);
         } catch (const Error& e) {
-            throw Error(prefix + e.what());
+            // Name the node unless the message already does (e.g. a size limit hit in a helper).
+            const std::string what = e.what();
+            const std::string node = "node '" + n.name + "' (" + op_name(n.op) + ")";
+            throw Error(prefix + (what.rfind(node, 0) == 0 ? what : node + ": " + what));
         }
         for (size_t k = 0; k < n.outputs.size() && k < outs.size(); ++k)
             if (!n.outputs[k].empty()) values[n.outputs[k]] = std::move(outs[k]);

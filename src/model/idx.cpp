@@ -1,4 +1,5 @@
-// IDX reader via zlib: gzopen/gzread read gzip-compressed and plain files alike. Every defect
+// IDX reader: gzip-compressed files are inflated in memory with zlib (up to a size limit), plain
+// files read as they are. Every defect
 // (bad magic, unsupported type, truncated data, trailing bytes) is an Error naming the file.
 #include "model/idx.hpp"
 
@@ -6,44 +7,63 @@
 
 #include <cstdio>
 #include <limits>
+#include <span>
 
+#include "core/atomic_file.hpp"
 #include "core/error.hpp"
 
 namespace sparsecim {
 
 namespace {
 
-[[noreturn]] void fail(const std::filesystem::path& path, const std::string& problem) {
-    throw Error(path.string() + ": " + problem);
+[[noreturn]] void fail(const std::string& source, const std::string& problem) {
+    throw Error(source + ": " + problem);
 }
 
-std::vector<uint8_t> read_all(const std::filesystem::path& path) {
-    std::error_code ec;
-    if (!std::filesystem::is_regular_file(path, ec)) fail(path, "no such file");
-    gzFile f = gzopen(path.c_str(), "rb");
-    if (!f) fail(path, "cannot open");
-    gzbuffer(f, 1 << 17);
-    std::vector<uint8_t> bytes;
+[[noreturn]] void fail(const std::filesystem::path& path, const std::string& problem) {
+    fail(path.string(), problem);
+}
+
+// IDX data above this many bytes (after decompression) is refused: Fashion-MNIST's largest file
+// has 47 MB, and a gzip bomb must not exhaust memory.
+constexpr size_t kMaxIdxBytes = size_t{1} << 29;
+
+// Inflates gzip data in memory, refusing output beyond kMaxIdxBytes.
+std::string gunzip(const std::string& gz, const std::string& source) {
+    z_stream zs{};
+    if (inflateInit2(&zs, 15 + 16) != Z_OK) fail(source, "zlib initialisation failed");
+    std::string out;
+    zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(gz.data()));
+    zs.avail_in = static_cast<uInt>(gz.size());
+    int rc = Z_OK;
     constexpr size_t kChunk = size_t{1} << 20;
-    for (;;) {
-        const size_t old = bytes.size();
-        bytes.resize(old + kChunk);
-        const int n = gzread(f, bytes.data() + old, static_cast<unsigned>(kChunk));
-        if (n < 0) {
-            int errnum = 0;
-            const std::string msg = gzerror(f, &errnum);
-            gzclose(f);
-            fail(path, "read error: " + msg);
+    while (rc != Z_STREAM_END) {
+        if (out.size() >= kMaxIdxBytes) {
+            inflateEnd(&zs);
+            fail(source, "decompresses to more than " + std::to_string(kMaxIdxBytes >> 20) +
+                             " MiB, the limit for an IDX file");
         }
-        bytes.resize(old + static_cast<size_t>(n));
-        if (n == 0) break;
+        const size_t old = out.size();
+        out.resize(old + kChunk);
+        zs.next_out = reinterpret_cast<Bytef*>(out.data() + old);
+        zs.avail_out = static_cast<uInt>(kChunk);
+        rc = inflate(&zs, Z_NO_FLUSH);
+        out.resize(old + kChunk - zs.avail_out);
+        if (rc == Z_STREAM_END) break;
+        if (rc != Z_OK) {
+            const std::string msg = zs.msg ? zs.msg : "corrupt data";
+            inflateEnd(&zs);
+            fail(source, "gzip data is corrupt (" + msg + ")");
+        }
+        if (zs.avail_in == 0 && zs.avail_out != 0) {
+            inflateEnd(&zs);
+            fail(source, "truncated: the gzip stream ends early (unexpected end of file)");
+        }
     }
-    int errnum = 0;
-    const std::string msg = gzerror(f, &errnum);
-    gzclose(f);
-    // A gzip stream cut short reads as a short file plus Z_BUF_ERROR ("unexpected end of file").
-    if (errnum != Z_OK && errnum != Z_STREAM_END) fail(path, "read error: " + msg);
-    return bytes;
+    const bool trailing = zs.avail_in != 0;
+    inflateEnd(&zs);
+    if (trailing) fail(source, "trailing garbage after the gzip stream");
+    return out;
 }
 
 uint32_t be32(const uint8_t* p) {
@@ -59,7 +79,22 @@ std::string dims_str(const std::vector<int64_t>& dims) {
 }  // namespace
 
 IdxArray read_idx(const std::filesystem::path& path) {
-    const std::vector<uint8_t> bytes = read_all(path);
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(path, ec)) fail(path, "no such file");
+    return parse_idx(read_file(path), path.string());
+}
+
+IdxArray parse_idx(const std::string& file_bytes, const std::string& source) {
+    const bool gz = file_bytes.size() >= 2 && static_cast<uint8_t>(file_bytes[0]) == 0x1f &&
+                    static_cast<uint8_t>(file_bytes[1]) == 0x8b;
+    if (!gz && file_bytes.size() > kMaxIdxBytes)
+        fail(source, "larger than " + std::to_string(kMaxIdxBytes >> 20) +
+                         " MiB, the limit for an IDX file");
+    const std::string unpacked = gz ? gunzip(file_bytes, source) : std::string();
+    const std::string& text = gz ? unpacked : file_bytes;
+    const std::span<const uint8_t> bytes(reinterpret_cast<const uint8_t*>(text.data()),
+                                         text.size());
+    const std::string path = source;
     if (bytes.size() < 4) {
         fail(path,
              "truncated: " + std::to_string(bytes.size()) + " bytes, too short for an IDX header");

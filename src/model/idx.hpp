@@ -18,6 +18,8 @@ struct IdxArray {
 // Reads an IDX file (.gz or plain). Throws Error naming the file on any defect (bad magic,
 // truncated data, size disagreeing with the header).
 IdxArray read_idx(const std::filesystem::path& path);
+// The same on the bytes of a file (gzip-compressed or plain); `source` names it in errors.
+IdxArray parse_idx(const std::string& file_bytes, const std::string& source);
 
 struct Dataset {
     std::string name;

@@ -5,6 +5,7 @@
 #include <onnx/onnx_pb.h>
 #include <onnx/shape_inference/implementation.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -59,17 +60,20 @@ std::vector<float> decode_field(const Field& f, size_t count, const std::string&
     return out;
 }
 
+// numel() with `where` (file and tensor) in front of its error: a negative dimension or more
+// elements than one tensor may have, found before anything is allocated.
+int64_t checked_numel(const Shape& shape, const std::string& where) {
+    try {
+        return numel(shape);
+    } catch (const Error& e) {
+        throw Error(where + ": " + e.what());
+    }
+}
+
 // `where` starts with the file path and names the tensor.
 Tensor tensor_from_proto(const TensorProto& t, const std::string& where) {
     Shape shape(t.dims().begin(), t.dims().end());
-    int64_t elems = 1;
-    for (int64_t d : shape) {
-        if (d < 0) throw Error(where + ": negative dimension in " + shape_str(shape));
-        if (d > 0 && elems > (int64_t{1} << 40) / d)
-            throw Error(where + ": dims " + shape_str(shape) + " are implausibly large");
-        elems *= d;
-    }
-    const size_t count = static_cast<size_t>(numel(shape));
+    const size_t count = static_cast<size_t>(checked_numel(shape, where));
     if (t.data_location() == TensorProto::EXTERNAL)
         throw Error(where + ": external tensor data is not supported");
     const int dt = t.data_type();
@@ -169,6 +173,11 @@ AttrValue attr_from_proto(const onnx::AttributeProto& a, const std::string& wher
             return std::vector<int64_t>(a.ints().begin(), a.ints().end());
         case A::FLOATS:
             return std::vector<float>(a.floats().begin(), a.floats().end());
+        case A::GRAPH:
+        case A::GRAPHS:
+            throw Error(where + ": attribute '" + a.name() +
+                        "' holds a subgraph; nested graphs (If/Loop/Scan bodies) are not "
+                        "supported");
         default:
             throw Error(where + ": attribute '" + a.name() + "' has unsupported type " +
                         A::AttributeType_Name(a.type()));
@@ -342,6 +351,12 @@ Graph import_onnx_bytes(const std::string& bytes, const std::string& source,
         info.name = vi.name();
         for (const auto& d : vi.type().tensor_type().shape().dim())
             info.shape.push_back(d.has_dim_value() ? d.dim_value() : -1);
+        Shape concrete = info.shape;  // symbolic dimensions count as 1 (one image)
+        for (auto& d : concrete) d = d < 0 ? 1 : d;
+        if (std::any_of(info.shape.begin(), info.shape.end(), [](int64_t d) { return d < -1; }))
+            throw Error(source + ": graph input '" + vi.name() + "': negative dimension in " +
+                        shape_str(info.shape));
+        checked_numel(concrete, source + ": graph input '" + vi.name() + "'");
         g.inputs.push_back(std::move(info));
         available.insert(vi.name());
     }
@@ -357,15 +372,19 @@ Graph import_onnx_bytes(const std::string& bytes, const std::string& source,
         for (const auto& in : np.input()) {
             if (in.empty() || available.count(in)) continue;
             if (all_outputs.count(in))
-                throw Error(where + ": input '" + in +
-                            "' is produced by a later node (nodes are not topologically sorted)");
+                throw Error(
+                    where + ": input '" + in +
+                    "' is produced by a later node (the nodes are not topologically sorted or "
+                    "form a cycle)");
             throw Error(where + ": input '" + in +
                         "' is neither a graph input, a constant nor an earlier node's output");
         }
         if (np.op_type() == "Constant") {
             if (np.output_size() != 1) throw Error(where + ": Constant must have one output");
+            if (!available.insert(np.output(0)).second)
+                throw Error(where + ": output '" + np.output(0) +
+                            "' is already defined (every tensor must be assigned once)");
             g.constants[np.output(0)] = constant_node_value(np, where);
-            available.insert(np.output(0));
             continue;
         }
         auto kind = op_kind_from_onnx(np.op_type());
@@ -378,7 +397,9 @@ Graph import_onnx_bytes(const std::string& bytes, const std::string& source,
         n.outputs.assign(np.output().begin(), np.output().end());
         for (const auto& a : np.attribute()) n.attrs[a.name()] = attr_from_proto(a, where);
         for (const auto& o : n.outputs)
-            if (!o.empty()) available.insert(o);
+            if (!o.empty() && !available.insert(o).second)
+                throw Error(where + ": output '" + o +
+                            "' is already defined (every tensor must be assigned once)");
         g.nodes.push_back(std::move(n));
     }
     for (const auto& o : gp.output()) {

@@ -143,7 +143,10 @@ EvalResult evaluate(const EvalOptions& opt) {
     const int64_t test_n = std::max({opt.images, opt.accuracy_images, opt.adc_accuracy_images});
     const Dataset test = load_fashion_mnist("test", test_n, dir);
     if (test.size() < test_n)
-        throw Error("--accuracy-images: the test set has only " + std::to_string(test.size()));
+        throw Error(std::string(test_n == opt.images            ? "--images"
+                                : test_n == opt.accuracy_images ? "--accuracy-images"
+                                                                : "--adc-accuracy-images") +
+                    ": the test set has only " + std::to_string(test.size()) + " images");
     const Tensor sim_images = first_images(test, opt.images);
 
     if (opt.accuracy_images > 0) {

@@ -1,10 +1,14 @@
 #include "pipeline/experiment.hpp"
 
+#include <cstdio>
+#include <limits>
 #include <set>
 
 #include "core/atomic_file.hpp"
 #include "core/error.hpp"
 #include "core/yaml_util.hpp"
+#include "hw/hw_config.hpp"
+#include "report/eval_report.hpp"
 #include "schemes/scheme.hpp"
 
 namespace sparsecim {
@@ -92,8 +96,13 @@ std::string stem_of(const std::string& spec) {
 
 Experiment load_experiment(const std::filesystem::path& path,
                            const std::filesystem::path& out_override) {
+    return parse_experiment(read_file(path), path, out_override);
+}
+
+Experiment parse_experiment(const std::string& yaml_text, const std::filesystem::path& path,
+                            const std::filesystem::path& out_override) {
     const std::string src = path.string();
-    const YAML::Node root = load_yaml(read_file(path), src);
+    const YAML::Node root = load_yaml(yaml_text, src);
     if (!root.IsMap()) fail(src, "(top level)", "expected a mapping of experiment fields");
     for (const auto& kv : root) {
         const std::string key = key_text(kv.first, src, "(top level)");
@@ -138,29 +147,36 @@ Experiment load_experiment(const std::filesystem::path& path,
     if (root["params"]) base_opt.scheme_params = param_assignments(root["params"], src);
     if (root["hw_overrides"])
         base_opt.hw_overrides = strings(root["hw_overrides"], src, "hw_overrides");
-    auto count = [&](const char* key, int64_t& dst) {
-        if (root[key]) dst = parse_int(root[key], src, key);
+    // Counts, each within what the data set (10,000 test, 60,000 training images) allows.
+    auto count = [&](const char* key, auto& dst, int lo, int hi) {
+        if (!root[key]) return;
+        const int v = parse_int(root[key], src, key);
+        if (v < lo || v > hi)
+            fail(src, key,
+                 "must be in " + std::to_string(lo) + ".." + std::to_string(hi) + " (got " +
+                     std::to_string(v) + ")");
+        dst = v;
     };
-    count("images", base_opt.images);
-    count("accuracy_images", base_opt.accuracy_images);
-    count("adc_accuracy_images", base_opt.adc_accuracy_images);
-    count("calib_images", base_opt.calib_images);
-    count("finetune_images", base_opt.finetune_images);
-    if (root["finetune_epochs"]) {
-        base_opt.finetune_epochs = parse_int(root["finetune_epochs"], src, "finetune_epochs");
-        if (base_opt.finetune_epochs < 0) fail(src, "finetune_epochs", "must not be negative");
-    }
-    if (root["calibration"])
+    count("images", base_opt.images, 1, 10000);
+    count("accuracy_images", base_opt.accuracy_images, 0, 10000);
+    count("adc_accuracy_images", base_opt.adc_accuracy_images, 0, 10000);
+    count("calib_images", base_opt.calib_images, 1, 60000);
+    count("finetune_images", base_opt.finetune_images, 0, 60000);
+    count("finetune_epochs", base_opt.finetune_epochs, 0, 1000);
+    if (root["calibration"]) {
         base_opt.quant.calibration = scalar(root["calibration"], src, "calibration");
-    if (root["percentile"])
+        if (base_opt.quant.calibration != "max" && base_opt.quant.calibration != "percentile")
+            fail(src, "calibration",
+                 "expected max or percentile, got '" + base_opt.quant.calibration + "'");
+    }
+    if (root["percentile"]) {
         base_opt.quant.percentile = parse_double(root["percentile"], src, "percentile");
+        if (!(base_opt.quant.percentile > 0.0 && base_opt.quant.percentile <= 100.0))
+            fail(src, "percentile", "must be in (0, 100]");
+    }
     if (root["check_exact"])
         base_opt.check_exact = boolean(root["check_exact"], src, "check_exact");
-    if (root["seed"]) {
-        const int seed = parse_int(root["seed"], src, "seed");
-        if (seed < 0) fail(src, "seed", "must not be negative");
-        base_opt.seed = static_cast<uint64_t>(seed);
-    }
+    count("seed", base_opt.seed, 0, std::numeric_limits<int>::max());
     if (root["data"]) base_opt.data_dir = rel(scalar(root["data"], src, "data")).string();
 
     const std::vector<std::string> models =
@@ -190,6 +206,94 @@ Experiment load_experiment(const std::filesystem::path& path,
         }
     for (auto& u : ex.units) u.out = ex.units.size() == 1 ? ex.out : ex.out / u.id;
     return ex;
+}
+
+namespace {
+
+// FNV-1a, 64 bits: a stable digest (the same on every machine and build), enough to notice that
+// a unit's inputs changed; not a security measure.
+struct Fnv64 {
+    uint64_t h = 1469598103934665603ull;
+    void add(std::string_view bytes) {
+        for (unsigned char c : bytes) {
+            h ^= c;
+            h *= 1099511628211ull;
+        }
+        // A separator, so ("ab", "c") and ("a", "bc") differ.
+        h ^= 0xff;
+        h *= 1099511628211ull;
+    }
+    std::string hex() const {
+        char buf[17];
+        std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
+        return buf;
+    }
+};
+
+const nlohmann::json* find_unit(const nlohmann::json& units, const std::string& id) {
+    for (const auto& u : units)
+        if (u.is_object() && u.value("id", "") == id) return &u;
+    return nullptr;
+}
+
+}  // namespace
+
+std::string unit_fingerprint(const ExperimentUnit& u) {
+    const EvalOptions& o = u.options;
+    Fnv64 f;
+    f.add(SPARSECIM_VERSION);
+    f.add(options_json(o).dump());
+    f.add(o.model);
+    if (!o.model.empty() && o.model.rfind("zoo:", 0) != 0) f.add(read_file(o.model));
+    f.add(
+        read_file(o.hw_path.empty() ? hw_preset_path("dense") : std::filesystem::path(o.hw_path)));
+    f.add(o.data_dir);
+    return f.hex();
+}
+
+RunLog::RunLog(const Experiment& ex, bool resume) : ex_(ex) {
+    log_ = {{"experiment", ex.name},
+            {"description", ex.description},
+            {"source", ex.source.string()},
+            {"units", nlohmann::json::array()}};
+    for (const auto& u : ex.units)
+        log_["units"].push_back({{"id", u.id},
+                                 {"dir", u.out.string()},
+                                 {"status", "pending"},
+                                 {"fingerprint", nullptr},
+                                 {"exit_code", nullptr}});
+    previous_ = nlohmann::json::array();
+    const auto path = ex.out / "experiment.json";
+    if (!resume || !std::filesystem::exists(path)) return;
+    const nlohmann::json old = nlohmann::json::parse(read_file(path), nullptr, false);
+    if (old.is_discarded() || !old.is_object() || !old.contains("units") ||
+        !old["units"].is_array())
+        throw Error(path.string() +
+                    ": not a run record (expected the experiment.json of an earlier run; "
+                    "remove it to start afresh)");
+    previous_ = old["units"];
+}
+
+bool RunLog::finished(size_t i, const std::string& fingerprint, int& exit_code) const {
+    const ExperimentUnit& u = ex_.units.at(i);
+    const nlohmann::json* rec = find_unit(previous_, u.id);
+    if (!rec || rec->value("status", "") != "done") return false;
+    if (!rec->contains("fingerprint") || !(*rec)["fingerprint"].is_string() ||
+        (*rec)["fingerprint"].get<std::string>() != fingerprint)
+        return false;
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(u.out / "results.json", ec)) return false;
+    const auto& code = (*rec)["exit_code"];
+    exit_code = code.is_number_integer() ? code.get<int>() : 0;
+    return true;
+}
+
+void RunLog::finish(size_t i, const std::string& fingerprint, int exit_code) {
+    nlohmann::json& rec = log_["units"].at(i);
+    rec["status"] = "done";
+    rec["fingerprint"] = fingerprint;
+    rec["exit_code"] = exit_code;
+    write_file_atomic(ex_.out / "experiment.json", log_.dump(2) + "\n");
 }
 
 }  // namespace sparsecim

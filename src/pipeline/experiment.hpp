@@ -5,6 +5,7 @@
 #pragma once
 
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -29,9 +30,40 @@ struct Experiment {
     std::vector<ExperimentUnit> units;
 };
 
+// What the figures of a unit depend on, as a hex digest: its options (results.json's config), the
+// model spec and the bytes of the model and hardware files, the data folder, the tool version.
+// Reads those files (a file that cannot be read is an Error naming it).
+std::string unit_fingerprint(const ExperimentUnit& u);
+
+// The record of a run, OUT/experiment.json: one entry per unit (id, folder, status, the
+// fingerprint it ran with, its exit code), rewritten atomically as soon as a unit's report files
+// are written, so an interrupted run loses at most the unit in progress. `run --resume` skips
+// the units recorded as done whose fingerprint still matches and whose results.json exists.
+class RunLog {
+  public:
+    // A fresh log (every unit pending); with `resume`, the finished units of an existing
+    // OUT/experiment.json are taken over (a missing log just means nothing is finished yet; an
+    // unreadable one is an Error naming it).
+    RunLog(const Experiment& ex, bool resume);
+    // Whether unit `i` finished in an earlier run with this fingerprint (and its results.json is
+    // there); then `exit_code` gets its recorded exit code.
+    bool finished(size_t i, const std::string& fingerprint, int& exit_code) const;
+    // Records unit `i` as done and rewrites the log.
+    void finish(size_t i, const std::string& fingerprint, int exit_code);
+    const nlohmann::json& json() const { return log_; }
+
+  private:
+    const Experiment& ex_;
+    nlohmann::json log_;
+    nlohmann::json previous_;  // units of the log being resumed, by id
+};
+
 // Parses and validates an experiment (unknown keys, wrong types, unknown schemes, missing
 // files are Errors naming the file and the field). `out_override` replaces the file's `out`.
 Experiment load_experiment(const std::filesystem::path& path,
                            const std::filesystem::path& out_override = {});
+// The same from the file's text; `path` names it in errors and anchors its relative paths.
+Experiment parse_experiment(const std::string& yaml_text, const std::filesystem::path& path,
+                            const std::filesystem::path& out_override = {});
 
 }  // namespace sparsecim

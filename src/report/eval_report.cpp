@@ -123,26 +123,30 @@ std::string summary_table(const EvalResult& r) {
     return out;
 }
 
+nlohmann::json options_json(const EvalOptions& o) {
+    return {{"experiment", o.experiment},
+            {"schemes", o.schemes},
+            {"images", o.images},
+            {"accuracy_images", o.accuracy_images},
+            {"calib_images", o.calib_images},
+            {"adc_accuracy_images", o.adc_accuracy_images},
+            {"finetune_epochs", o.finetune_epochs},
+            {"finetune_images", o.finetune_images},
+            {"calibration", o.quant.calibration},
+            {"percentile", o.quant.percentile},
+            {"check_exact", o.check_exact},
+            {"seed", o.seed},
+            {"hw_overrides", o.hw_overrides},
+            {"scheme_params", o.scheme_params}};
+}
+
 nlohmann::json results_json(const EvalResult& r) {
     nlohmann::json j;
     j["schema_version"] = kResultsSchemaVersion;
     j["tool"] = {{"name", "sparsecim"}, {"version", SPARSECIM_VERSION}};
     j["model"] = {{"spec", r.model}, {"note", r.model_note}};
-    j["config"] = {{"experiment", r.options.experiment},
-                   {"hw", to_json(r.hw)},
-                   {"schemes", r.options.schemes},
-                   {"images", r.options.images},
-                   {"accuracy_images", r.options.accuracy_images},
-                   {"calib_images", r.options.calib_images},
-                   {"adc_accuracy_images", r.options.adc_accuracy_images},
-                   {"finetune_epochs", r.options.finetune_epochs},
-                   {"finetune_images", r.options.finetune_images},
-                   {"calibration", r.options.quant.calibration},
-                   {"percentile", r.options.quant.percentile},
-                   {"check_exact", r.options.check_exact},
-                   {"seed", r.options.seed},
-                   {"hw_overrides", r.options.hw_overrides},
-                   {"scheme_params", r.options.scheme_params}};
+    j["config"] = options_json(r.options);
+    j["config"]["hw"] = to_json(r.hw);
     j["float_accuracy"] = r.float_accuracy ? nlohmann::json(*r.float_accuracy) : nullptr;
     j["schemes"] = nlohmann::json::array();
     const auto cmp = compare_schemes(r);

@@ -13,6 +13,8 @@ namespace sparsecim {
 constexpr int kResultsSchemaVersion = 1;
 
 std::string summary_table(const EvalResult& r);
+// The options that shape the figures (results.json's "config" without the resolved hardware).
+nlohmann::json options_json(const EvalOptions& o);
 // Everything but timings is deterministic for the same inputs; timings sit under "timing".
 nlohmann::json results_json(const EvalResult& r);
 
