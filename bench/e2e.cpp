@@ -111,7 +111,7 @@ int main(int argc, char** argv) {
     int64_t images = 1, calib = 1, batch = 1;
     int repeats = 1, threads = 0;
     uint64_t seed = 1;
-    bool ideal = false, skip_sim = false;
+    bool ideal = false, skip_sim = false, counts_only = false, markdown = false;
     app.add_option("--model", model, "ONNX file or zoo:NAME");
     app.add_option("--hw", hw_path, "hardware YAML (default: configs/hw/dense.yaml)");
     app.add_option("--set", hw_overrides, "override a hardware field, e.g. --set ou.rows=8");
@@ -125,6 +125,9 @@ int main(int argc, char** argv) {
     app.add_option("--seed", seed, "seed for zoo weights, noise images and schemes");
     app.add_flag("--ideal-adc", ideal, "resolve every column sum exactly");
     app.add_flag("--skip-sim", skip_sim, "measure prepare and mapping only");
+    app.add_flag("--counts-only", counts_only, "simulate counts only (no output values)");
+    app.add_flag("--markdown", markdown,
+                 "print one Markdown table row per scheme (docs/performance.md) instead");
     app.add_option("--json", json_out, "also write the figures as JSON to this file");
     CLI11_PARSE(app, argc, argv);
     try {
@@ -150,12 +153,16 @@ int main(int argc, char** argv) {
         const Tensor calib_images = make_images(g, calib, input, "train", seed + 1, &what);
         const Tensor sim_images = make_images(g, images, input, "test", seed + 2, &what);
         const int workers = resolve_threads(threads);
-        std::printf("model %s | %lld image(s) %s, batch %lld | %d thread(s) | %d repeat(s)\n",
-                    model.c_str(), static_cast<long long>(images), what.c_str(),
-                    static_cast<long long>(batch), workers, repeats);
-        std::printf("%-8s %9s %9s %9s %9s %9s %9s %9s %9s %12s %10s %10s\n", "scheme", "prep_s",
-                    "map_s", "map_MiB", "trace_s", "trace_MiB", "sim_s", "sim_cpu_s", "sim_MiB",
-                    "ou_ops", "Mops/s", "Mops/s/cpu");
+        const char* mode = counts_only ? "counts-only" : "functional";
+        if (!markdown)
+            std::printf(
+                "model %s | %lld image(s) %s, batch %lld | %d thread(s) | %d repeat(s) | %s\n",
+                model.c_str(), static_cast<long long>(images), what.c_str(),
+                static_cast<long long>(batch), workers, repeats, mode);
+        if (!markdown)
+            std::printf("%-8s %9s %9s %9s %9s %9s %9s %9s %9s %12s %10s %10s %s\n", "scheme",
+                        "prep_s", "map_s", "map_MiB", "trace_s", "trace_MiB", "sim_s", "sim_cpu_s",
+                        "sim_MiB", "ou_ops", "Mops/s", "Mops/s/cpu", "mismatch/checked");
         nlohmann::json out = nlohmann::json::array();
         for (const std::string& name : schemes) {
             const Scheme& scheme = find_scheme(name);
@@ -176,6 +183,7 @@ int main(int argc, char** argv) {
                 st.map_peak = std::max(st.map_peak, p.peak);
                 NetworkSimOptions so;
                 so.sim.ideal_adc = ideal;
+                so.sim.counts_only = counts_only;
                 so.sim.threads = threads;
                 so.batch = batch;
                 NetworkSim sim;
@@ -213,11 +221,19 @@ int main(int argc, char** argv) {
             const double mops = sim_s > 0 ? static_cast<double>(st.ou_ops) / sim_s / 1e6 : 0.0;
             const double mops_cpu =
                 sim_cpu > 0 ? static_cast<double>(st.ou_ops) / sim_cpu / 1e6 : 0.0;
-            std::printf(
-                "%-8s %9.2f %9.2f %9.0f %9.2f %9.0f %9.2f %9.2f %9.0f %12llu %10.1f %10.1f\n",
-                name.c_str(), median(st.prepare), median(st.map), st.map_peak, median(st.trace),
-                st.trace_peak, sim_s, sim_cpu, st.sim_peak,
-                static_cast<unsigned long long>(st.ou_ops), mops, mops_cpu);
+            const double peak = std::max(st.trace_peak, st.sim_peak);
+            if (markdown)
+                std::printf("| %s | %lld | %s | %s | %.2f | %.2f | %.2f | %.0f | %.1f | %.1f |\n",
+                            model.c_str(), static_cast<long long>(images), name.c_str(), mode,
+                            median(st.map), median(st.trace), sim_s, peak, mops, mops_cpu);
+            else
+                std::printf(
+                    "%-8s %9.2f %9.2f %9.0f %9.2f %9.0f %9.2f %9.2f %9.0f %12llu %10.1f %10.1f "
+                    "%lld/%lld\n",
+                    name.c_str(), median(st.prepare), median(st.map), st.map_peak, median(st.trace),
+                    st.trace_peak, sim_s, sim_cpu, st.sim_peak,
+                    static_cast<unsigned long long>(st.ou_ops), mops, mops_cpu,
+                    static_cast<long long>(st.mismatches), static_cast<long long>(st.checked));
             std::fflush(stdout);
             out.push_back({{"scheme", name},
                            {"prepare_s", median(st.prepare)},
@@ -234,7 +250,8 @@ int main(int argc, char** argv) {
                            {"outputs_checked", st.checked},
                            {"mismatches", st.mismatches},
                            {"mops_per_s", mops},
-                           {"mops_per_cpu_s", mops_cpu}});
+                           {"mops_per_cpu_s", mops_cpu},
+                           {"simulation", mode}});
         }
         if (!json_out.empty()) {
             std::ofstream f(json_out);

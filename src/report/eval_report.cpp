@@ -95,6 +95,7 @@ std::string summary_table(const EvalResult& r) {
     if (!r.model_note.empty()) out += "note:  " + r.model_note + "\n";
     out += "hw:    " + r.hw.name + " (" + r.hw.source + ")\n";
     out += "images simulated: " + std::to_string(r.options.images);
+    if (r.options.counts_only) out += " (counts only: no output values computed or checked)";
     if (r.float_accuracy)
         out += ";  float top-1 on " + std::to_string(r.options.accuracy_images) +
                " test images: " + fmt_pct(*r.float_accuracy);
@@ -140,6 +141,7 @@ nlohmann::json results_json(const EvalResult& r) {
                    {"calibration", r.options.quant.calibration},
                    {"percentile", r.options.quant.percentile},
                    {"check_exact", r.options.check_exact},
+                   {"simulation", r.options.counts_only ? "counts-only" : "functional"},
                    {"seed", r.options.seed},
                    {"hw_overrides", r.options.hw_overrides},
                    {"scheme_params", r.options.scheme_params}};
