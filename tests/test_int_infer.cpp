@@ -69,6 +69,17 @@ TEST_P(IntInfer, TracesAreExactIntegerProductsAndLogitsTrackFloat) {
     EXPECT_LT(err, 0.1f * range) << "max |float - int8| logit error " << err << " of " << range;
 }
 
+// Without traces, convolutions run in blocks of positions; the logits must not change.
+TEST_P(IntInfer, BlockedConvGivesTheTracedLogits) {
+    const Graph g = make_zoo_model(GetParam(), 3);
+    const Dataset train = load_fashion_mnist("train", 32);
+    const Dataset test = load_fashion_mnist("test", 5);
+    const QuantModel qm = quantize(g, train.images, QuantOptions{});
+    std::vector<LayerTrace> traces;
+    const Tensor traced = run_int(qm, test.images, &traces);
+    EXPECT_EQ(run_int(qm, test.images).data, traced.data);
+}
+
 INSTANTIATE_TEST_SUITE_P(Zoo, IntInfer, ::testing::ValuesIn(zoo_names()));
 
 TEST(Ptq, PerChannelSymmetricWeights) {

@@ -354,6 +354,8 @@ int main(int argc, char** argv) {
                     "training images for --finetune (0: all 60000)");
     eva->add_flag("--check-exact", ev.check_exact,
                   "also simulate with an ideal ADC; exit 1 if any output differs");
+    eva->add_flag("--counts-only", ev.counts_only,
+                  "simulate costs only: no output values computed or checked (faster)");
 
     std::string run_file, run_out;
     bool run_json = false;

@@ -1,10 +1,12 @@
-// Integer conv (im2col rows, int32 accumulation) and integer Gemm/MatMul as run_graph hooks.
+// Integer conv (inputs quantized once, im2col rows in blocks, a blocked exact int32 GEMM) and
+// integer Gemm/MatMul as run_graph hooks.
 #include "infer/int_infer.hpp"
 
 #include <algorithm>
 #include <cmath>
 
 #include "core/error.hpp"
+#include "core/hot_clones.hpp"
 #include "infer/float_infer.hpp"
 #include "model/conv_geom.hpp"
 
@@ -19,14 +21,54 @@ int32_t quantize_input(float v, const QuantLayer& layer) {
 
 namespace {
 
-// acc[p][n] = sum_k x[p][k] * w[k][n], exact; rows of x are the layer's integer input vectors.
-void int_matmul(const std::vector<int32_t>& x, int64_t P, const WeightMatrix& w,
-                std::vector<int32_t>& acc) {
-    acc.assign(static_cast<size_t>(P * w.N), 0);
+// acc[p][n] = sum_k x[p][k] * w[k][n] for rows [p0, p1) of x (P x K) into acc (P x N), in
+// int32: the caller has checked that no partial sum can leave int32. Blocked: four rows share
+// each loaded weight row, and a k where all four inputs are zero is skipped.
+SPARSECIM_HOT_CLONES
+void matmul_rows_i32(const int32_t* x, int64_t p0, int64_t p1, const WeightMatrix& w,
+                     int32_t* acc) {
+    const int64_t K = w.K, N = w.N;
+    constexpr int64_t kRows = 4;
+    for (int64_t p = p0; p < p1; p += kRows) {
+        const int64_t rows = std::min(kRows, p1 - p);
+        int32_t* a[kRows];
+        const int32_t* xr[kRows];
+        for (int64_t r = 0; r < kRows; ++r) {  // missing rows alias the last one, inputs 0
+            const int64_t pr = p + std::min(r, rows - 1);
+            a[r] = acc + pr * N;
+            xr[r] = x + pr * K;
+        }
+        for (int64_t r = 0; r < rows; ++r) std::fill(a[r], a[r] + N, 0);
+        for (int64_t k = 0; k < K; ++k) {
+            const int32_t x0 = xr[0][k], x1 = rows > 1 ? xr[1][k] : 0, x2 = rows > 2 ? xr[2][k] : 0,
+                          x3 = rows > 3 ? xr[3][k] : 0;
+            if ((x0 | x1 | x2 | x3) == 0) continue;
+            const int32_t* wk = w.w.data() + k * N;
+            if (rows == kRows) {
+                int32_t *a0 = a[0], *a1 = a[1], *a2 = a[2], *a3 = a[3];
+                for (int64_t n = 0; n < N; ++n) {
+                    const int32_t wv = wk[n];
+                    a0[n] += x0 * wv;
+                    a1[n] += x1 * wv;
+                    a2[n] += x2 * wv;
+                    a3[n] += x3 * wv;
+                }
+            } else {
+                const int32_t xs[kRows] = {x0, x1, x2, x3};
+                for (int64_t r = 0; r < rows; ++r)
+                    for (int64_t n = 0; n < N; ++n) a[r][n] += xs[r] * wk[n];
+            }
+        }
+    }
+}
+
+// The same in int64 with an overflow check, for layers whose sums may leave int32.
+void matmul_rows_i64(const int32_t* x, int64_t p0, int64_t p1, const WeightMatrix& w,
+                     int32_t* acc) {
     std::vector<int64_t> row(static_cast<size_t>(w.N));
-    for (int64_t p = 0; p < P; ++p) {
+    for (int64_t p = p0; p < p1; ++p) {
         std::fill(row.begin(), row.end(), 0);
-        const int32_t* xp = x.data() + p * w.K;
+        const int32_t* xp = x + p * w.K;
         for (int64_t k = 0; k < w.K; ++k) {
             const int64_t xv = xp[k];
             if (xv == 0) continue;
@@ -37,7 +79,48 @@ void int_matmul(const std::vector<int32_t>& x, int64_t P, const WeightMatrix& w,
             const int64_t v = row[static_cast<size_t>(n)];
             if (v > INT32_MAX || v < INT32_MIN)
                 throw Error(w.name + ": int32 accumulator overflow");
-            acc[static_cast<size_t>(p * w.N + n)] = static_cast<int32_t>(v);
+            acc[p * w.N + n] = static_cast<int32_t>(v);
+        }
+    }
+}
+
+int64_t max_abs(const int32_t* v, size_t n) {
+    int64_t m = 0;
+    for (size_t i = 0; i < n; ++i) m = std::max(m, std::abs(static_cast<int64_t>(v[i])));
+    return m;
+}
+
+// acc[p][n] = sum_k x[p][k] * w[k][n] for p < P, exact (int32 when K * max|x| * max|w| fits,
+// else int64 with an overflow check); `w_max` = max |w|.
+void int_matmul(const int32_t* x, int64_t P, const WeightMatrix& w, int64_t w_max, int32_t* acc) {
+    const int64_t bound = w.K * max_abs(x, static_cast<size_t>(P * w.K)) * w_max;
+    if (bound <= INT32_MAX)
+        matmul_rows_i32(x, 0, P, w, acc);
+    else
+        matmul_rows_i64(x, 0, P, w, acc);
+}
+
+// Rows [p0, p1) of the im2col matrix of integer input `xin` (B x C x H x W) in (c, ky, kx)
+// order, into `out` ((p1 - p0) x K); padding is 0 (the symmetric grid's zero).
+void im2col_rows(const std::vector<int32_t>& xin, const ConvGeom& g, int64_t p0, int64_t p1,
+                 int32_t* out) {
+    const int64_t OH = g.out_h, OW = g.out_w, K = g.K();
+    std::fill(out, out + (p1 - p0) * K, 0);
+    for (int64_t p = p0; p < p1; ++p) {
+        const int64_t b = p / (OH * OW), oy = (p / OW) % OH, ox = p % OW;
+        int32_t* row = out + (p - p0) * K;
+        for (int64_t c = 0; c < g.cin; ++c) {
+            const int32_t* xc = xin.data() + (b * g.cin + c) * g.in_h * g.in_w;
+            for (int64_t ky = 0; ky < g.kh; ++ky) {
+                const int64_t iy = oy * g.stride_h - g.pad_top + ky * g.dil_h;
+                if (iy < 0 || iy >= g.in_h) continue;
+                const int32_t* xrow = xc + iy * g.in_w;
+                int32_t* dst = row + (c * g.kh + ky) * g.kw;
+                for (int64_t kx = 0; kx < g.kw; ++kx) {
+                    const int64_t ix = ox * g.stride_w - g.pad_left + kx * g.dil_w;
+                    if (ix >= 0 && ix < g.in_w) dst[kx] = xrow[ix];
+                }
+            }
         }
     }
 }
@@ -67,8 +150,16 @@ Tensor run_int(const QuantModel& qm, const Tensor& images, std::vector<LayerTrac
         const size_t li = static_cast<size_t>(qm.layer_of_node[ni]);
         const WeightMatrix& W = L->weights;
         std::vector<int32_t> xq, acc;
+        int64_t w_max = -1;  // max |w|, computed on first use
+        auto matmul = [&](const int32_t* x_rows, int64_t P, int32_t* out) {
+            if (w_max < 0) w_max = max_abs(W.w.data(), W.w.size());
+            int_matmul(x_rows, P, W, w_max, out);
+        };
         auto accumulate_layer = [&](int64_t P) {
-            if (!accumulate) return int_matmul(xq, P, W, acc);
+            if (!accumulate) {
+                acc.resize(static_cast<size_t>(P * W.N));
+                return matmul(xq.data(), P, acc.data());
+            }
             LayerTrace in;
             in.layer = L->name;
             in.K = W.K;
@@ -85,37 +176,39 @@ Tensor run_int(const QuantModel& qm, const Tensor& images, std::vector<LayerTrac
             const ConvGeom g = conv_geom(n, x.shape, qm.graph.constant(weight_name(n)).shape);
             const int64_t B = x.dim(0), OH = g.out_h, OW = g.out_w;
             const int64_t P = B * OH * OW;
-            xq.assign(static_cast<size_t>(P * g.K()), 0);
-            // im2col in (c, ky, kx) order; padding stays 0 (the symmetric grid's zero).
-            for (int64_t b = 0; b < B; ++b)
-                for (int64_t c = 0; c < g.cin; ++c) {
-                    const float* xc = x.data.data() + (b * g.cin + c) * g.in_h * g.in_w;
-                    for (int64_t ky = 0; ky < g.kh; ++ky)
-                        for (int64_t kx = 0; kx < g.kw; ++kx) {
-                            const int64_t k = (c * g.kh + ky) * g.kw + kx;
-                            for (int64_t oy = 0; oy < OH; ++oy) {
-                                const int64_t iy = oy * g.stride_h - g.pad_top + ky * g.dil_h;
-                                if (iy < 0 || iy >= g.in_h) continue;
-                                for (int64_t ox = 0; ox < OW; ++ox) {
-                                    const int64_t ix = ox * g.stride_w - g.pad_left + kx * g.dil_w;
-                                    if (ix < 0 || ix >= g.in_w) continue;
-                                    const int64_t p = (b * OH + oy) * OW + ox;
-                                    xq[static_cast<size_t>(p * g.K() + k)] =
-                                        quantize_input(xc[iy * g.in_w + ix], *L);
-                                }
-                            }
-                        }
-                }
-            accumulate_layer(P);
-            record(traces, li, *L, xq, P, acc);
+            // Each input value quantized once, then gathered into im2col rows.
+            std::vector<int32_t> xin(x.data.size());
+            for (size_t i = 0; i < xin.size(); ++i) xin[i] = quantize_input(x.data[i], *L);
             Tensor y({B, g.cout, OH, OW});
-            for (int64_t p = 0; p < P; ++p) {
-                const int64_t b = p / (OH * OW), pix = p % (OH * OW);
-                for (int64_t o = 0; o < g.cout; ++o)
-                    y.data[static_cast<size_t>((b * g.cout + o) * OH * OW + pix)] =
-                        static_cast<float>(acc[static_cast<size_t>(p * W.N + o)]) * L->in_scale *
-                            L->w_scale[static_cast<size_t>(o)] +
-                        L->bias[static_cast<size_t>(o)];
+            // Writes accumulator rows [p0, p1) (`a` holds them from row 0) into y.
+            auto emit = [&](int64_t p0, int64_t p1, const int32_t* a) {
+                for (int64_t p = p0; p < p1; ++p) {
+                    const int64_t b = p / (OH * OW), pix = p % (OH * OW);
+                    const int32_t* ap = a + (p - p0) * W.N;
+                    for (int64_t o = 0; o < g.cout; ++o)
+                        y.data[static_cast<size_t>((b * g.cout + o) * OH * OW + pix)] =
+                            static_cast<float>(ap[o]) * L->in_scale *
+                                L->w_scale[static_cast<size_t>(o)] +
+                            L->bias[static_cast<size_t>(o)];
+                }
+            };
+            if (traces || accumulate) {  // the whole im2col matrix is recorded or handed over
+                xq.resize(static_cast<size_t>(P * g.K()));
+                im2col_rows(xin, g, 0, P, xq.data());
+                accumulate_layer(P);
+                record(traces, li, *L, xq, P, acc);
+                emit(0, P, acc.data());
+                return y;
+            }
+            // Else in blocks of positions, so the im2col matrix never exists whole.
+            constexpr int64_t kBlock = 256;
+            xq.resize(static_cast<size_t>(std::min(P, kBlock) * g.K()));
+            acc.resize(static_cast<size_t>(std::min(P, kBlock) * W.N));
+            for (int64_t p0 = 0; p0 < P; p0 += kBlock) {
+                const int64_t p1 = std::min(P, p0 + kBlock);
+                im2col_rows(xin, g, p0, p1, xq.data());
+                matmul(xq.data(), p1 - p0, acc.data());
+                emit(p0, p1, acc.data());
             }
             return y;
         }

@@ -8,10 +8,12 @@
 #include <cstdio>
 
 #include "core/error.hpp"
+#include "core/parallel.hpp"
 #include "infer/int_infer.hpp"
 #include "model/idx.hpp"
 #include "model/onnx_io.hpp"
 #include "model/zoo.hpp"
+#include "pipeline/network.hpp"
 #include "schemes/scheme.hpp"
 #include "sim/simulator.hpp"
 
@@ -26,23 +28,32 @@ std::filesystem::path default_hw_path() {
     return std::filesystem::path(SPARSECIM_SOURCE_DIR) / "configs" / "hw" / "dense.yaml";
 }
 
-// Top-1 accuracy of `forward` on the first `count` images of `test`, in batches.
+// Top-1 accuracy of `forward` on the first `count` images of `test`, in batches run on all
+// cores (at least one batch per core; the outcome does not depend on the batching). Batches stay
+// small so each one's tensors stay in cache and are reused by the allocator.
 template <typename Forward>
 double top1(const Dataset& test, int64_t count, Forward&& forward) {
-    constexpr int64_t kBatch = 250;
+    constexpr int64_t kMaxBatch = 32;
+    const int64_t workers = resolve_threads(0);
+    const int64_t batch = std::clamp<int64_t>((count + workers - 1) / workers, 1, kMaxBatch);
+    const int64_t batches = (count + batch - 1) / batch;
     const int64_t per = test.images.size() / std::max<int64_t>(1, test.size());
-    int64_t correct = 0;
-    for (int64_t b0 = 0; b0 < count; b0 += kBatch) {
-        const int64_t nb = std::min(kBatch, count - b0);
+    std::vector<int64_t> correct(static_cast<size_t>(batches), 0);
+    parallel_for(batches, 0, [&](int64_t bi) {
+        const int64_t b0 = bi * batch;
+        const int64_t nb = std::min(batch, count - b0);
         Shape s = test.images.shape;
         s[0] = nb;
-        Tensor batch(s, std::vector<float>(test.images.data.begin() + b0 * per,
-                                           test.images.data.begin() + (b0 + nb) * per));
-        const auto pred = argmax_rows(forward(batch));
+        Tensor images(s, std::vector<float>(test.images.data.begin() + b0 * per,
+                                            test.images.data.begin() + (b0 + nb) * per));
+        const auto pred = argmax_rows(forward(images));
         for (int64_t i = 0; i < nb; ++i)
-            correct += pred[static_cast<size_t>(i)] == test.labels[static_cast<size_t>(b0 + i)];
-    }
-    return count ? static_cast<double>(correct) / static_cast<double>(count) : 0.0;
+            correct[static_cast<size_t>(bi)] +=
+                pred[static_cast<size_t>(i)] == test.labels[static_cast<size_t>(b0 + i)];
+    });
+    int64_t total = 0;
+    for (int64_t c : correct) total += c;
+    return count ? static_cast<double>(total) / static_cast<double>(count) : 0.0;
 }
 
 Tensor first_images(const Dataset& d, int64_t n) {
@@ -117,6 +128,8 @@ EvalResult evaluate(const EvalOptions& opt) {
     if (opt.calib_images < 1) throw Error("--calib-images: must be at least 1");
     if (opt.adc_accuracy_images < 0) throw Error("--adc-accuracy-images: must not be negative");
     if (opt.finetune_epochs < 0) throw Error("--finetune: must not be negative");
+    if (opt.counts_only && opt.check_exact)
+        throw Error("--counts-only: computes no outputs, so --check-exact has nothing to check");
     if (opt.finetune_epochs > 0 && !opt.finetune)
         throw Error("--finetune: this build cannot train (no LibTorch)");
     if (opt.finetune_epochs > 0 && opt.accuracy_images == 0)
@@ -169,15 +182,18 @@ EvalResult evaluate(const EvalOptions& opt) {
         SchemeResult sr;
         sr.name = name;
         sr.summary = scheme.summary;
-        progress.say(name + ": integer reference");
-        std::vector<LayerTrace> traces;
-        run_int(qm, sim_images, &traces);
         int64_t weights_total = 0, weights_zero = 0;
-        std::vector<Mapping> mappings;
+        progress.say(name + ": map " + std::to_string(qm.layers.size()) + " layers");
+        const std::vector<Mapping> mappings = map_network(scheme, qm, ctx);
+        progress.say(name + ": simulate " + std::to_string(opt.images) + " image(s)");
+        NetworkSimOptions net;
+        net.sim.counts_only = opt.counts_only;
+        net.check_exact = opt.check_exact;
+        const NetworkSim sim = simulate_network(qm, mappings, sim_images, hw, net);
         for (size_t li = 0; li < qm.layers.size(); ++li) {
             const QuantLayer& L = qm.layers[li];
-            progress.say(name + ": layer " + std::to_string(li + 1) + "/" +
-                         std::to_string(qm.layers.size()) + " " + L.name);
+            const Mapping& m = mappings[li];
+            const LayerSim& ls = sim.layers[li];
             LayerResult lr;
             lr.name = L.name;
             lr.op = op_name(qm.graph.nodes[L.node].op);
@@ -186,12 +202,6 @@ EvalResult evaluate(const EvalOptions& opt) {
             lr.weight_sparsity = L.weights.sparsity();
             weights_total += static_cast<int64_t>(L.weights.w.size());
             weights_zero += static_cast<int64_t>(L.weights.w.size()) - L.weights.nonzeros();
-            const Mapping m = scheme.map(L, ctx);
-            if (std::string bad = verify(m, L.weights); !bad.empty())
-                throw Error("scheme '" + name +
-                            "' produced a mapping that does not reconstruct "
-                            "its weights: " +
-                            bad);
             lr.footprint.crossbars = static_cast<int64_t>(m.tiles.size());
             lr.footprint.stored_cells = m.stored_cells();
             lr.footprint.index_bits = m.total_index_bits();
@@ -204,16 +214,12 @@ EvalResult evaluate(const EvalOptions& opt) {
             for (size_t s = 0; s < lr.cell_states.size(); ++s)
                 sr.cell_states[s] += lr.cell_states[s];
             for (const auto& [key, v] : lr.figures) sr.figures[key] += v;
-            const LayerTrace& tr = traces[li];
-            lr.positions = tr.positions;
-            const SimResult sim = simulate(m, tr, hw);
-            lr.stats = sim.stats;
-            lr.outputs_checked = sim.outputs_checked;
-            lr.mismatches = sim.mismatches;
-            if (opt.check_exact) {
-                SimOptions ideal;
-                ideal.ideal_adc = true;
-                lr.ideal_mismatches = simulate(m, tr, hw, ideal).mismatches;
+            lr.positions = ls.positions;
+            lr.stats = ls.stats;
+            lr.outputs_checked = ls.outputs_checked;
+            lr.mismatches = ls.mismatches;
+            if (ls.ideal_mismatches) {
+                lr.ideal_mismatches = ls.ideal_mismatches;
                 sr.ideal_mismatches = sr.ideal_mismatches.value_or(0) + *lr.ideal_mismatches;
             }
             lr.cost = price(lr.stats, lr.footprint, hw);
@@ -225,7 +231,6 @@ EvalResult evaluate(const EvalOptions& opt) {
             sr.outputs_checked += lr.outputs_checked;
             sr.mismatches += lr.mismatches;
             sr.layers.push_back(std::move(lr));
-            if (opt.adc_accuracy_images > 0) mappings.push_back(m);
         }
         sr.weight_sparsity =
             weights_total ? static_cast<double>(weights_zero) / static_cast<double>(weights_total)
@@ -256,6 +261,7 @@ EvalResult evaluate(const EvalOptions& opt) {
                                                     std::vector<int32_t>& acc) {
                 SimOptions so;
                 so.keep_outputs = true;
+                so.threads = 1;  // top1 runs batches on every core
                 const SimResult r = simulate(mappings.at(li), in, hw, so);
                 acc.resize(r.outputs.size());
                 for (size_t i = 0; i < acc.size(); ++i)

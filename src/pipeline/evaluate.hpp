@@ -41,6 +41,9 @@ struct EvalOptions {
     // computed by its mapping), to measure the accuracy change the real ADC causes (0 = skip).
     int64_t adc_accuracy_images = 0;
     bool check_exact = false;  // also simulate with an ideal ADC and compare
+    // Simulate counts only (Stats, hence energy, cycles and area, without output values; no
+    // mismatch check). The same Stats as the full simulation, faster.
+    bool counts_only = false;
     uint64_t seed = 1;
     QuantOptions quant;
     std::string data_dir;  // empty = Debian's dataset-fashion-mnist

@@ -95,6 +95,7 @@ std::string summary_table(const EvalResult& r) {
     if (!r.model_note.empty()) out += "note:  " + r.model_note + "\n";
     out += "hw:    " + r.hw.name + " (" + r.hw.source + ")\n";
     out += "images simulated: " + std::to_string(r.options.images);
+    if (r.options.counts_only) out += " (counts only: no output values computed or checked)";
     if (r.float_accuracy)
         out += ";  float top-1 on " + std::to_string(r.options.accuracy_images) +
                " test images: " + fmt_pct(*r.float_accuracy);
@@ -135,6 +136,7 @@ nlohmann::json options_json(const EvalOptions& o) {
             {"calibration", o.quant.calibration},
             {"percentile", o.quant.percentile},
             {"check_exact", o.check_exact},
+            {"simulation", o.counts_only ? "counts-only" : "functional"},
             {"seed", o.seed},
             {"hw_overrides", o.hw_overrides},
             {"scheme_params", o.scheme_params}};

@@ -1,117 +1,168 @@
-// Bit-serial OU simulation on packed bit-planes: for each OU op the rows' input bits of a plane
-// form a bit mask (64 rows per word); a column's sum is the popcount of that mask ANDed with the
-// column's per-cell-bit masks, weighted by the cell bit. No per-cell branching in the inner loop.
+// Bit-serial OU simulation on packed bit-planes. Per crossbar and output position, each input
+// band (the rows an OU op drives) is packed once into bit-planes (64 rows per word); an issued
+// OU op's column sum is then the popcount of the plane ANDed with the column's per-cell-bit
+// masks, weighted by the cell bit, clipped by the ADC, and shift-added. No per-cell branching.
+// The counters that do not depend on column sums (ops issued/skipped, driven rows, cell reads
+// by state, conversions) come from per-row figures (bits set in a row's input x the states of the
+// row's cells), so a counts-only run skips the column sums unless the ADC can saturate.
 #include "sim/simulator.hpp"
 
 #include <algorithm>
 #include <bit>
-#include <thread>
+#include <map>
+#include <utility>
 
 #include "core/error.hpp"
+#include "core/hot_clones.hpp"
+#include "core/parallel.hpp"
 
 namespace sparsecim {
 
 namespace {
 
-// An OU op with its tables resolved and its cell masks packed.
-struct PreparedOp {
-    size_t tile = 0;
-    int rows = 0, cols = 0, words = 0;
+// Rows of a tile that OU ops drive together (one input table slice): packed once per position.
+struct Band {
+    uint32_t in_ofs = 0;
+    int rows = 0, words = 0;
     int max_shift = 0;
-    uint32_t in_ofs = 0;             // identifies the input table slice (for plane reuse)
-    std::vector<int32_t> k;          // per row: input index (-1 unused)
-    std::vector<int32_t> shift;      // per row: input shift
-    std::vector<int32_t> n, cshift;  // per column: output, shift
-    std::vector<int32_t> sign;       // per column
-    // masks[(j * planes_per_col + p) * words + w]: p < cell_bits: rows whose cell has bit p;
-    // p = cell_bits + s - 1 for states s >= 1: rows whose cell is in state s.
-    std::vector<uint64_t> masks;
-    uint64_t adc_rounds = 1;  // conversions of one op serialised over the crossbar's ADCs
-    bool fetch = false;       // OuOp::fetch (pipelined timing)
+    size_t row0 = 0;  // into Prepared::row_k / row_shift
+};
+
+// An OU op with its tables resolved; only its active columns (output >= 0) are kept.
+struct PreparedOp {
+    size_t band = 0;   // into Prepared::bands
+    int acols = 0;     // active columns
+    size_t col0 = 0;   // into Prepared::col_n / col_shift / col_sign
+    size_t mask0 = 0;  // masks[mask0 + (j * cell_bits + b) * words + w]: rows whose cell has bit b
+    size_t cnt0 = 0;   // row_states[cnt0 + (s - 1) * rows + r]: active columns in state s
+    uint64_t adc_rounds = 1;    // conversions of one op serialised over the crossbar's ADCs
+    bool fetch = false;         // OuOp::fetch (pipelined timing)
+    bool may_saturate = false;  // some column's largest possible sum exceeds the ADC's range
 };
 
 struct Prepared {
+    std::vector<Band> bands;
+    std::vector<int32_t> row_k, row_shift;  // per band row: input (-1 unused), shift
     std::vector<PreparedOp> ops;
-    std::vector<std::vector<size_t>> ops_of_tile;
-    std::vector<uint64_t> tile_input_bytes;  // distinct inputs a tile loads per position
-    uint64_t digital_adds = 0;               // per position
-    int planes_per_col = 0;
-    int states = 0;
+    std::vector<std::pair<size_t, size_t>> ops_of_tile;    // [first, last) into ops
+    std::vector<std::pair<size_t, size_t>> bands_of_tile;  // [first, last) into bands
+    std::vector<int32_t> col_n, col_shift, col_sign;
+    std::vector<uint64_t> masks;
+    std::vector<uint32_t> row_states;
+    uint64_t input_bytes = 0;   // distinct inputs all tiles load per position, in bytes
+    uint64_t digital_adds = 0;  // per position
+    int cell_bits = 0, states = 0, max_words = 0, max_planes = 0, max_rows = 0, max_cols = 0;
 };
 
 Prepared prepare(const Mapping& m, const LayerTrace& tr, const HwConfig& hw) {
     Prepared P;
+    P.cell_bits = m.cell_bits;
     P.states = 1 << m.cell_bits;
-    P.planes_per_col = m.cell_bits + P.states - 1;
-    P.ops_of_tile.resize(m.tiles.size());
+    const int64_t adc_max = hw.adc_bits >= 62 ? INT64_MAX : (int64_t{1} << hw.adc_bits) - 1;
     std::vector<int32_t> tiles_of_output(static_cast<size_t>(m.N), 0);
     const uint64_t bytes_per_input = static_cast<uint64_t>((tr.a_bits + 7) / 8);
+    size_t n_ops = 0, n_cols = 0, n_rows = 0, n_mask_words = 0;
+    for (const Tile& tile : m.tiles)
+        for (const OuOp& op : tile.ops) {
+            ++n_ops;
+            n_cols += op.cols;
+            n_rows += op.rows;
+            n_mask_words += static_cast<size_t>(op.cols) * static_cast<size_t>(m.cell_bits) *
+                            static_cast<size_t>((op.rows + 63) / 64);
+        }
+    P.ops.reserve(n_ops);
+    P.col_n.reserve(n_cols);
+    P.col_shift.reserve(n_cols);
+    P.col_sign.reserve(n_cols);
+    P.masks.reserve(n_mask_words);
+    P.row_states.reserve(n_rows * static_cast<size_t>(P.states - 1));
     for (size_t t = 0; t < m.tiles.size(); ++t) {
         const Tile& tile = m.tiles[t];
         std::vector<uint8_t> input_seen(static_cast<size_t>(m.K), 0);
         std::vector<uint8_t> output_seen(static_cast<size_t>(m.N), 0);
-        uint64_t distinct_inputs = 0;
+        std::map<std::pair<uint32_t, int>, size_t> band_of;  // (in_ofs, rows) -> band
+        const size_t first_op = P.ops.size(), first_band = P.bands.size();
         for (const OuOp& op : tile.ops) {
             PreparedOp po;
-            po.tile = t;
-            po.rows = op.rows;
-            po.cols = op.cols;
-            po.words = (op.rows + 63) / 64;
-            po.in_ofs = op.in_ofs;
             po.fetch = op.fetch;
-            int min_shift = 1 << 30;
-            for (int i = 0; i < op.rows; ++i) {
-                const RowInput& ri = tile.inputs.at(op.in_ofs + static_cast<size_t>(i));
-                po.k.push_back(ri.k);
-                po.shift.push_back(ri.shift);
-                if (ri.k >= 0) {
-                    po.max_shift = std::max<int>(po.max_shift, ri.shift);
+            auto [it, fresh] = band_of.try_emplace({op.in_ofs, op.rows}, P.bands.size());
+            if (fresh) {
+                Band b;
+                b.in_ofs = op.in_ofs;
+                b.rows = op.rows;
+                b.words = (op.rows + 63) / 64;
+                b.row0 = P.row_k.size();
+                int min_shift = 1 << 30;
+                for (int i = 0; i < op.rows; ++i) {
+                    const RowInput& ri = tile.inputs.at(op.in_ofs + static_cast<size_t>(i));
+                    P.row_k.push_back(ri.k);
+                    P.row_shift.push_back(ri.shift);
+                    if (ri.k < 0) continue;
+                    if (ri.k >= m.K || ri.shift < 0)
+                        throw Error(m.layer + ": an input table entry is out of range");
+                    b.max_shift = std::max<int>(b.max_shift, ri.shift);
                     min_shift = std::min<int>(min_shift, ri.shift);
                     if (!input_seen[static_cast<size_t>(ri.k)]) {
                         input_seen[static_cast<size_t>(ri.k)] = 1;
-                        ++distinct_inputs;
+                        P.input_bytes += bytes_per_input;
                     }
                 }
+                if (tr.in_signed && min_shift != (1 << 30) && min_shift != b.max_shift)
+                    throw Error(m.layer +
+                                ": signed inputs need one input shift per OU op; this mapping "
+                                "mixes shifts in one op");
+                if (tr.a_bits + b.max_shift > 64)
+                    throw Error(m.layer + ": input bits plus row shift exceed 64 bit-planes");
+                P.max_words = std::max(P.max_words, b.words);
+                P.max_planes = std::max(P.max_planes, tr.a_bits + b.max_shift);
+                P.max_rows = std::max(P.max_rows, b.rows);
+                P.bands.push_back(b);
             }
-            if (tr.in_signed && min_shift != (1 << 30) && min_shift != po.max_shift)
-                throw Error(m.layer +
-                            ": signed inputs need one input shift per OU op; this mapping mixes "
-                            "shifts in one op");
-            po.masks.assign(static_cast<size_t>(op.cols) * static_cast<size_t>(P.planes_per_col) *
-                                static_cast<size_t>(po.words),
-                            0);
-            uint64_t active_cols = 0;
+            po.band = it->second;
+            const Band& band = P.bands[po.band];
+            po.col0 = P.col_n.size();
+            po.mask0 = P.masks.size();
+            po.cnt0 = P.row_states.size();
+            P.row_states.resize(P.row_states.size() +
+                                static_cast<size_t>(op.rows) * static_cast<size_t>(P.states - 1));
             for (int j = 0; j < op.cols; ++j) {
                 const ColOutput& co = tile.outputs.at(op.out_ofs + static_cast<size_t>(j));
-                po.n.push_back(co.n);
-                po.cshift.push_back(co.shift);
-                po.sign.push_back(co.sign);
                 if (co.n < 0) continue;
-                ++active_cols;
+                if (co.n >= m.N) throw Error(m.layer + ": an output table entry is out of range");
+                ++po.acols;
+                P.col_n.push_back(co.n);
+                P.col_shift.push_back(co.shift);
+                P.col_sign.push_back(co.sign);
                 if (!output_seen[static_cast<size_t>(co.n)]) {
                     output_seen[static_cast<size_t>(co.n)] = 1;
                     ++tiles_of_output[static_cast<size_t>(co.n)];
                 }
+                const size_t base = P.masks.size();
+                P.masks.resize(base +
+                               static_cast<size_t>(m.cell_bits) * static_cast<size_t>(band.words));
+                int64_t col_max = 0;
                 for (int i = 0; i < op.rows; ++i) {
-                    if (po.k[static_cast<size_t>(i)] < 0) continue;
+                    if (P.row_k[band.row0 + static_cast<size_t>(i)] < 0) continue;
                     const uint8_t cell = tile.cell(op.r0 + i, op.c0 + j);
+                    col_max += cell;
                     const uint64_t bit = uint64_t{1} << (i % 64);
-                    const size_t base =
-                        static_cast<size_t>(j) * static_cast<size_t>(P.planes_per_col);
                     for (int b = 0; b < m.cell_bits; ++b)
                         if ((cell >> b) & 1)
-                            po.masks[(base + static_cast<size_t>(b)) * po.words + i / 64] |= bit;
+                            P.masks[base + static_cast<size_t>(b * band.words + i / 64)] |= bit;
+                    if (cell >= P.states) throw Error(m.layer + ": a cell state exceeds cell_bits");
                     if (cell > 0)
-                        po.masks[(base + static_cast<size_t>(m.cell_bits + cell - 1)) * po.words +
-                                 i / 64] |= bit;
+                        ++P.row_states[po.cnt0 + static_cast<size_t>((cell - 1) * op.rows + i)];
                 }
+                if (col_max > adc_max) po.may_saturate = true;
             }
             const uint64_t adcs = static_cast<uint64_t>(std::max(1, hw.adc_per_xbar));
-            po.adc_rounds = std::max<uint64_t>(1, (active_cols + adcs - 1) / adcs);
-            P.ops_of_tile[t].push_back(P.ops.size());
-            P.ops.push_back(std::move(po));
+            po.adc_rounds =
+                std::max<uint64_t>(1, (static_cast<uint64_t>(po.acols) + adcs - 1) / adcs);
+            P.max_cols = std::max(P.max_cols, po.acols);
+            P.ops.push_back(po);
         }
-        P.tile_input_bytes.push_back(distinct_inputs * bytes_per_input);
+        P.ops_of_tile.emplace_back(first_op, P.ops.size());
+        P.bands_of_tile.emplace_back(first_band, P.bands.size());
     }
     for (int32_t c : tiles_of_output)
         if (c > 1) P.digital_adds += static_cast<uint64_t>(c - 1);
@@ -156,117 +207,220 @@ struct PipelineClock {
     uint64_t done() const { return free.empty() ? 0 : free.back(); }
 };
 
-// Simulates positions [p0, p1) into `out` (rows p - p0) and `st`.
-void run_range(const Mapping& m, const LayerTrace& tr, const HwConfig& hw, const SimOptions& opt,
-               const Prepared& P, int64_t p0, int64_t p1, std::vector<int64_t>& out, Stats& st) {
+// One position's packed band: planes[tb * words + w], per-row set-bit counts, and the planes
+// holding any set bit.
+struct PackedBand {
+    const uint64_t* planes = nullptr;
+    const uint32_t* row_bits = nullptr;
+    uint64_t nonempty = 0;  // bit tb set: plane tb drives at least one row
+    uint64_t driven = 0;    // set bits over all rows and planes
+};
+
+// Packs `rows` inputs (x[k] masked to a_bits, shifted) into bit-planes.
+inline void pack_band(const int32_t* x, const int32_t* row_k, const int32_t* row_shift, int rows,
+                      int words, int nplanes, uint32_t raw_mask, uint64_t* planes,
+                      uint32_t* row_bits, uint64_t& nonempty, uint64_t& driven) {
+    std::fill(planes, planes + static_cast<size_t>(nplanes) * static_cast<size_t>(words), 0);
+    uint64_t any = 0, total = 0;
+    for (int i = 0; i < rows; ++i) {
+        const int32_t k = row_k[i];
+        uint64_t v = k < 0 ? 0
+                           : static_cast<uint64_t>(static_cast<uint32_t>(x[k]) & raw_mask)
+                                 << row_shift[i];
+        const int bits = std::popcount(v);
+        row_bits[i] = static_cast<uint32_t>(bits);
+        total += static_cast<uint64_t>(bits);
+        any |= v;
+        const uint64_t bit = uint64_t{1} << (i % 64);
+        uint64_t* col = planes + i / 64;
+        while (v) {
+            col[static_cast<size_t>(std::countr_zero(v)) * static_cast<size_t>(words)] |= bit;
+            v &= v - 1;
+        }
+    }
+    nonempty = any;
+    driven = total;
+}
+
+// Column sums of one op over its issued planes: acc[j] = sum over issued planes tb of
+// ADC(sum over b of popcount(plane tb & column j's cell bit b) << b) x 2^tb, negated on the sign
+// plane of signed inputs. Columns outermost, so a column's masks and sum stay in registers.
+// Unsigned arithmetic wraps like two's complement (no overflow UB); the sums are exact.
+// Returns the conversions the ADC clipped.
+template <bool Clip>
+inline uint64_t column_sums(const uint64_t* planes, int words, uint64_t issued, int sign_plane,
+                            const uint64_t* masks, int acols, int cell_bits, int64_t adc_max,
+                            int64_t* acc) {
+    uint64_t weight[64];
+    const uint64_t* pl[64];
+    int n = 0;
+    for (; issued; issued &= issued - 1, ++n) {
+        const int tb = std::countr_zero(issued);
+        weight[n] = tb == sign_plane ? uint64_t{0} - (uint64_t{1} << tb) : uint64_t{1} << tb;
+        pl[n] = planes + static_cast<size_t>(tb) * static_cast<size_t>(words);
+    }
+    const uint64_t max = static_cast<uint64_t>(adc_max);
+    uint64_t saturations = 0;
+    if (words == 1 && cell_bits == 2) {  // the common case: one word, 2-bit cells
+        uint64_t pw[64];
+        for (int i = 0; i < n; ++i) pw[i] = *pl[i];
+        for (int j = 0; j < acols; ++j) {
+            const uint64_t m0 = masks[2 * j], m1 = masks[2 * j + 1];
+            uint64_t a = 0;
+            for (int i = 0; i < n; ++i) {
+                uint64_t sum = static_cast<uint64_t>(std::popcount(pw[i] & m0)) +
+                               (static_cast<uint64_t>(std::popcount(pw[i] & m1)) << 1);
+                if constexpr (Clip) {
+                    saturations += sum > max;
+                    sum = std::min(sum, max);
+                }
+                a += sum * weight[i];
+            }
+            acc[j] = static_cast<int64_t>(a);
+        }
+        return saturations;
+    }
+    for (int j = 0; j < acols; ++j) {
+        const uint64_t* cm =
+            masks + static_cast<size_t>(j * cell_bits) * static_cast<size_t>(words);
+        uint64_t a = 0;
+        for (int i = 0; i < n; ++i) {
+            uint64_t sum = 0;
+            for (int b = 0; b < cell_bits; ++b)
+                for (int w = 0; w < words; ++w)
+                    sum += static_cast<uint64_t>(std::popcount(pl[i][w] & cm[b * words + w])) << b;
+            if constexpr (Clip) {
+                saturations += sum > max;
+                sum = std::min(sum, max);
+            }
+            a += sum * weight[i];
+        }
+        acc[j] = static_cast<int64_t>(a);
+    }
+    return saturations;
+}
+
+// The share of one layer's work a worker does: tiles [t0, t1) at positions [p0, p1).
+struct Work {
+    size_t t0 = 0, t1 = 0;
+    int64_t p0 = 0, p1 = 0;
+};
+
+// A worker's results: y (rows p - p0, when values are computed), per position the cycles of
+// its busiest crossbar among its tiles, and its counters.
+struct Part {
+    std::vector<int64_t> y;
+    std::vector<uint64_t> worst;
+    Stats stats;
+};
+
+SPARSECIM_HOT_CLONES
+void run_work(const Mapping& m, const LayerTrace& tr, const HwConfig& hw, const SimOptions& opt,
+              const Prepared& P, const Work& wk, Part& out) {
     const int a_bits = tr.a_bits;
     const uint32_t raw_mask = a_bits >= 32 ? 0xffffffffu : ((1u << a_bits) - 1);
     const int64_t adc_max = hw.adc_bits >= 62 ? INT64_MAX : (int64_t{1} << hw.adc_bits) - 1;
-    const bool ideal = opt.ideal_adc;
-    st.cell_reads_by_state.assign(static_cast<size_t>(P.states), 0);
-    std::vector<uint64_t> planes;                     // plane-major: planes[t * words + w]
-    std::vector<uint64_t> tile_busy(m.tiles.size());  // ADC rounds a crossbar spends on p
+    const bool values = !opt.counts_only;
     const bool pipelined = !m.pipeline.empty();
+    const int64_t npos = wk.p1 - wk.p0;
+    // Counters kept in locals (no aliasing with the outputs), stored into out.stats at the end.
+    uint64_t ou_ops = 0, skipped = 0, driven = 0, reads = 0, conversions = 0, saturations = 0;
+    if (values) out.y.assign(static_cast<size_t>(npos * m.N), 0);
+    out.worst.assign(static_cast<size_t>(npos), 0);
+    const int nstates = P.states - 1;
+    std::vector<uint64_t> by_state(static_cast<size_t>(nstates) + 1, 0);  // nonzero states
+    std::vector<uint64_t> planes;
+    std::vector<uint32_t> row_bits;
+    std::vector<PackedBand> packed;
+    std::vector<int64_t> acc(static_cast<size_t>(std::max(1, P.max_cols)));
     PipelineClock clock;
     clock.stages = &m.pipeline;
-    for (int64_t p = p0; p < p1; ++p) {
-        const int32_t* x = tr.input(p);
-        int64_t* y = out.data() + (p - p0) * m.N;
-        std::fill(tile_busy.begin(), tile_busy.end(), 0);
-        for (size_t t = 0; t < P.ops_of_tile.size(); ++t) {
-            uint32_t cached_ofs = UINT32_MAX;
-            int cached_rows = -1, nplanes = 0, words = 0;
-            if (pipelined) clock.reset();
-            for (size_t oi : P.ops_of_tile[t]) {
-                const PreparedOp& op = P.ops[oi];
-                bool first_item = true;
-                if (op.in_ofs != cached_ofs || op.rows != cached_rows) {
-                    // Pack the op's input bit-planes (shared by the ops of one row band).
-                    words = op.words;
-                    nplanes = a_bits + op.max_shift;
-                    planes.assign(static_cast<size_t>(nplanes) * static_cast<size_t>(words), 0);
-                    for (int i = 0; i < op.rows; ++i) {
-                        const int32_t k = op.k[static_cast<size_t>(i)];
-                        if (k < 0) continue;
-                        uint64_t v = static_cast<uint64_t>(static_cast<uint32_t>(x[k]) & raw_mask)
-                                     << op.shift[static_cast<size_t>(i)];
-                        const uint64_t bit = uint64_t{1} << (i % 64);
-                        while (v) {
-                            const int tb = std::countr_zero(v);
-                            planes[static_cast<size_t>(tb * words + i / 64)] |= bit;
-                            v &= v - 1;
-                        }
-                    }
-                    cached_ofs = op.in_ofs;
-                    cached_rows = op.rows;
-                }
-                const int sign_plane = tr.in_signed ? a_bits - 1 + op.max_shift : -1;
-                for (int tb = 0; tb < nplanes; ++tb) {
-                    const uint64_t* pl = planes.data() + static_cast<size_t>(tb * words);
-                    uint64_t driven = 0;
-                    for (int w = 0; w < words; ++w) driven += std::popcount(pl[w]);
-                    if (driven == 0 && m.skip_zero_ou) {
-                        ++st.ou_ops_skipped;
-                        continue;
-                    }
-                    ++st.ou_ops;
-                    tile_busy[t] += op.adc_rounds;
-                    if (pipelined) {
-                        clock.item(op, first_item, true);
-                        first_item = false;
-                    }
-                    st.driver_activations += driven;
-                    const int64_t plane_sign = tb == sign_plane ? -1 : 1;
-                    for (int j = 0; j < op.cols; ++j) {
-                        const int32_t n = op.n[static_cast<size_t>(j)];
-                        if (n < 0) continue;
-                        const uint64_t* cm =
-                            op.masks.data() + static_cast<size_t>(j) *
-                                                  static_cast<size_t>(P.planes_per_col) *
-                                                  static_cast<size_t>(words);
-                        int64_t sum = 0;
-                        for (int b = 0; b < m.cell_bits; ++b)
-                            for (int w = 0; w < words; ++w)
-                                sum +=
-                                    static_cast<int64_t>(std::popcount(pl[w] & cm[b * words + w]))
-                                    << b;
-                        uint64_t nonzero_reads = 0;
-                        for (int s = 1; s < P.states; ++s) {
-                            uint64_t c = 0;
-                            for (int w = 0; w < words; ++w)
-                                c += std::popcount(pl[w] & cm[(m.cell_bits + s - 1) * words + w]);
-                            st.cell_reads_by_state[static_cast<size_t>(s)] += c;
-                            nonzero_reads += c;
-                        }
-                        st.cell_reads_by_state[0] += driven - nonzero_reads;
-                        st.cell_reads += driven;
-                        ++st.adc_conversions;
-                        ++st.sa_ops;
-                        if (!ideal && sum > adc_max) {
-                            sum = adc_max;
-                            ++st.adc_saturations;
-                        }
-                        y[n] += plane_sign * op.sign[static_cast<size_t>(j)] *
-                                (sum << (tb + op.cshift[static_cast<size_t>(j)]));
-                    }
-                }
-                if (pipelined && first_item) clock.item(op, true, false);  // fully skipped op
+    const size_t plane_words = static_cast<size_t>(P.max_planes) * static_cast<size_t>(P.max_words);
+    for (size_t t = wk.t0; t < wk.t1; ++t) {
+        const auto [b0, b1] = P.bands_of_tile[t];
+        const auto [o0, o1] = P.ops_of_tile[t];
+        planes.assign((b1 - b0) * plane_words, 0);
+        row_bits.assign((b1 - b0) * static_cast<size_t>(P.max_rows), 0);
+        packed.assign(b1 - b0, PackedBand{});
+        for (int64_t p = wk.p0; p < wk.p1; ++p) {
+            const int32_t* x = tr.input(p);
+            for (size_t b = b0; b < b1; ++b) {
+                const Band& band = P.bands[b];
+                PackedBand& pb = packed[b - b0];
+                uint64_t* pl = planes.data() + (b - b0) * plane_words;
+                uint32_t* rb = row_bits.data() + (b - b0) * static_cast<size_t>(P.max_rows);
+                pack_band(x, P.row_k.data() + band.row0, P.row_shift.data() + band.row0, band.rows,
+                          band.words, a_bits + band.max_shift, raw_mask, pl, rb, pb.nonempty,
+                          pb.driven);
+                pb.planes = pl;
+                pb.row_bits = rb;
             }
-            if (pipelined) tile_busy[t] = clock.done();
-        }
-        // Crossbars run in parallel; a position takes as long as its busiest crossbar.
-        const uint64_t worst =
-            tile_busy.empty() ? 0 : *std::max_element(tile_busy.begin(), tile_busy.end());
-        st.cycles += pipelined ? worst : worst * static_cast<uint64_t>(hw.ou_op_cycles);
-        for (uint64_t b : P.tile_input_bytes) st.buffer_bytes += b;
-        st.digital_adds += P.digital_adds;
-        st.index_bits_read += static_cast<uint64_t>(m.total_index_bits());
-        if (m.offset != 0) {
-            int64_t sx = 0;
-            for (int64_t k = 0; k < m.K; ++k) sx += x[k];
-            for (int64_t n = 0; n < m.N; ++n) y[n] -= m.offset * sx;
+            uint64_t busy = 0;
+            if (pipelined) clock.reset();
+            for (size_t oi = o0; oi < o1; ++oi) {
+                const PreparedOp& op = P.ops[oi];
+                const Band& band = P.bands[op.band];
+                const PackedBand& pb = packed[op.band - b0];
+                const int nplanes = a_bits + band.max_shift;
+                const uint64_t all = nplanes >= 64 ? ~uint64_t{0} : (uint64_t{1} << nplanes) - 1;
+                const uint64_t issued = m.skip_zero_ou ? pb.nonempty : all;
+                const uint64_t n_issued = static_cast<uint64_t>(std::popcount(issued));
+                const uint64_t acols = static_cast<uint64_t>(op.acols);
+                ou_ops += n_issued;
+                skipped += static_cast<uint64_t>(nplanes) - n_issued;
+                driven += pb.driven;
+                reads += pb.driven * acols;
+                conversions += n_issued * acols;
+                busy += n_issued * op.adc_rounds;
+                uint64_t nonzero = 0;
+                if (pb.driven) {
+                    // Cells read in state s: per row, its set input bits x its cells in state s.
+                    const uint32_t* cnt = P.row_states.data() + op.cnt0;
+                    for (int s = 0; s < nstates; ++s, cnt += band.rows) {
+                        uint64_t c = 0;
+                        for (int i = 0; i < band.rows; ++i)
+                            c += static_cast<uint64_t>(pb.row_bits[i]) * cnt[i];
+                        by_state[static_cast<size_t>(s) + 1] += c;
+                        nonzero += c;
+                    }
+                }
+                by_state[0] += pb.driven * acols - nonzero;
+                if (pipelined) {
+                    uint64_t left = issued;
+                    bool first = true;
+                    for (; left; left &= left - 1, first = false) clock.item(op, first, true);
+                    if (first) clock.item(op, true, false);  // fully skipped op
+                }
+                const bool clip = !opt.ideal_adc && op.may_saturate;
+                if (!values && !clip) continue;  // counts only, and no conversion can clip
+                const int sign_plane = tr.in_signed ? a_bits - 1 + band.max_shift : -1;
+                const uint64_t* masks = P.masks.data() + op.mask0;
+                saturations +=
+                    clip ? column_sums<true>(pb.planes, band.words, issued, sign_plane, masks,
+                                             op.acols, P.cell_bits, adc_max, acc.data())
+                         : column_sums<false>(pb.planes, band.words, issued, sign_plane, masks,
+                                              op.acols, P.cell_bits, adc_max, acc.data());
+                if (!values) continue;
+                int64_t* y = out.y.data() + (p - wk.p0) * m.N;
+                for (int j = 0; j < op.acols; ++j) {
+                    const size_t c = op.col0 + static_cast<size_t>(j);
+                    y[P.col_n[c]] +=
+                        P.col_sign[c] * (acc[static_cast<size_t>(j)] << P.col_shift[c]);
+                }
+            }
+            uint64_t& worst = out.worst[static_cast<size_t>(p - wk.p0)];
+            worst = std::max(worst, pipelined ? clock.done() : busy);
         }
     }
+    Stats& st = out.stats;
+    st.ou_ops = ou_ops;
+    st.ou_ops_skipped = skipped;
+    st.driver_activations = driven;
+    st.cell_reads = reads;
+    st.adc_conversions = conversions;
+    st.sa_ops = conversions;  // one shift-and-add per conversion
+    st.adc_saturations = saturations;
+    st.cell_reads_by_state = by_state;
 }
 
 }  // namespace
@@ -279,37 +433,69 @@ SimResult simulate(const Mapping& m, const LayerTrace& tr, const HwConfig& hw,
     if (tr.K != m.K || tr.N != m.N)
         throw Error(m.layer + ": trace is " + std::to_string(tr.K) + "x" + std::to_string(tr.N) +
                     " but the mapping is " + std::to_string(m.K) + "x" + std::to_string(m.N));
+    if (tr.inputs.size() != static_cast<size_t>(tr.positions * tr.K))
+        throw Error(m.layer + ": trace holds " + std::to_string(tr.inputs.size()) +
+                    " inputs, expected positions x K");
     const Prepared P = prepare(m, tr, hw);
     const int64_t positions = tr.positions;
-    int threads = opt.threads > 0
-                      ? opt.threads
-                      : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-    threads = static_cast<int>(std::min<int64_t>(threads, std::max<int64_t>(1, positions)));
-    std::vector<std::vector<int64_t>> outs(static_cast<size_t>(threads));
-    std::vector<Stats> stats(static_cast<size_t>(threads));
-    std::vector<std::thread> pool;
-    const int64_t chunk = (positions + threads - 1) / threads;
-    auto work = [&](int w) {
-        const int64_t p0 = std::min(positions, w * chunk);
-        const int64_t p1 = std::min(positions, p0 + chunk);
-        outs[static_cast<size_t>(w)].assign(static_cast<size_t>((p1 - p0) * m.N), 0);
-        run_range(m, tr, hw, opt, P, p0, p1, outs[static_cast<size_t>(w)],
-                  stats[static_cast<size_t>(w)]);
-    };
-    for (int w = 1; w < threads; ++w) pool.emplace_back(work, w);
-    work(0);
-    for (auto& th : pool) th.join();
+    const size_t tiles = m.tiles.size();
+    // Work split: position ranges when there are enough positions, else tile ranges (a layer
+    // seen at one position, e.g. a Gemm on one image). Integer sums and maxima combine the
+    // parts, so the result does not depend on the split.
+    const int threads = resolve_threads(opt.threads);
+    std::vector<Work> work;
+    if (positions >= threads || tiles < 2) {
+        const int64_t n = std::min<int64_t>(threads, std::max<int64_t>(1, positions));
+        for (int64_t w = 0; w < n; ++w)
+            work.push_back({0, tiles, positions * w / n, positions * (w + 1) / n});
+    } else {
+        const size_t n = std::min<size_t>(static_cast<size_t>(threads), tiles);
+        for (size_t w = 0; w < n; ++w)
+            work.push_back({tiles * w / n, tiles * (w + 1) / n, 0, positions});
+    }
+    std::vector<Part> parts(work.size());
+    parallel_for(static_cast<int64_t>(work.size()), threads, [&](int64_t w) {
+        run_work(m, tr, hw, opt, P, work[static_cast<size_t>(w)], parts[static_cast<size_t>(w)]);
+    });
 
     SimResult res;
-    res.stats.cell_reads_by_state.assign(size_t{1} << m.cell_bits, 0);
-    for (const Stats& s : stats) res.stats.add(s);
+    res.counts_only = opt.counts_only;
+    res.stats.cell_reads_by_state.assign(static_cast<size_t>(P.states), 0);
+    std::vector<uint64_t> worst(static_cast<size_t>(positions), 0);
+    std::vector<int64_t> y;
+    if (!opt.counts_only) y.assign(static_cast<size_t>(positions * m.N), 0);
+    for (size_t w = 0; w < work.size(); ++w) {
+        const Part& part = parts[w];
+        res.stats.add(part.stats);
+        const int64_t p0 = work[w].p0;
+        for (size_t i = 0; i < part.worst.size(); ++i)
+            worst[static_cast<size_t>(p0) + i] =
+                std::max(worst[static_cast<size_t>(p0) + i], part.worst[i]);
+        for (size_t i = 0; i < part.y.size(); ++i)
+            y[static_cast<size_t>(p0 * m.N) + i] += part.y[i];
+    }
+    // Crossbars run in parallel; a position takes as long as its busiest crossbar.
+    const uint64_t cycle_scale = m.pipeline.empty() ? static_cast<uint64_t>(hw.ou_op_cycles) : 1;
+    for (uint64_t c : worst) res.stats.cycles += c * cycle_scale;
+    const uint64_t npos = static_cast<uint64_t>(positions);
+    res.stats.buffer_bytes += P.input_bytes * npos;
+    res.stats.digital_adds += P.digital_adds * npos;
+    res.stats.index_bits_read += static_cast<uint64_t>(m.total_index_bits()) * npos;
+    if (!opt.counts_only && m.offset != 0)
+        for (int64_t p = 0; p < positions; ++p) {
+            const int32_t* x = tr.input(p);
+            int64_t sx = 0;
+            for (int64_t k = 0; k < m.K; ++k) sx += x[k];
+            int64_t* yp = y.data() + p * m.N;
+            for (int64_t n = 0; n < m.N; ++n) yp[n] -= m.offset * sx;
+        }
     for (const Mapping::EventRule& rule : m.events) {
         using Per = Mapping::EventRule::Per;
         const Stats& st = res.stats;
         uint64_t base = 0;
         switch (rule.per) {
             case Per::Position:
-                base = static_cast<uint64_t>(positions);
+                base = npos;
                 break;
             case Per::IssuedOp:
                 base = st.ou_ops;
@@ -329,17 +515,12 @@ SimResult simulate(const Mapping& m, const LayerTrace& tr, const HwConfig& hw,
         }
         res.stats.events[rule.component] += base * static_cast<uint64_t>(rule.count);
     }
-    for (int w = 0; w < threads; ++w) {
-        const auto& o = outs[static_cast<size_t>(w)];
-        const int64_t p0 = std::min(positions, w * chunk);
-        if (!tr.outputs.empty())  // a trace without reference outputs is only computed
-            for (size_t i = 0; i < o.size(); ++i) {
-                const int64_t ref = tr.outputs[static_cast<size_t>(p0 * m.N) + i];
-                ++res.outputs_checked;
-                if (o[i] != ref) ++res.mismatches;
-            }
-        if (opt.keep_outputs) res.outputs.insert(res.outputs.end(), o.begin(), o.end());
+    if (!opt.counts_only && !tr.outputs.empty()) {  // a trace without outputs is only computed
+        res.outputs_checked = static_cast<int64_t>(y.size());
+        for (size_t i = 0; i < y.size(); ++i)
+            if (y[i] != tr.outputs[i]) ++res.mismatches;
     }
+    if (opt.keep_outputs && !opt.counts_only) res.outputs = std::move(y);
     return res;
 }
 

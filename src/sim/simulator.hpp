@@ -18,14 +18,18 @@ namespace sparsecim {
 struct SimOptions {
     bool ideal_adc = false;     // resolve every column sum exactly, whatever hw.adc_bits says
     bool keep_outputs = false;  // return the computed outputs
-    int threads = 0;            // 0 = hardware concurrency
+    // Count only: Stats without output values (column sums are formed only where the ADC can
+    // clip, to count saturations); no outputs are checked or kept. Stats equal a full run's.
+    bool counts_only = false;
+    int threads = 0;  // 0 = hardware concurrency
 };
 
 struct SimResult {
     Stats stats;
+    bool counts_only = false;  // the run computed counts only (SimOptions::counts_only)
     int64_t outputs_checked = 0;
     int64_t mismatches = 0;        // outputs that differ from the trace's reference
-    std::vector<int64_t> outputs;  // positions * N when keep_outputs
+    std::vector<int64_t> outputs;  // positions * N when keep_outputs (and not counts_only)
 };
 
 SimResult simulate(const Mapping& m, const LayerTrace& trace, const HwConfig& hw,

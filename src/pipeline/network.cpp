@@ -1,0 +1,96 @@
+// map_network and simulate_network: the per-layer loops of the pipeline, parallel over layers
+// (mapping) and streamed over image batches (simulation).
+#include "pipeline/network.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <numeric>
+
+#include "core/error.hpp"
+#include "core/parallel.hpp"
+#include "infer/int_infer.hpp"
+
+namespace sparsecim {
+
+namespace {
+
+double seconds_since(std::chrono::steady_clock::time_point t0) {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+}  // namespace
+
+std::vector<Mapping> map_network(const Scheme& scheme, const QuantModel& qm,
+                                 const SchemeContext& ctx, int threads) {
+    const size_t n = qm.layers.size();
+    // Largest layers first, so the last layer handed out is a small one.
+    std::vector<size_t> order(n);
+    std::iota(order.begin(), order.end(), size_t{0});
+    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+        return qm.layers[a].weights.w.size() > qm.layers[b].weights.w.size();
+    });
+    std::vector<Mapping> out(n);
+    std::vector<std::string> bad(n);
+    parallel_for(static_cast<int64_t>(n), threads, [&](int64_t i) {
+        const size_t li = order[static_cast<size_t>(i)];
+        out[li] = scheme.map(qm.layers[li], ctx);
+        bad[li] = verify(out[li], qm.layers[li].weights);
+    });
+    for (size_t li = 0; li < n; ++li)
+        if (!bad[li].empty())
+            throw Error("scheme '" + scheme.name +
+                        "' produced a mapping that does not reconstruct its weights: " + bad[li]);
+    return out;
+}
+
+void simulate_traces(const std::vector<Mapping>& mappings, const std::vector<LayerTrace>& traces,
+                     const HwConfig& hw, const NetworkSimOptions& opt, NetworkSim& acc) {
+    if (mappings.size() != traces.size())
+        throw Error("simulate_traces: " + std::to_string(mappings.size()) + " mappings for " +
+                    std::to_string(traces.size()) + " traces");
+    const auto t0 = std::chrono::steady_clock::now();
+    acc.layers.resize(mappings.size());
+    for (size_t li = 0; li < mappings.size(); ++li) {
+        LayerSim& ls = acc.layers[li];
+        const SimResult r = simulate(mappings[li], traces[li], hw, opt.sim);
+        ls.positions += traces[li].positions;
+        ls.stats.add(r.stats);
+        ls.outputs_checked += r.outputs_checked;
+        ls.mismatches += r.mismatches;
+        if (opt.check_exact) {
+            SimOptions ideal = opt.sim;
+            ideal.ideal_adc = true;
+            ls.ideal_mismatches = ls.ideal_mismatches.value_or(0) +
+                                  simulate(mappings[li], traces[li], hw, ideal).mismatches;
+        }
+    }
+    acc.sim_seconds += seconds_since(t0);
+}
+
+NetworkSim simulate_network(const QuantModel& qm, const std::vector<Mapping>& mappings,
+                            const Tensor& images, const HwConfig& hw,
+                            const NetworkSimOptions& opt) {
+    if (mappings.size() != qm.layers.size())
+        throw Error("simulate_network: " + std::to_string(mappings.size()) + " mappings for " +
+                    std::to_string(qm.layers.size()) + " layers");
+    if (opt.batch < 1) throw Error("simulate_network: batch must be at least 1");
+    NetworkSim res;
+    res.layers.resize(qm.layers.size());
+    const int64_t count = images.rank() > 0 ? images.dim(0) : 0;
+    const int64_t per = count ? images.size() / count : 0;
+    for (int64_t b0 = 0; b0 < count; b0 += opt.batch) {
+        const int64_t nb = std::min(opt.batch, count - b0);
+        Shape s = images.shape;
+        s[0] = nb;
+        const Tensor batch(s, std::vector<float>(images.data.begin() + b0 * per,
+                                                 images.data.begin() + (b0 + nb) * per));
+        const auto t0 = std::chrono::steady_clock::now();
+        std::vector<LayerTrace> traces;
+        run_int(qm, batch, &traces);
+        res.trace_seconds += seconds_since(t0);
+        simulate_traces(mappings, traces, hw, opt, res);
+    }
+    return res;
+}
+
+}  // namespace sparsecim

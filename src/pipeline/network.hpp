@@ -1,0 +1,57 @@
+// Whole-network stages shared by `evaluate` and the end-to-end benchmark: mapping every weight
+// layer of a QuantModel with a scheme (layers in parallel, each mapping verified), and simulating
+// the mapped network on a stream of images (per batch: integer reference inference with traces,
+// then every layer's mapping on its trace), so memory holds one batch's traces however many
+// images run. Results never depend on the thread count.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "core/tensor.hpp"
+#include "hw/hw_config.hpp"
+#include "map/mapping.hpp"
+#include "quant/quant_model.hpp"
+#include "schemes/scheme.hpp"
+#include "sim/simulator.hpp"
+
+namespace sparsecim {
+
+// Maps every layer of `qm` with `scheme` (up to `threads` layers at once, 0 = all cores) and
+// verifies each mapping reconstructs its weights; throws Error naming the scheme otherwise.
+std::vector<Mapping> map_network(const Scheme& scheme, const QuantModel& qm,
+                                 const SchemeContext& ctx, int threads = 0);
+
+struct NetworkSimOptions {
+    SimOptions sim;            // the simulator's options for every layer (ADC, mode, threads)
+    bool check_exact = false;  // also simulate under an ideal ADC and count its mismatches
+    int64_t batch = 1;         // images traced at once: memory holds one batch's traces
+};
+
+struct LayerSim {
+    int64_t positions = 0;
+    Stats stats;
+    int64_t outputs_checked = 0;
+    int64_t mismatches = 0;
+    std::optional<int64_t> ideal_mismatches;
+};
+
+struct NetworkSim {
+    std::vector<LayerSim> layers;  // one per qm.layers
+    double trace_seconds = 0.0;    // integer reference inference with traces
+    double sim_seconds = 0.0;      // the simulator
+};
+
+// Simulates `mappings` (one per qm.layers, in order) on one batch's `traces` (from run_int),
+// adding into `acc` (acc.layers sized on first use); adds its time to acc.sim_seconds.
+void simulate_traces(const std::vector<Mapping>& mappings, const std::vector<LayerTrace>& traces,
+                     const HwConfig& hw, const NetworkSimOptions& opt, NetworkSim& acc);
+
+// Simulates `mappings` (one per qm.layers, in order) on `images` (N x C x H x W), streamed in
+// batches of opt.batch images.
+NetworkSim simulate_network(const QuantModel& qm, const std::vector<Mapping>& mappings,
+                            const Tensor& images, const HwConfig& hw,
+                            const NetworkSimOptions& opt = {});
+
+}  // namespace sparsecim
