@@ -96,13 +96,15 @@ void attach_finetuner(EvalOptions& ev) {
     if (ev.finetune_epochs <= 0) return;
 #ifdef SPARSECIM_HAVE_TORCH
     ev.finetune = [epochs = ev.finetune_epochs, seed = ev.seed, images = ev.finetune_images,
-                   data = ev.data_dir](const Graph& g, const MaskSet& masks, int w_bits) {
+                   data = ev.data_dir](const Graph& g, const MaskSet& masks, int w_bits,
+                                       const RegularizerFn& reg) {
         TrainOptions t;
         t.epochs = epochs;
         t.seed = seed;
         t.lr = 5e-4;
         t.masks = masks;
         t.ste_bits = w_bits;
+        t.regularizer = reg;
         t.train_images = images;
         t.test_images = 0;
         t.label = "finetune";
