@@ -234,3 +234,66 @@ TEST(TwofoldCli, EvaluateAgainstDenseIsExactAndReportsLfsrEnergy) {
     EXPECT_EQ(tf["stored_cell_states"].size(), 4u);
     fs::remove_all(dir);
 }
+
+// An experiment file sweeping twofold.sparsity: one unit per value (with that value), then
+// sweep.csv (one row per value x scheme) and sweep.html (accuracy, energy, efficiency, twofold's
+// energy by component). A bad sweep is one error line naming the field, nothing written.
+TEST(TwofoldCli, RunSweepsAParameterAndPlotsIt) {
+    namespace fs = std::filesystem;
+    const fs::path dir =
+        fs::temp_directory_path() / ("sparsecim-twofold-sweep-" + std::to_string(::getpid()));
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    auto write = [&](const std::string& name, const std::string& text) {
+        std::ofstream(dir / name) << text;
+        return (dir / name).string();
+    };
+    auto slurp = [](const fs::path& p) {
+        std::ifstream in(p);
+        std::stringstream s;
+        s << in.rdbuf();
+        return s.str();
+    };
+    const std::string common = "models: zoo:tiny-cnn\nhw: " SPARSECIM_SOURCE_DIR
+                               "/configs/hw/twofold.yaml\nschemes: [twofold]\naccuracy_images: 20\n"
+                               "adc_accuracy_images: 0\ncalib_images: 8\ncheck_exact: true\n";
+    const fs::path out = dir / "out";
+    const int code = run_cli("run " +
+                                 write("sweep.yaml", common + "sweep: {param: twofold.sparsity, "
+                                                              "values: [0.2, 0.7]}\n") +
+                                 " --out " + out.string(),
+                             dir);
+    ASSERT_EQ(code, 0) << slurp(dir / "stderr");
+    for (const char* v : {"0.2", "0.7"}) {
+        const auto j = nlohmann::json::parse(
+            slurp(out / (std::string("tiny-cnn__twofold__sparsity=") + v) / "results.json"));
+        ASSERT_EQ(j["schemes"].size(), 2u);
+        EXPECT_NEAR(j["schemes"][1]["weight_sparsity"].get<double>(), std::stod(v), 0.05) << v;
+        EXPECT_EQ(j["schemes"][1]["ideal_mismatches"], 0);
+    }
+    const std::string csv = slurp(out / "sweep.csv");
+    EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 5) << csv;
+    EXPECT_NE(csv.find("tiny-cnn__twofold,0.7,twofold,"), std::string::npos) << csv;
+    const std::string html = slurp(out / "sweep.html");
+    for (const char* s :
+         {"Top-1 accuracy against twofold.sparsity", "Energy against",
+          "Energy efficiency over dense", "twofold: energy by component", "lfsr_flipflop"})
+        EXPECT_NE(html.find(s), std::string::npos) << s;
+    // Bad sweeps.
+    for (const auto& [text, field] : std::vector<std::pair<std::string, std::string>>{
+             {"sweep: {param: twofold.sparsity}\n", "sweep"},
+             {"sweep: {param: sparsity, values: [0.1]}\n", "sweep.param"},
+             {"sweep: {param: csr.beta, values: [2]}\n", "sweep.param"},
+             {"sweep: {param: twofold.sparsity, values: [0.1, 0.1]}\n", "sweep.values"},
+             {"sweep: {param: twofold.sparsity, values: [0.1], step: 2}\n", "sweep.step"}}) {
+        fs::remove_all(out);
+        EXPECT_EQ(
+            run_cli("run " + write("bad.yaml", common + text) + " --out " + out.string(), dir), 2)
+            << text;
+        const std::string err = slurp(dir / "stderr");
+        EXPECT_NE(err.find(field), std::string::npos) << text << err;
+        EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << err;
+        EXPECT_FALSE(fs::exists(out)) << text;
+    }
+    fs::remove_all(dir);
+}

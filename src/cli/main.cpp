@@ -18,6 +18,7 @@
 #include "pipeline/experiment.hpp"
 #include "report/eval_report.hpp"
 #include "report/html_report.hpp"
+#include "report/sweep_report.hpp"
 #include "report/text_table.hpp"
 #include "schemes/scheme.hpp"
 #include "train/masks.hpp"
@@ -160,6 +161,14 @@ int cmd_run(const std::string& file, const std::string& out, bool json) {
         index["units"].push_back({{"id", u.id}, {"dir", u.out.string()}});
         if (ex.units.size() > 1)
             write_file_atomic(ex.out / "experiment.json", index.dump(2) + "\n");
+    }
+    if (!ex.sweep_param.empty()) {
+        std::vector<SweepPoint> points;
+        for (const ExperimentUnit& u : ex.units)
+            points.push_back(
+                {u.id.substr(0, u.id.rfind("__")), u.sweep_value, u.out / "results.json"});
+        std::cout << "sweep: "
+                  << write_sweep_report(ex.name, ex.sweep_param, points, ex.out).string() << "\n";
     }
     return rc;
 }

@@ -33,18 +33,6 @@ std::string td(const std::string& s) {
     return "<td>" + xml_escape(s) + "</td>";
 }
 
-std::string table_html(const TextTable& t) {
-    std::string s = "<table><thead><tr>";
-    for (const auto& h : t.header) s += "<th>" + xml_escape(h) + "</th>";
-    s += "</tr></thead><tbody>";
-    for (const auto& row : t.rows) {
-        s += "<tr>";
-        for (const auto& c : row) s += td(c);
-        s += "</tr>";
-    }
-    return s + "</tbody></table>";
-}
-
 // Components with a non-zero value in any scheme, in a stable order.
 std::vector<std::string> components(const EvalResult& r, bool energy) {
     std::set<std::string> seen;
@@ -139,6 +127,18 @@ std::string num(double v) {
 }
 
 }  // namespace
+
+std::string table_html(const TextTable& t) {
+    std::string s = "<table><thead><tr>";
+    for (const auto& h : t.header) s += "<th>" + xml_escape(h) + "</th>";
+    s += "</tr></thead><tbody>";
+    for (const auto& row : t.rows) {
+        s += "<tr>";
+        for (const auto& c : row) s += td(c);
+        s += "</tr>";
+    }
+    return s + "</tbody></table>";
+}
 
 std::string render_html(const EvalResult& r) {
     const auto cmp = compare_schemes(r);
