@@ -104,9 +104,10 @@ TEST(Report, HtmlIsWellFormedSelfContainedAndShowsEverySchemeAndChart) {
     for (const char* s :
          {"dense", "half", "a &lt;derived&gt; &amp; halved scheme", "half_figure", "note for conv1",
           "Energy by component", "Area by component", "Per-layer speedup over dense",
-          "Per-layer compression over dense", "Accuracy against energy efficiency", "2.00x"})
+          "Per-layer compression over dense", "Accuracy against energy efficiency", "2.00x",
+          "Stored cells by state", "Cell reads by state"})
         EXPECT_NE(html.find(s), std::string::npos) << s;
-    EXPECT_EQ(count(html, "<svg"), 5);
+    EXPECT_EQ(count(html, "<svg"), 7);
     EXPECT_EQ(count(html, "<script"), 0);
     EXPECT_EQ(count(html, "src=\"http"), 0);
     EXPECT_EQ(count(html, "href=\"http"), 0);

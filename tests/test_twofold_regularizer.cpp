@@ -5,8 +5,10 @@
 #include <cmath>
 
 #include "core/error.hpp"
+#include "model/zoo.hpp"
 #include "schemes/twofold/quant.hpp"
 #include "schemes/twofold/regularizer.hpp"
+#include "train/masks.hpp"
 
 using namespace sparsecim;
 
@@ -84,4 +86,140 @@ TEST(TwofoldReg, NetworkSumWeightsLayersBySize) {
     EXPECT_NEAR(r.net, 0.5 * (1.0 + 1.0), 1e-6);  // float weights: 0.6^2 + 0.8^2 ~ 1
     EXPECT_NEAR(r.bit, 2.0 * (2.0 / 8.0 * std::sqrt(36.0 + 4.0) + 6.0 / 8.0 * 7.0), 1e-12);
     EXPECT_DOUBLE_EQ(r.total(), r.net + r.bit);
+}
+
+namespace {
+
+// Weights whose u = w / s x 127 sit at the given integers plus fractions well inside (0.2, 0.8),
+// with the largest |w| = s exactly on the grid (u = +-127).
+std::vector<float> off_grid_weights(float s) {
+    const int q[] = {127, 5, -3, 64, -100, 0, 7, -1, 33};
+    const float frac[] = {0.0f, 0.3f, 0.6f, 0.25f, 0.7f, 0.4f, 0.5f, 0.35f, 0.65f};
+    std::vector<float> w;
+    for (size_t i = 0; i < 9; ++i) w.push_back((static_cast<float>(q[i]) + frac[i]) * s / 127.0f);
+    return w;
+}
+
+}  // namespace
+
+TEST(TwofoldReg, RelaxedBitPenaltyEqualsTheCountOnTheGrid) {
+    FloatMatrix fm;
+    fm.K = 3;
+    fm.N = 3;
+    fm.bias = {0, 0, 0};
+    const std::vector<uint8_t> keep = {1, 1, 1, 1, 1, 0, 1, 1, 1};
+    for (float s : {0.37f, 2.0f}) {
+        fm.w.clear();
+        for (int q : {127, 5, -3, 64, -100, 0, 7, -1, -127}) fm.w.push_back(q * s / 127.0f);
+        QuantLayer ql;
+        scaled_quantize(fm, keep, 8, ql);
+        const ValueGrad r = bit_ones_relaxed(fm.w, keep, 8);
+        EXPECT_NEAR(r.value, bit_ones_penalty(ql.weights, 8), 1e-4) << s;
+    }
+    // By hand, 4 bits (qmax 7), s = 1: u = 3.5 -> ones between 3 (2) and 4 (1) = 1.5; u = -7: -7
+    // = 1001 (2 ones); a pruned weight counts nothing.
+    const std::vector<float> w = {0.5f, -1.0f, 0.9f};
+    const ValueGrad h = bit_ones_relaxed(w, std::vector<uint8_t>{1, 1, 0}, 4);
+    EXPECT_NEAR(h.value, std::sqrt(1.5 * 1.5 + 4.0), 1e-9);
+    EXPECT_EQ(h.grad[2], 0.0f);
+    // d/dw0 = c0 x slope0 / P x qmax / s = 1.5 x (-1) / 2.5 x 7.
+    EXPECT_NEAR(h.grad[0], 1.5 * -1.0 / 2.5 * 7.0, 1e-5);
+    EXPECT_THROW(bit_ones_relaxed(w, std::vector<uint8_t>{1, 1}, 4), Error);
+    EXPECT_EQ(bit_ones_relaxed(std::vector<float>{0, 0}, std::vector<uint8_t>{1, 1}, 8).value, 0.0);
+}
+
+TEST(TwofoldReg, RelaxedBitPenaltyGradientMatchesFiniteDifferences) {
+    for (float s : {0.4f, 1.5f}) {
+        std::vector<float> w = off_grid_weights(s);
+        w[0] = -w[0];  // the largest weight negative: the path through s takes its sign
+        const std::vector<uint8_t> keep = {1, 1, 1, 1, 1, 1, 1, 0, 1};
+        const ValueGrad r = bit_ones_relaxed(w, keep, 8);
+        ASSERT_GT(r.value, 0.0);
+        for (size_t i = 0; i < w.size(); ++i) {
+            // A step moving every u by under 0.05: no segment boundary is crossed.
+            const float h = 0.02f * s / 127.0f;
+            std::vector<float> a = w, b = w;
+            a[i] += h;
+            b[i] -= h;
+            const double fd =
+                (bit_ones_relaxed(a, keep, 8).value - bit_ones_relaxed(b, keep, 8).value) /
+                (double{a[i]} - double{b[i]});
+            EXPECT_NEAR(r.grad[i], fd, 2e-3 * std::max(1.0, std::fabs(fd))) << s << " " << i;
+        }
+    }
+}
+
+TEST(TwofoldReg, FinetuneHookIsLambdaGroupLassoPlusSizeWeightedBitPenalty) {
+    const Graph g = make_zoo_model("tiny-cnn", 5);
+    MaskSet masks = masks_from_zeros(g);
+    // Prune every third weight of every layer.
+    for (auto& [name, m] : masks)
+        for (size_t i = 0; i < m.size(); i += 3) m[i] = 0;
+    TwofoldParams p;
+    p.lambda = 0.3;
+    p.beta = 0.02;
+    double total = 0.0;
+    for (const auto& name : weight_constants(g))
+        total += static_cast<double>(g.constant(name).data.size());
+    for (LassoGroup grp : {LassoGroup::Layer, LassoGroup::Column, LassoGroup::Row}) {
+        p.lasso_group = grp;
+        const RegularizerFn reg = make_twofold_regularizer(g, masks, p);
+        int layers = 0;
+        for (const Node& n : g.nodes) {
+            if (!is_weight_layer(g, n)) continue;
+            ++layers;
+            const Tensor& W = g.constant(weight_name(n));
+            // Expected, computed on float_weight_matrix's K x N matrix (an independent layout).
+            const FloatMatrix fm = float_weight_matrix(g, n);
+            Graph masked = g;
+            apply_masks(masked, masks);
+            const FloatMatrix mm = float_weight_matrix(masked, n);
+            std::vector<uint8_t> keep(fm.w.size());
+            for (size_t i = 0; i < keep.size(); ++i) keep[i] = fm.in_block[i] && mm.w[i] != 0.0f;
+            const double share = static_cast<double>(W.data.size()) / total;
+            const double expected = p.lambda * group_lasso(fm.w, keep, fm.K, fm.N, grp) +
+                                    p.beta * share * bit_ones_relaxed(fm.w, keep, 8).value;
+            Tensor grad(W.shape, 0.0f);
+            const double v = reg(weight_name(n), W, grad);
+            EXPECT_NEAR(v, expected, 1e-9 * std::max(1.0, expected)) << n.name;
+            // The gradient is the K x N gradients scattered back through the layout (checked
+            // against float_weight_matrix), and matches finite differences on elements whose
+            // u = w / s x 127 is not near an integer (a kink of the relaxation).
+            const MatrixLayout lay = weight_matrix_layout(g, n);
+            const std::vector<float> gl = group_lasso_grad(fm.w, keep, fm.K, fm.N, grp);
+            const ValueGrad bit = bit_ones_relaxed(fm.w, keep, 8);
+            double s = 0.0;
+            for (size_t k = 0; k < keep.size(); ++k)
+                if (keep[k]) s = std::max(s, std::fabs(double{fm.w[k]}));
+            const auto& m = masks.at(weight_name(n));
+            int checked = 0;
+            for (size_t i = 0; i < W.data.size(); ++i) {
+                const size_t at = static_cast<size_t>(lay.pos[i]);
+                ASSERT_EQ(fm.w[at], W.data[i]);
+                EXPECT_NEAR(grad.data[i], p.lambda * gl[at] + p.beta * share * bit.grad[at], 1e-6)
+                    << n.name << " " << i;
+                if (!m[i]) {
+                    EXPECT_EQ(grad.data[i], 0.0f);
+                    continue;
+                }
+                const double u = W.data[i] / s * 127.0;
+                if (std::fabs(u - std::round(u)) < 0.05 || std::fabs(W.data[i]) >= s || i % 13 != 0)
+                    continue;
+                Tensor a = W, b = W, scratch(W.shape, 0.0f);
+                const float h = 1e-4f * std::fabs(W.data[i]);
+                a.data[i] += h;
+                b.data[i] -= h;
+                const double fd =
+                    (reg(weight_name(n), a, scratch) - reg(weight_name(n), b, scratch)) /
+                    (double{a.data[i]} - double{b.data[i]});
+                EXPECT_NEAR(grad.data[i], fd, 1e-2 * std::max(1e-3, std::fabs(fd)))
+                    << n.name << " " << i;
+                ++checked;
+            }
+            EXPECT_GT(checked, 0) << n.name;
+        }
+        EXPECT_GT(layers, 1);
+        Tensor unused({1}, 0.0f);
+        EXPECT_EQ(reg("not-a-weight", unused, unused), 0.0);
+    }
 }

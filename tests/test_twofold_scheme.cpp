@@ -16,10 +16,12 @@
 #include "infer/int_infer.hpp"
 #include "model/idx.hpp"
 #include "model/zoo.hpp"
+#include "pipeline/evaluate.hpp"
 #include "schemes/scheme.hpp"
 #include "schemes/twofold/params.hpp"
 #include "schemes/twofold/prune.hpp"
 #include "sim/simulator.hpp"
+#include "train/masks.hpp"
 
 using namespace sparsecim;
 
@@ -126,13 +128,70 @@ TEST(TwofoldScheme, ParametersAreValidatedByName) {
     EXPECT_NE(msg({{"lfsr_seed", 0}}).find("--param twofold.lfsr_seed"), std::string::npos);
     EXPECT_NE(msg({{"sign", "magnitude"}}).find("--param twofold.sign"), std::string::npos);
     EXPECT_NE(msg({{"gating", 1}}).find("--param twofold.gating"), std::string::npos);
-    EXPECT_NE(msg({{"beta", 4}}).find("--param twofold.beta: unknown"), std::string::npos);
+    EXPECT_NE(msg({{"gamma", 4}}).find("--param twofold.gamma: unknown"), std::string::npos);
+    EXPECT_NE(msg({{"beta", -1}}).find("--param twofold.beta"), std::string::npos);
+    EXPECT_NE(msg({{"lambda", "big"}}).find("--param twofold.lambda"), std::string::npos);
+    EXPECT_NE(msg({{"lasso_group", "filter"}}).find("--param twofold.lasso_group"),
+              std::string::npos);
+    EXPECT_EQ(msg({{"lambda", 0}, {"beta", 0.5}, {"lasso_group", "column"}}), "");
     EXPECT_EQ(msg({{"sparsity", 0.3}, {"bits", 4}, {"sign", "plane"}}), "");
     const TwofoldParams d = parse_twofold_params(nlohmann::json::object(), 9);
     EXPECT_EQ(d.sparsity, 0.5);
     EXPECT_EQ(d.bits, 8);
     EXPECT_EQ(d.lfsr_seed, 9u);
     EXPECT_TRUE(d.gating);
+    EXPECT_EQ(d.lambda, 1e-4);
+    EXPECT_EQ(d.beta, 1e-3);
+    EXPECT_EQ(d.lasso_group, LassoGroup::Layer);
+}
+
+// evaluate --finetune, with a stand-in trainer (no LibTorch): each scheme's finetune call gets
+// the scheme's regulariser (twofold's, acting on the weights; none for dense), and each scheme's
+// finetuned model comes back as an entry "<scheme>+ft", mapped, simulated and exact. The stand-in
+// only applies the masks, so the finetuned integers, hence the stored cells, are unchanged.
+TEST(TwofoldScheme, EvaluateFinetunePassesTheRegulariserAndMapsTheFinetunedModel) {
+    EvalOptions o;
+    o.model = "zoo:tiny-cnn";
+    o.hw_path = hw_preset_path("twofold").string();
+    o.schemes = {"dense", "twofold"};
+    o.accuracy_images = 50;
+    o.adc_accuracy_images = 0;
+    o.calib_images = 16;
+    o.check_exact = true;
+    o.finetune_epochs = 1;
+    o.scheme_params = {"twofold.beta=0.5"};
+    std::vector<std::pair<bool, double>> calls;
+    o.finetune = [&](const Graph& g, const MaskSet& masks, int, const RegularizerFn& reg) {
+        double penalty = 0.0;
+        if (reg)
+            for (const auto& name : weight_constants(g)) {
+                Tensor grad(g.constant(name).shape, 0.0f);
+                penalty += reg(name, g.constant(name), grad);
+            }
+        calls.emplace_back(static_cast<bool>(reg), penalty);
+        Graph t = g;
+        apply_masks(t, masks);
+        return t;
+    };
+    const EvalResult r = evaluate(o);
+    ASSERT_EQ(calls.size(), 2u);
+    EXPECT_FALSE(calls[0].first);
+    EXPECT_TRUE(calls[1].first);
+    EXPECT_GT(calls[1].second, 0.0);
+    ASSERT_EQ(r.schemes.size(), 4u);
+    const char* names[] = {"dense", "dense+ft", "twofold", "twofold+ft"};
+    for (size_t i = 0; i < 4; ++i) {
+        const SchemeResult& s = r.schemes[i];
+        EXPECT_EQ(s.name, names[i]);
+        EXPECT_EQ(s.finetuned_from, i % 2 ? r.schemes[i - 1].name : "");
+        EXPECT_EQ(s.ideal_mismatches.value_or(-1), 0) << s.name;
+        EXPECT_FALSE(s.layers.empty());
+        if (i % 2) {
+            EXPECT_EQ(s.accuracy, r.schemes[i - 1].finetuned_accuracy) << s.name;
+            EXPECT_EQ(s.cell_states, r.schemes[i - 1].cell_states) << s.name;
+            EXPECT_GT(s.cost.total_energy_pj(), 0.0);
+        }
+    }
 }
 
 namespace {
@@ -175,5 +234,68 @@ TEST(TwofoldCli, EvaluateAgainstDenseIsExactAndReportsLfsrEnergy) {
     EXPECT_GT(tf["area_um2_by_component"]["lfsr_flipflop"].get<double>(), 0.0);
     EXPECT_GT(tf["weight_sparsity"].get<double>(), 0.55);
     EXPECT_EQ(tf["stored_cell_states"].size(), 4u);
+    fs::remove_all(dir);
+}
+
+// An experiment file sweeping twofold.sparsity: one unit per value (with that value), then
+// sweep.csv (one row per value x scheme) and sweep.html (accuracy, energy, efficiency, twofold's
+// energy by component). A bad sweep is one error line naming the field, nothing written.
+TEST(TwofoldCli, RunSweepsAParameterAndPlotsIt) {
+    namespace fs = std::filesystem;
+    const fs::path dir =
+        fs::temp_directory_path() / ("sparsecim-twofold-sweep-" + std::to_string(::getpid()));
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    auto write = [&](const std::string& name, const std::string& text) {
+        std::ofstream(dir / name) << text;
+        return (dir / name).string();
+    };
+    auto slurp = [](const fs::path& p) {
+        std::ifstream in(p);
+        std::stringstream s;
+        s << in.rdbuf();
+        return s.str();
+    };
+    const std::string common = "models: zoo:tiny-cnn\nhw: " SPARSECIM_SOURCE_DIR
+                               "/configs/hw/twofold.yaml\nschemes: [twofold]\naccuracy_images: 20\n"
+                               "adc_accuracy_images: 0\ncalib_images: 8\ncheck_exact: true\n";
+    const fs::path out = dir / "out";
+    const int code = run_cli("run " +
+                                 write("sweep.yaml", common + "sweep: {param: twofold.sparsity, "
+                                                              "values: [0.2, 0.7]}\n") +
+                                 " --out " + out.string(),
+                             dir);
+    ASSERT_EQ(code, 0) << slurp(dir / "stderr");
+    for (const char* v : {"0.2", "0.7"}) {
+        const auto j = nlohmann::json::parse(
+            slurp(out / (std::string("tiny-cnn__twofold__sparsity=") + v) / "results.json"));
+        ASSERT_EQ(j["schemes"].size(), 2u);
+        EXPECT_NEAR(j["schemes"][1]["weight_sparsity"].get<double>(), std::stod(v), 0.05) << v;
+        EXPECT_EQ(j["schemes"][1]["ideal_mismatches"], 0);
+    }
+    const std::string csv = slurp(out / "sweep.csv");
+    EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 5) << csv;
+    EXPECT_NE(csv.find("tiny-cnn__twofold,0.7,twofold,"), std::string::npos) << csv;
+    const std::string html = slurp(out / "sweep.html");
+    for (const char* s :
+         {"Top-1 accuracy against twofold.sparsity", "Energy against",
+          "Energy efficiency over dense", "twofold: energy by component", "lfsr_flipflop"})
+        EXPECT_NE(html.find(s), std::string::npos) << s;
+    // Bad sweeps.
+    for (const auto& [text, field] : std::vector<std::pair<std::string, std::string>>{
+             {"sweep: {param: twofold.sparsity}\n", "sweep"},
+             {"sweep: {param: sparsity, values: [0.1]}\n", "sweep.param"},
+             {"sweep: {param: csr.beta, values: [2]}\n", "sweep.param"},
+             {"sweep: {param: twofold.sparsity, values: [0.1, 0.1]}\n", "sweep.values"},
+             {"sweep: {param: twofold.sparsity, values: [0.1], step: 2}\n", "sweep.step"}}) {
+        fs::remove_all(out);
+        EXPECT_EQ(
+            run_cli("run " + write("bad.yaml", common + text) + " --out " + out.string(), dir), 2)
+            << text;
+        const std::string err = slurp(dir / "stderr");
+        EXPECT_NE(err.find(field), std::string::npos) << text << err;
+        EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << err;
+        EXPECT_FALSE(fs::exists(out)) << text;
+    }
     fs::remove_all(dir);
 }

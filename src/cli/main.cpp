@@ -19,6 +19,7 @@
 #include "report/eval_report.hpp"
 #include "report/html_report.hpp"
 #include "report/reproduction.hpp"
+#include "report/sweep_report.hpp"
 #include "report/text_table.hpp"
 #include "schemes/scheme.hpp"
 #include "train/masks.hpp"
@@ -97,13 +98,15 @@ void attach_finetuner(EvalOptions& ev) {
     if (ev.finetune_epochs <= 0) return;
 #ifdef SPARSECIM_HAVE_TORCH
     ev.finetune = [epochs = ev.finetune_epochs, seed = ev.seed, images = ev.finetune_images,
-                   data = ev.data_dir](const Graph& g, const MaskSet& masks, int w_bits) {
+                   data = ev.data_dir](const Graph& g, const MaskSet& masks, int w_bits,
+                                       const RegularizerFn& reg) {
         TrainOptions t;
         t.epochs = epochs;
         t.seed = seed;
         t.lr = 5e-4;
         t.masks = masks;
         t.ste_bits = w_bits;
+        t.regularizer = reg;
         t.train_images = images;
         t.test_images = 0;
         t.label = "finetune";
@@ -172,6 +175,14 @@ int cmd_run(const std::string& file, const std::string& out, bool json, bool res
         }
         rc = std::max(rc, unit_rc);
         log.finish(i, fingerprint, unit_rc);
+    }
+    if (!ex.sweep_param.empty()) {
+        std::vector<SweepPoint> points;
+        for (const ExperimentUnit& u : ex.units)
+            points.push_back(
+                {u.id.substr(0, u.id.rfind("__")), u.sweep_value, u.out / "results.json"});
+        std::cout << "sweep: "
+                  << write_sweep_report(ex.name, ex.sweep_param, points, ex.out).string() << "\n";
     }
     return rc;
 }

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <optional>
 
 #include "core/error.hpp"
 #include "core/parallel.hpp"
@@ -72,6 +73,69 @@ struct Progress {
         if (on) std::fprintf(stderr, "\r\033[K");
     }
 };
+
+// Maps (verified), simulates (on `sim_images`) and prices every layer of `qm`, filling sr's
+// layers, sums and weight sparsity; returns the mappings.
+std::vector<Mapping> map_and_simulate(const Scheme& scheme, const QuantModel& qm,
+                                      const SchemeContext& ctx, const Tensor& sim_images,
+                                      const EvalOptions& opt, const Progress& progress,
+                                      SchemeResult& sr) {
+    const HwConfig& hw = ctx.hw;
+    int64_t weights_total = 0, weights_zero = 0;
+    progress.say(sr.name + ": map " + std::to_string(qm.layers.size()) + " layers");
+    std::vector<Mapping> mappings = map_network(scheme, qm, ctx);
+    progress.say(sr.name + ": simulate " + std::to_string(sim_images.dim(0)) + " image(s)");
+    NetworkSimOptions net;
+    net.sim.counts_only = opt.counts_only;
+    net.check_exact = opt.check_exact;
+    const NetworkSim sim = simulate_network(qm, mappings, sim_images, hw, net);
+    for (size_t li = 0; li < qm.layers.size(); ++li) {
+        const QuantLayer& L = qm.layers[li];
+        const Mapping& m = mappings[li];
+        const LayerSim& ls = sim.layers[li];
+        LayerResult lr;
+        lr.name = L.name;
+        lr.op = op_name(qm.graph.nodes[L.node].op);
+        lr.K = L.weights.K;
+        lr.N = L.weights.N;
+        lr.weight_sparsity = L.weights.sparsity();
+        weights_total += static_cast<int64_t>(L.weights.w.size());
+        weights_zero += static_cast<int64_t>(L.weights.w.size()) - L.weights.nonzeros();
+        lr.footprint.crossbars = static_cast<int64_t>(m.tiles.size());
+        lr.footprint.stored_cells = m.stored_cells();
+        lr.footprint.index_bits = m.total_index_bits();
+        lr.footprint.units = m.units;
+        lr.cell_states = m.stored_cell_states();
+        lr.figures = m.figures;
+        lr.notes = m.notes;
+        if (sr.cell_states.size() < lr.cell_states.size())
+            sr.cell_states.resize(lr.cell_states.size(), 0);
+        for (size_t s = 0; s < lr.cell_states.size(); ++s) sr.cell_states[s] += lr.cell_states[s];
+        for (const auto& [key, v] : lr.figures) sr.figures[key] += v;
+        lr.positions = ls.positions;
+        lr.stats = ls.stats;
+        lr.outputs_checked = ls.outputs_checked;
+        lr.mismatches = ls.mismatches;
+        if (ls.ideal_mismatches) {
+            lr.ideal_mismatches = ls.ideal_mismatches;
+            sr.ideal_mismatches = sr.ideal_mismatches.value_or(0) + *lr.ideal_mismatches;
+        }
+        lr.cost = price(lr.stats, lr.footprint, hw);
+        sr.footprint.crossbars += lr.footprint.crossbars;
+        sr.footprint.stored_cells += lr.footprint.stored_cells;
+        sr.footprint.index_bits += lr.footprint.index_bits;
+        for (const auto& [unit, n] : lr.footprint.units) sr.footprint.units[unit] += n;
+        sr.stats.add(lr.stats);
+        sr.outputs_checked += lr.outputs_checked;
+        sr.mismatches += lr.mismatches;
+        sr.layers.push_back(std::move(lr));
+    }
+    sr.weight_sparsity =
+        weights_total ? static_cast<double>(weights_zero) / static_cast<double>(weights_total)
+                      : 0.0;
+    sr.cost = price(sr.stats, sr.footprint, hw);
+    return mappings;
+}
 
 }  // namespace
 
@@ -182,60 +246,9 @@ EvalResult evaluate(const EvalOptions& opt) {
         SchemeResult sr;
         sr.name = name;
         sr.summary = scheme.summary;
-        int64_t weights_total = 0, weights_zero = 0;
-        progress.say(name + ": map " + std::to_string(qm.layers.size()) + " layers");
-        const std::vector<Mapping> mappings = map_network(scheme, qm, ctx);
-        progress.say(name + ": simulate " + std::to_string(opt.images) + " image(s)");
-        NetworkSimOptions net;
-        net.sim.counts_only = opt.counts_only;
-        net.check_exact = opt.check_exact;
-        const NetworkSim sim = simulate_network(qm, mappings, sim_images, hw, net);
-        for (size_t li = 0; li < qm.layers.size(); ++li) {
-            const QuantLayer& L = qm.layers[li];
-            const Mapping& m = mappings[li];
-            const LayerSim& ls = sim.layers[li];
-            LayerResult lr;
-            lr.name = L.name;
-            lr.op = op_name(qm.graph.nodes[L.node].op);
-            lr.K = L.weights.K;
-            lr.N = L.weights.N;
-            lr.weight_sparsity = L.weights.sparsity();
-            weights_total += static_cast<int64_t>(L.weights.w.size());
-            weights_zero += static_cast<int64_t>(L.weights.w.size()) - L.weights.nonzeros();
-            lr.footprint.crossbars = static_cast<int64_t>(m.tiles.size());
-            lr.footprint.stored_cells = m.stored_cells();
-            lr.footprint.index_bits = m.total_index_bits();
-            lr.footprint.units = m.units;
-            lr.cell_states = m.stored_cell_states();
-            lr.figures = m.figures;
-            lr.notes = m.notes;
-            if (sr.cell_states.size() < lr.cell_states.size())
-                sr.cell_states.resize(lr.cell_states.size(), 0);
-            for (size_t s = 0; s < lr.cell_states.size(); ++s)
-                sr.cell_states[s] += lr.cell_states[s];
-            for (const auto& [key, v] : lr.figures) sr.figures[key] += v;
-            lr.positions = ls.positions;
-            lr.stats = ls.stats;
-            lr.outputs_checked = ls.outputs_checked;
-            lr.mismatches = ls.mismatches;
-            if (ls.ideal_mismatches) {
-                lr.ideal_mismatches = ls.ideal_mismatches;
-                sr.ideal_mismatches = sr.ideal_mismatches.value_or(0) + *lr.ideal_mismatches;
-            }
-            lr.cost = price(lr.stats, lr.footprint, hw);
-            sr.footprint.crossbars += lr.footprint.crossbars;
-            sr.footprint.stored_cells += lr.footprint.stored_cells;
-            sr.footprint.index_bits += lr.footprint.index_bits;
-            for (const auto& [unit, n] : lr.footprint.units) sr.footprint.units[unit] += n;
-            sr.stats.add(lr.stats);
-            sr.outputs_checked += lr.outputs_checked;
-            sr.mismatches += lr.mismatches;
-            sr.layers.push_back(std::move(lr));
-        }
-        sr.weight_sparsity =
-            weights_total ? static_cast<double>(weights_zero) / static_cast<double>(weights_total)
-                          : 0.0;
-        sr.cost = price(sr.stats, sr.footprint, hw);
+        const std::vector<Mapping> mappings =
+            map_and_simulate(scheme, qm, ctx, sim_images, opt, progress, sr);
+        std::optional<SchemeResult> tuned_result;
         if (opt.accuracy_images > 0) {
             progress.say(name + ": int accuracy");
             sr.accuracy =
@@ -248,11 +261,22 @@ EvalResult evaluate(const EvalOptions& opt) {
                 } catch (const Error& e) {
                     throw Error("--finetune: scheme '" + name + "': " + e.what());
                 }
-                const Graph tuned = opt.finetune(g, masks, ctx.quant.w_bits);
+                const RegularizerFn reg =
+                    scheme.regularizer ? scheme.regularizer(g, masks, ctx) : RegularizerFn{};
+                const Graph tuned = opt.finetune(g, masks, ctx.quant.w_bits, reg);
                 progress.say(name + ": quantize the finetuned model");
                 const QuantModel tuned_qm = scheme.prepare(tuned, train.images, ctx);
                 sr.finetuned_accuracy = top1(test, opt.accuracy_images,
                                              [&](const Tensor& b) { return run_int(tuned_qm, b); });
+                // The finetuned model on the chip: mapped, simulated and priced again.
+                SchemeResult& t = tuned_result.emplace();
+                t.name = name + "+ft";
+                t.finetuned_from = name;
+                t.summary = "'" + name + "' after finetuning " +
+                            std::to_string(opt.finetune_epochs) + " epoch(s) with its masks" +
+                            (reg ? " and its regulariser" : "");
+                map_and_simulate(scheme, tuned_qm, ctx, sim_images, opt, progress, t);
+                t.accuracy = sr.finetuned_accuracy;
             }
         }
         if (opt.adc_accuracy_images > 0) {
@@ -275,6 +299,7 @@ EvalResult evaluate(const EvalOptions& opt) {
             });
         }
         res.schemes.push_back(std::move(sr));
+        if (tuned_result) res.schemes.push_back(std::move(*tuned_result));
     }
     progress.done();
     res.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

@@ -18,13 +18,16 @@
 #include "quant/ptq.hpp"
 #include "sim/stats.hpp"
 #include "train/masks.hpp"
+#include "train/train.hpp"
 
 namespace sparsecim {
 
-// Finetunes `g` with the masked weights held at zero and weights on the `w_bits` grid, returning
-// the finetuned graph. Supplied by the caller (the CLI plugs in LibTorch training), so the
-// pipeline itself does not depend on LibTorch.
-using FinetuneFn = std::function<Graph(const Graph& g, const MaskSet& masks, int w_bits)>;
+// Finetunes `g` with the masked weights held at zero, weights on the `w_bits` grid and the
+// scheme's regulariser (empty: none) added to the loss, returning the finetuned graph. Supplied
+// by the caller (the CLI plugs in LibTorch training), so the pipeline itself does not depend on
+// LibTorch.
+using FinetuneFn = std::function<Graph(const Graph& g, const MaskSet& masks, int w_bits,
+                                       const RegularizerFn& regularizer)>;
 
 struct EvalOptions {
     std::string experiment;                 // name of the experiment file it came from, if any
@@ -49,8 +52,10 @@ struct EvalOptions {
     std::string data_dir;  // empty = Debian's dataset-fashion-mnist
     bool progress = false;
     // With finetune_epochs > 0 (and accuracy_images > 0): per scheme, the model is finetuned with
-    // the scheme's masks (zero integer weights of its QuantModel) through `finetune`, quantized
-    // again by the scheme, and its int top-1 reported as finetuned_accuracy.
+    // the scheme's masks (zero integer weights of its QuantModel) and its regulariser (if any)
+    // through `finetune`, quantized again by the scheme, its int top-1 reported as
+    // finetuned_accuracy, and the finetuned model evaluated as one more entry "<scheme>+ft"
+    // right after the scheme's (see SchemeResult::finetuned_from).
     int finetune_epochs = 0;
     int64_t finetune_images = 0;  // training images for finetuning (0 = all 60,000)
     FinetuneFn finetune;
@@ -76,6 +81,9 @@ struct LayerResult {
 struct SchemeResult {
     std::string name;
     std::string summary;
+    // Non-empty: this entry is that scheme's model after finetuning (evaluate --finetune), named
+    // "<scheme>+ft", quantized, mapped, simulated and priced again like any scheme.
+    std::string finetuned_from;
     std::vector<LayerResult> layers;
     Footprint footprint;
     std::vector<int64_t> cell_states;       // summed over layers

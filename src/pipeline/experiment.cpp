@@ -1,5 +1,6 @@
 #include "pipeline/experiment.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <limits>
 #include <set>
@@ -34,6 +35,7 @@ const std::set<std::string> kKeys = {"name",
                                      "percentile",
                                      "check_exact",
                                      "seed",
+                                     "sweep",
                                      "data",
                                      "out"};
 
@@ -179,6 +181,26 @@ Experiment parse_experiment(const std::string& yaml_text, const std::filesystem:
     count("seed", base_opt.seed, 0, std::numeric_limits<int>::max());
     if (root["data"]) base_opt.data_dir = rel(scalar(root["data"], src, "data")).string();
 
+    if (const YAML::Node sw = root["sweep"]) {
+        if (!sw.IsMap()) fail(src, "sweep", "expected {param: scheme.key, values: [...]}");
+        for (const auto& kv : sw) {
+            const std::string key = key_text(kv.first, src, "sweep");
+            if (key != "param" && key != "values")
+                fail(src, "sweep." + key, "unknown key (known: param, values)");
+        }
+        if (!sw["param"] || !sw["values"])
+            fail(src, "sweep", "needs both param (scheme.key) and values");
+        ex.sweep_param = scalar(sw["param"], src, "sweep.param");
+        const auto dot = ex.sweep_param.find('.');
+        if (dot == std::string::npos || dot == 0 || dot + 1 == ex.sweep_param.size())
+            fail(src, "sweep.param", "expected scheme.key, e.g. twofold.sparsity");
+        const std::string scheme = ex.sweep_param.substr(0, dot);
+        if (std::find(base_opt.schemes.begin(), base_opt.schemes.end(), scheme) ==
+            base_opt.schemes.end())
+            fail(src, "sweep.param", "scheme '" + scheme + "' is not in schemes");
+        ex.sweep_values = strings(sw["values"], src, "sweep.values");
+    }
+
     const std::vector<std::string> models =
         root["models"] ? strings(root["models"], src, "models") : std::vector<std::string>{""};
     const std::vector<std::string> hws =
@@ -202,7 +224,19 @@ Experiment parse_experiment(const std::string& yaml_text, const std::filesystem:
             u.id = stem_of(m.empty() ? "zoo:default" : m) + "__" +
                    (hws[hi].empty() ? "dense" : stem_of(hws[hi]));
             if (!ids.insert(u.id).second) fail(src, "models/hw", "two units share the id " + u.id);
-            ex.units.push_back(std::move(u));
+            if (ex.sweep_values.empty()) {
+                ex.units.push_back(std::move(u));
+                continue;
+            }
+            for (const std::string& v : ex.sweep_values) {
+                ExperimentUnit su = u;
+                su.sweep_value = v;
+                su.options.scheme_params.push_back(ex.sweep_param + "=" + v);
+                su.id += "__" + ex.sweep_param.substr(ex.sweep_param.find('.') + 1) + "=" + v;
+                if (!ids.insert(su.id).second)
+                    fail(src, "sweep.values", "the value " + v + " appears twice");
+                ex.units.push_back(std::move(su));
+            }
         }
     for (auto& u : ex.units) u.out = ex.units.size() == 1 ? ex.out : ex.out / u.id;
     return ex;

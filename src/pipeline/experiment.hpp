@@ -15,7 +15,8 @@
 namespace sparsecim {
 
 struct ExperimentUnit {
-    std::string id;  // stable, from the model and hardware names, e.g. "tiny-cnn__csr"
+    std::string id;           // stable, from the model and hardware names, e.g. "tiny-cnn__csr"
+    std::string sweep_value;  // the swept parameter's value in this unit (with a sweep)
     EvalOptions options;
     std::filesystem::path out;  // where this unit's report goes
 };
@@ -28,6 +29,10 @@ struct Experiment {
     std::filesystem::path source;
     std::filesystem::path out;
     std::vector<ExperimentUnit> units;
+    // Optional sweep of one scheme parameter ("scheme.key"): every (model, hardware) unit runs
+    // once per value; `sparsecim run` then writes sweep.html / sweep.csv over the values.
+    std::string sweep_param;
+    std::vector<std::string> sweep_values;
 };
 
 // What the figures of a unit depend on, as a hex digest: its options (results.json's config), the

@@ -115,6 +115,11 @@ std::string summary_table(const EvalResult& r) {
             out += ", top-1 on " + std::to_string(r.options.adc_accuracy_images) +
                    " images through the ADC " + fmt_pct(*s.adc_sim_accuracy) + " vs exact " +
                    fmt_pct(*s.adc_exact_accuracy);
+        if (s.cell_states.size() > 1) {
+            out += ", stored cells by state";
+            for (size_t st = 0; st < s.cell_states.size(); ++st)
+                out += (st ? "/" : " ") + std::to_string(s.cell_states[st]);
+        }
         if (s.ideal_mismatches)
             out += ", ideal-ADC mismatches " + std::to_string(*s.ideal_mismatches) + " of " +
                    std::to_string(s.outputs_checked) +
@@ -157,6 +162,8 @@ nlohmann::json results_json(const EvalResult& r) {
         nlohmann::json js = figures(s.footprint, s.stats, s.cost);
         js["name"] = s.name;
         js["summary"] = s.summary;
+        js["finetuned_from"] =
+            s.finetuned_from.empty() ? nlohmann::json(nullptr) : nlohmann::json(s.finetuned_from);
         js["weight_sparsity"] = s.weight_sparsity;
         js["stored_cell_states"] = s.cell_states;
         js["scheme_figures"] = s.figures;

@@ -33,18 +33,6 @@ std::string td(const std::string& s) {
     return "<td>" + xml_escape(s) + "</td>";
 }
 
-std::string table_html(const TextTable& t) {
-    std::string s = "<table><thead><tr>";
-    for (const auto& h : t.header) s += "<th>" + xml_escape(h) + "</th>";
-    s += "</tr></thead><tbody>";
-    for (const auto& row : t.rows) {
-        s += "<tr>";
-        for (const auto& c : row) s += td(c);
-        s += "</tr>";
-    }
-    return s + "</tbody></table>";
-}
-
 // Components with a non-zero value in any scheme, in a stable order.
 std::vector<std::string> components(const EvalResult& r, bool energy) {
     std::set<std::string> seen;
@@ -90,6 +78,41 @@ BarChart per_layer(const EvalResult& r, const std::vector<SchemeComparison>& cmp
     return c;
 }
 
+// Cells by state, one bar group per state and one bar per scheme (a histogram per scheme): the
+// stored cells, or the cell reads the simulator counted (what per-state read energies price).
+// No chart (empty categories) when no scheme has more than one state.
+BarChart by_cell_state(const EvalResult& r, bool reads) {
+    BarChart c;
+    c.title = reads ? "Cell reads by state (all simulated images)" : "Stored cells by state";
+    c.y_label = reads ? "cell reads" : "stored cells";
+    size_t states = 0;
+    for (const auto& s : r.schemes)
+        states =
+            std::max(states, reads ? s.stats.cell_reads_by_state.size() : s.cell_states.size());
+    if (states < 2) return c;
+    int bits = 0;
+    while ((size_t{1} << bits) < states) ++bits;
+    for (size_t st = 0; st < states; ++st) {
+        std::string label;
+        for (int b = bits - 1; b >= 0; --b) label += ((st >> b) & 1) ? '1' : '0';
+        c.categories.push_back(label);
+    }
+    for (const auto& s : r.schemes) {
+        Series se{s.name, {}};
+        for (size_t st = 0; st < states; ++st) {
+            if (reads)
+                se.values.push_back(st < s.stats.cell_reads_by_state.size()
+                                        ? static_cast<double>(s.stats.cell_reads_by_state[st])
+                                        : 0.0);
+            else
+                se.values.push_back(
+                    st < s.cell_states.size() ? static_cast<double>(s.cell_states[st]) : 0.0);
+        }
+        c.series.push_back(std::move(se));
+    }
+    return c;
+}
+
 std::string csv_field(const std::string& s) {
     if (s.find_first_of(",\"\n") == std::string::npos) return s;
     std::string o = "\"";
@@ -104,6 +127,18 @@ std::string num(double v) {
 }
 
 }  // namespace
+
+std::string table_html(const TextTable& t) {
+    std::string s = "<table><thead><tr>";
+    for (const auto& h : t.header) s += "<th>" + xml_escape(h) + "</th>";
+    s += "</tr></thead><tbody>";
+    for (const auto& row : t.rows) {
+        s += "<tr>";
+        for (const auto& c : row) s += td(c);
+        s += "</tr>";
+    }
+    return s + "</tbody></table>";
+}
 
 std::string render_html(const EvalResult& r) {
     const auto cmp = compare_schemes(r);
@@ -187,11 +222,11 @@ std::string render_html(const EvalResult& r) {
     for (size_t i = 0; i < r.schemes.size(); ++i)
         sc.points.push_back({r.schemes[i].name, nan_or(cmp[i].energy_eff),
                              r.schemes[i].accuracy ? *r.schemes[i].accuracy * 100 : std::nan("")});
-    for (size_t i = 0; i < r.schemes.size(); ++i)  // finetuned: a second point per scheme
-        if (r.schemes[i].finetuned_accuracy)
-            sc.points.push_back({r.schemes[i].name + " finetuned", nan_or(cmp[i].energy_eff),
-                                 *r.schemes[i].finetuned_accuracy * 100});
-    h += svg_scatter(sc) + "\n</div>\n";
+    h += svg_scatter(sc) + "\n";
+    for (bool reads : {false, true})
+        if (const BarChart c = by_cell_state(r, reads); !c.categories.empty())
+            h += svg_bar_chart(c) + "\n";
+    h += "</div>\n";
 
     h += "<h2>Per layer</h2>\n";
     for (size_t i = 0; i < r.schemes.size(); ++i) {

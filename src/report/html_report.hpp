@@ -6,10 +6,13 @@
 #include <string>
 
 #include "pipeline/evaluate.hpp"
+#include "report/text_table.hpp"
 
 namespace sparsecim {
 
 std::string render_html(const EvalResult& r);
+// A TextTable as an HTML <table> (cells escaped).
+std::string table_html(const TextTable& t);
 std::string layers_csv(const EvalResult& r);
 
 // Writes results.json, layers.csv and report.html into `dir` (each atomically, all rendered before

@@ -17,6 +17,7 @@
 #include "model/graph.hpp"
 #include "quant/ptq.hpp"
 #include "quant/quant_model.hpp"
+#include "train/train.hpp"
 
 namespace sparsecim {
 
@@ -33,6 +34,11 @@ struct Scheme {
     std::function<QuantModel(const Graph& g, const Tensor& calib, const SchemeContext& ctx)>
         prepare;
     std::function<Mapping(const QuantLayer& layer, const SchemeContext& ctx)> map;
+    // Optional: the scheme's training regulariser, used when its model is finetuned with its
+    // masks (evaluate --finetune): given the float graph to finetune and the masks, the hook
+    // for TrainOptions::regularizer. Empty: cross-entropy only.
+    std::function<RegularizerFn(const Graph& g, const MaskSet& masks, const SchemeContext& ctx)>
+        regularizer;
 };
 
 const std::vector<Scheme>& scheme_registry();

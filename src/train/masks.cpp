@@ -5,6 +5,7 @@
 #include <cmath>
 #include <numeric>
 #include <set>
+#include <utility>
 
 #include "core/error.hpp"
 
@@ -62,6 +63,19 @@ void for_each_weight(const Graph& g, const Node& n, F f) {
 }
 
 }  // namespace
+
+MatrixLayout weight_matrix_layout(const Graph& g, const Node& n) {
+    MatrixLayout L;
+    std::vector<std::pair<int64_t, int64_t>> kc(g.constant(weight_name(n)).data.size());
+    for_each_weight(g, n, [&](int64_t i, int64_t c, int64_t k) {
+        kc[static_cast<size_t>(i)] = {k, c};
+        L.K = std::max(L.K, k + 1);
+        L.N = std::max(L.N, c + 1);
+    });
+    L.pos.reserve(kc.size());
+    for (const auto& [k, c] : kc) L.pos.push_back(k * L.N + c);
+    return L;
+}
 
 MaskSet masks_from_quant_model(const QuantModel& qm) {
     const Graph& g = qm.graph;

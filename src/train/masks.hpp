@@ -31,6 +31,15 @@ MaskSet masks_from_zeros(const Graph& g);
 // be the graph the masks are applied to (same constants and shapes).
 MaskSet masks_from_quant_model(const QuantModel& qm);
 
+// Where each element of a weight layer's weight constant sits in its K x N weight matrix (the
+// layout of float_weight_matrix): pos[i] = k * N + n for element i of the constant. Lets plain
+// C++ code (a scheme's regulariser) work on K x N matrices and scatter results back.
+struct MatrixLayout {
+    int64_t K = 0, N = 0;
+    std::vector<int64_t> pos;
+};
+MatrixLayout weight_matrix_layout(const Graph& g, const Node& n);
+
 // Throws Error naming the constant when a mask names no weight constant of `g` or has the wrong
 // number of elements.
 void check_masks(const Graph& g, const MaskSet& masks);

@@ -37,6 +37,10 @@ std::vector<std::string> twofold_param_help() {
         "sign plane",
         "gating (true): the regenerated mask gates wordlines/bitlines whose weights in an OU are "
         "all pruned (false: pruned weights are stored as zeros, no LFSR at inference)",
+        "lambda (1e-4): finetuning, weight of the group lasso on the kept weights, >= 0",
+        "beta (1e-3): finetuning, weight of the layer-size-weighted bit-plane ones penalty, >= 0",
+        "lasso_group (layer): finetuning, group lasso groups: 'layer' (the deck), 'column' (one "
+        "output channel) or 'row' (one crossbar row)",
     };
 }
 
@@ -73,10 +77,24 @@ TwofoldParams parse_twofold_params(const nlohmann::json& params, uint64_t defaul
         } else if (key == "gating") {
             if (!v.is_boolean()) bad(key, "must be true or false");
             p.gating = v.get<bool>();
+        } else if (key == "lambda" || key == "beta") {
+            if (!v.is_number() || !std::isfinite(v.get<double>()) || v.get<double>() < 0.0)
+                bad(key, "must be a number >= 0");
+            (key == "lambda" ? p.lambda : p.beta) = v.get<double>();
+        } else if (key == "lasso_group") {
+            const std::string s = v.is_string() ? v.get<std::string>() : "";
+            if (s == "layer")
+                p.lasso_group = LassoGroup::Layer;
+            else if (s == "column")
+                p.lasso_group = LassoGroup::Column;
+            else if (s == "row")
+                p.lasso_group = LassoGroup::Row;
+            else
+                bad(key, "must be 'layer', 'column' or 'row'");
         } else {
             bad(key,
                 "unknown parameter (known: sparsity, bits, lfsr_width, lfsr_taps, lfsr_seed, "
-                "sign, gating)");
+                "sign, gating, lambda, beta, lasso_group)");
         }
     }
     if (!p.lfsr_taps.empty()) {

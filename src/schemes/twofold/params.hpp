@@ -16,6 +16,9 @@ enum class SignCode {
              // top bit weighted -2^b
 };
 
+// Groups of the group lasso (the deck writes one norm per layer).
+enum class LassoGroup { Layer, Column, Row };
+
 struct TwofoldParams {
     double sparsity = 0.5;       // network-level: fraction of each layer's weights the LFSR prunes
     int bits = 8;                // b: weight bits, two's complement
@@ -25,6 +28,10 @@ struct TwofoldParams {
                                  // from it and the layer's node index
     SignCode sign = SignCode::Column;
     bool gating = true;  // the regenerated mask gates wordlines/bitlines of all-pruned OU parts
+    // Finetuning (evaluate --finetune): J = CE + lambda x Reg_Net + beta x Reg_Bit.
+    double lambda = 1e-4;
+    double beta = 1e-3;
+    LassoGroup lasso_group = LassoGroup::Layer;
 };
 
 // `default_seed` (the run's --seed) is the lfsr_seed when the key is absent.

@@ -1,11 +1,15 @@
 // Group lasso (with its gradient) and the bit-plane ones penalty.
 #include "schemes/twofold/regularizer.hpp"
 
+#include <algorithm>
 #include <cmath>
+#include <map>
+#include <memory>
 #include <string>
 
 #include "core/error.hpp"
 #include "schemes/twofold/quant.hpp"
+#include "train/masks.hpp"
 
 namespace sparsecim {
 
@@ -78,6 +82,98 @@ double bit_ones_penalty(const WeightMatrix& wq, int bits) {
     double sq = 0.0;
     for (int c : bit_ones_counts(wq, bits)) sq += static_cast<double>(c) * c;
     return std::sqrt(sq);
+}
+
+ValueGrad bit_ones_relaxed(std::span<const float> w, std::span<const uint8_t> keep, int bits) {
+    if (bits < 2 || bits > 16) throw Error("twofold regulariser: bits must be 2..16");
+    if (keep.size() != w.size())
+        throw Error("twofold regulariser: weights (" + std::to_string(w.size()) + ") and mask (" +
+                    std::to_string(keep.size()) + ") differ in size");
+    const int32_t qmax = (1 << (bits - 1)) - 1;
+    ValueGrad r;
+    r.grad.assign(w.size(), 0.0f);
+    double s = 0.0;
+    size_t arg = 0;
+    for (size_t i = 0; i < w.size(); ++i)
+        if (keep[i] && std::fabs(double{w[i]}) > s) {
+            s = std::fabs(double{w[i]});
+            arg = i;
+        }
+    if (s == 0.0) return r;
+    // c_i = ones(f) + (u - f) x slope_i on the segment [f, f + 1] holding u = w / s x qmax.
+    std::vector<double> c(w.size(), 0.0), slope(w.size(), 0.0);
+    double sq = 0.0;
+    for (size_t i = 0; i < w.size(); ++i) {
+        if (!keep[i]) continue;
+        const double u = std::clamp(w[i] / s * qmax, -double(qmax), double(qmax));
+        const int32_t f = std::min(static_cast<int32_t>(std::floor(u)), qmax - 1);
+        const int o0 = code_ones(f, bits);
+        slope[i] = code_ones(f + 1, bits) - o0;
+        c[i] = o0 + (u - f) * slope[i];
+        sq += c[i] * c[i];
+    }
+    r.value = std::sqrt(sq);
+    if (r.value == 0.0) return r;
+    // dP/dw_j = sum_i c_i slope_i / P x du_i/dw_j, du_i/dw_j = qmax/s [i = j] - u_i/s ds/dw_j,
+    // ds/dw_j = sign(w_arg) [j = arg].
+    double through_s = 0.0;
+    for (size_t i = 0; i < w.size(); ++i) {
+        if (!keep[i]) continue;
+        const double d = c[i] * slope[i] / r.value;
+        r.grad[i] = static_cast<float>(d * qmax / s);
+        through_s -= d * (w[i] / s * qmax) / s;
+    }
+    r.grad[arg] += static_cast<float>(through_s * (w[arg] < 0.0f ? -1.0 : 1.0));
+    return r;
+}
+
+RegularizerFn make_twofold_regularizer(const Graph& g, const MaskSet& masks,
+                                       const TwofoldParams& p) {
+    struct Layer {
+        MatrixLayout layout;
+        std::vector<uint8_t> keep;  // K x N
+        double share = 0.0;         // #param_l / #param
+    };
+    auto layers = std::make_shared<std::map<std::string, Layer>>();
+    double total = 0.0;
+    for (const Node& n : g.nodes) {
+        if (!is_weight_layer(g, n) || layers->count(weight_name(n))) continue;
+        Layer L;
+        L.layout = weight_matrix_layout(g, n);
+        L.keep.assign(static_cast<size_t>(L.layout.K * L.layout.N), 0);
+        const auto m = masks.find(weight_name(n));
+        if (m != masks.end() && m->second.size() != L.layout.pos.size())
+            throw Error("twofold regulariser: mask '" + m->first + "' has " +
+                        std::to_string(m->second.size()) + " elements, the weight " +
+                        std::to_string(L.layout.pos.size()));
+        for (size_t i = 0; i < L.layout.pos.size(); ++i)
+            L.keep[static_cast<size_t>(L.layout.pos[i])] = m == masks.end() ? 1 : m->second[i];
+        L.share = static_cast<double>(L.layout.pos.size());
+        total += L.share;
+        layers->emplace(weight_name(n), std::move(L));
+    }
+    for (auto& [name, L] : *layers) L.share /= total;
+    return [layers, p](const std::string& name, const Tensor& weight, Tensor& grad) {
+        const auto it = layers->find(name);
+        if (it == layers->end()) return 0.0;
+        const Layer& L = it->second;
+        const auto& pos = L.layout.pos;
+        if (weight.data.size() != pos.size() || grad.data.size() != pos.size())
+            throw Error("twofold regulariser: '" + name + "' has " +
+                        std::to_string(weight.data.size()) + " elements, expected " +
+                        std::to_string(pos.size()));
+        std::vector<float> w(L.keep.size(), 0.0f);
+        for (size_t i = 0; i < pos.size(); ++i) w[static_cast<size_t>(pos[i])] = weight.data[i];
+        const int64_t K = L.layout.K, N = L.layout.N;
+        const std::vector<float> g_net = group_lasso_grad(w, L.keep, K, N, p.lasso_group);
+        const ValueGrad bit = bit_ones_relaxed(w, L.keep, p.bits);
+        const double b = p.beta * L.share;
+        for (size_t i = 0; i < pos.size(); ++i) {
+            const size_t at = static_cast<size_t>(pos[i]);
+            grad.data[i] += static_cast<float>(p.lambda * g_net[at] + b * bit.grad[at]);
+        }
+        return p.lambda * group_lasso(w, L.keep, K, N, p.lasso_group) + b * bit.value;
+    };
 }
 
 TwofoldReg twofold_regulariser(const std::vector<RegLayer>& layers, double lambda, double beta,

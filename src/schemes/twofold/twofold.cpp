@@ -8,6 +8,7 @@
 #include "schemes/twofold/params.hpp"
 #include "schemes/twofold/prune.hpp"
 #include "schemes/twofold/quant.hpp"
+#include "schemes/twofold/regularizer.hpp"
 
 namespace sparsecim {
 
@@ -56,6 +57,10 @@ Scheme twofold_scheme() {
         const LayerMask mask =
             lfsr_layer_mask(layer.weights.K, layer.weights.N, p, layer.node, layer.name);
         return map_twofold(layer.weights, mask, p, ctx.hw);
+    };
+    // J = CE + lambda x group lasso on the kept weights + beta x bit-plane ones (deck 001).
+    s.regularizer = [](const Graph& g, const MaskSet& masks, const SchemeContext& ctx) {
+        return make_twofold_regularizer(g, masks, parse_twofold_params(ctx.params, ctx.seed));
     };
     return s;
 }
