@@ -69,6 +69,7 @@ class Errors : public TempDirTest {
         add_node(wrong_cin, "Conv", "conv3", {"x", "w"}, {"y"});
         write("wrong-cin.onnx", bytes(wrong_cin));
         write("unclosed.yaml", "crossbar: [64\n");
+        write("latin1.yaml", "name: caf\xe9\n");
         write("zero-rows.yaml", "crossbar: {rows: 0, cols: 64}\n");
         write("huge-xbar.yaml", "crossbar: {rows: 65536, cols: 65536}\n");
         write("zero-images.yaml", "images: 0\n");
@@ -116,7 +117,9 @@ class Errors : public TempDirTest {
             {"inference", {{{"import", d + "wrong-cin.onnx"}, d + "wrong-cin.onnx: node 'conv3'"}}},
             {"yaml-syntax",
              {{evaluate({"--model", model, "--hw", d + "unclosed.yaml"}),
-               d + "unclosed.yaml: line 2, column 1: malformed YAML: ", true}}},
+               d + "unclosed.yaml: line 2, column 1: malformed YAML: ", true},
+              {evaluate({"--model", model, "--hw", d + "latin1.yaml"}),
+               d + "latin1.yaml: line 1, column 10: not UTF-8 text (byte 9)", true}}},
             {"config-field",
              {{evaluate({"--model", model, "--hw", d + "zero-rows.yaml"}),
                d + "zero-rows.yaml: crossbar.rows: must be in 1..65536 (got 0)", true},
