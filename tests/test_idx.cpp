@@ -187,3 +187,42 @@ TEST(Idx, RealFashionMnistTestSplit) {
     EXPECT_TRUE(
         std::equal(head.images.data.begin(), head.images.data.end(), ds.images.data.begin()));
 }
+
+// A gzip bomb: the limit on the decompressed size stops it (a small limit here; the default is
+// kMaxIdxBytes), and data exactly at the limit still reads.
+TEST(ParseIdx, DecompressionIsLimited) {
+    std::string plain = std::string("\0\0\x08\x01\0\0\x10\0", 8) + std::string(4096, '\x03');
+    uLongf cap = compressBound(static_cast<uLong>(plain.size())) + 64;
+    std::string gz(cap, '\0');
+    z_stream zs{};
+    ASSERT_EQ(deflateInit2(&zs, 9, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY), Z_OK);
+    zs.next_in = reinterpret_cast<Bytef*>(plain.data());
+    zs.avail_in = static_cast<uInt>(plain.size());
+    zs.next_out = reinterpret_cast<Bytef*>(gz.data());
+    zs.avail_out = static_cast<uInt>(gz.size());
+    ASSERT_EQ(deflate(&zs, Z_FINISH), Z_STREAM_END);
+    gz.resize(zs.total_out);
+    deflateEnd(&zs);
+    EXPECT_LT(gz.size(), 100u);
+    EXPECT_EQ(parse_idx(gz, "bomb.gz", plain.size()).data.size(), 4096u);
+    try {
+        parse_idx(gz, "bomb.gz", plain.size() - 1);
+        ADD_FAILURE() << "no error";
+    } catch (const Error& e) {
+        EXPECT_EQ(std::string(e.what()),
+                  "bomb.gz: decompresses to more than 4103 bytes, the limit for an IDX file");
+    }
+    try {
+        parse_idx(plain, "plain.idx", 100);
+        ADD_FAILURE() << "no error";
+    } catch (const Error& e) {
+        EXPECT_EQ(std::string(e.what()),
+                  "plain.idx: larger than 100 bytes, the limit for an IDX file");
+    }
+    try {
+        parse_idx(gz.substr(0, gz.size() / 2), "cut.gz");
+        ADD_FAILURE() << "no error";
+    } catch (const Error& e) {
+        EXPECT_NE(std::string(e.what()).find("cut.gz: truncated"), std::string::npos) << e.what();
+    }
+}

@@ -125,7 +125,7 @@ void attach_finetuner(EvalOptions& ev) {
 int report_run(const EvalResult& r, const std::filesystem::path& out, bool json) {
     const auto path = write_report_files(r, out);
     if (json)
-        std::cout << results_json(r).dump(2) << "\n";
+        std::cout << results_json_text(r);
     else
         std::cout << summary_table(r) << "report: " << (out / "report.html").string()
                   << "  results: " << path.string() << "\n";

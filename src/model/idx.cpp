@@ -5,6 +5,7 @@
 
 #include <zlib.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <limits>
 #include <span>
@@ -24,40 +25,40 @@ namespace {
     fail(path.string(), problem);
 }
 
-// IDX data above this many bytes (after decompression) is refused: Fashion-MNIST's largest file
-// has 47 MB, and a gzip bomb must not exhaust memory.
-constexpr size_t kMaxIdxBytes = size_t{1} << 29;
+std::string mib(size_t bytes) {
+    return bytes >= (size_t{1} << 20) ? std::to_string(bytes >> 20) + " MiB"
+                                      : std::to_string(bytes) + " bytes";
+}
 
-// Inflates gzip data in memory, refusing output beyond kMaxIdxBytes.
-std::string gunzip(const std::string& gz, const std::string& source) {
+// Inflates gzip data in memory, refusing output beyond `max_bytes`.
+std::string gunzip(const std::string& gz, const std::string& source, size_t max_bytes) {
     z_stream zs{};
     if (inflateInit2(&zs, 15 + 16) != Z_OK) fail(source, "zlib initialisation failed");
     std::string out;
     zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(gz.data()));
     zs.avail_in = static_cast<uInt>(gz.size());
-    int rc = Z_OK;
     constexpr size_t kChunk = size_t{1} << 20;
-    while (rc != Z_STREAM_END) {
-        if (out.size() >= kMaxIdxBytes) {
-            inflateEnd(&zs);
-            fail(source, "decompresses to more than " + std::to_string(kMaxIdxBytes >> 20) +
-                             " MiB, the limit for an IDX file");
-        }
+    for (;;) {
+        // At most one byte past the limit, so exceeding it shows without inflating further.
         const size_t old = out.size();
-        out.resize(old + kChunk);
+        const size_t chunk = std::min(kChunk, max_bytes - old + 1);
+        out.resize(old + chunk);
         zs.next_out = reinterpret_cast<Bytef*>(out.data() + old);
-        zs.avail_out = static_cast<uInt>(kChunk);
-        rc = inflate(&zs, Z_NO_FLUSH);
-        out.resize(old + kChunk - zs.avail_out);
-        if (rc == Z_STREAM_END) break;
-        if (rc != Z_OK) {
-            const std::string msg = zs.msg ? zs.msg : "corrupt data";
+        zs.avail_out = static_cast<uInt>(chunk);
+        const int rc = inflate(&zs, Z_NO_FLUSH);
+        out.resize(old + chunk - zs.avail_out);
+        std::string problem;
+        if (out.size() > max_bytes)
+            problem = "decompresses to more than " + mib(max_bytes) + ", the limit for an IDX file";
+        else if (rc == Z_STREAM_END)
+            break;
+        else if (zs.avail_in == 0 && (rc == Z_OK || rc == Z_BUF_ERROR) && zs.avail_out != 0)
+            problem = "truncated: the gzip stream ends early (unexpected end of file)";
+        else if (rc != Z_OK)
+            problem = "gzip data is corrupt (" + std::string(zs.msg ? zs.msg : "no detail") + ")";
+        if (!problem.empty()) {
             inflateEnd(&zs);
-            fail(source, "gzip data is corrupt (" + msg + ")");
-        }
-        if (zs.avail_in == 0 && zs.avail_out != 0) {
-            inflateEnd(&zs);
-            fail(source, "truncated: the gzip stream ends early (unexpected end of file)");
+            fail(source, problem);
         }
     }
     const bool trailing = zs.avail_in != 0;
@@ -84,13 +85,12 @@ IdxArray read_idx(const std::filesystem::path& path) {
     return parse_idx(read_file(path), path.string());
 }
 
-IdxArray parse_idx(const std::string& file_bytes, const std::string& source) {
+IdxArray parse_idx(const std::string& file_bytes, const std::string& source, size_t max_bytes) {
     const bool gz = file_bytes.size() >= 2 && static_cast<uint8_t>(file_bytes[0]) == 0x1f &&
                     static_cast<uint8_t>(file_bytes[1]) == 0x8b;
-    if (!gz && file_bytes.size() > kMaxIdxBytes)
-        fail(source, "larger than " + std::to_string(kMaxIdxBytes >> 20) +
-                         " MiB, the limit for an IDX file");
-    const std::string unpacked = gz ? gunzip(file_bytes, source) : std::string();
+    if (!gz && file_bytes.size() > max_bytes)
+        fail(source, "larger than " + mib(max_bytes) + ", the limit for an IDX file");
+    const std::string unpacked = gz ? gunzip(file_bytes, source, max_bytes) : std::string();
     const std::string& text = gz ? unpacked : file_bytes;
     const std::span<const uint8_t> bytes(reinterpret_cast<const uint8_t*>(text.data()),
                                          text.size());

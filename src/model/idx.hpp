@@ -18,8 +18,12 @@ struct IdxArray {
 // Reads an IDX file (.gz or plain). Throws Error naming the file on any defect (bad magic,
 // truncated data, size disagreeing with the header).
 IdxArray read_idx(const std::filesystem::path& path);
+// The most bytes an IDX file may hold after decompression (Fashion-MNIST's largest has 47 MB):
+// a gzip bomb is an Error, not an exhausted memory.
+constexpr size_t kMaxIdxBytes = size_t{1} << 29;
 // The same on the bytes of a file (gzip-compressed or plain); `source` names it in errors.
-IdxArray parse_idx(const std::string& file_bytes, const std::string& source);
+IdxArray parse_idx(const std::string& file_bytes, const std::string& source,
+                   size_t max_bytes = kMaxIdxBytes);
 
 struct Dataset {
     std::string name;

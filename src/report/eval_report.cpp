@@ -210,4 +210,8 @@ nlohmann::json results_json(const EvalResult& r) {
     return j;
 }
 
+std::string results_json_text(const EvalResult& r) {
+    return results_json(r).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+}
+
 }  // namespace sparsecim

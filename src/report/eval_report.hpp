@@ -17,5 +17,8 @@ std::string summary_table(const EvalResult& r);
 nlohmann::json options_json(const EvalOptions& o);
 // Everything but timings is deterministic for the same inputs; timings sit under "timing".
 nlohmann::json results_json(const EvalResult& r);
+// The text of results.json (2-space indent, trailing newline). Names from the model file that are
+// not valid UTF-8 are written with U+FFFD in place of the bad bytes rather than failing.
+std::string results_json_text(const EvalResult& r);
 
 }  // namespace sparsecim

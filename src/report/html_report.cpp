@@ -286,7 +286,7 @@ std::string layers_csv(const EvalResult& r) {
 }
 
 std::filesystem::path write_report_files(const EvalResult& r, const std::filesystem::path& dir) {
-    const std::string json = results_json(r).dump(2) + "\n";
+    const std::string json = results_json_text(r);
     const std::string csv = layers_csv(r);
     const std::string html = render_html(r);
     write_file_atomic(dir / "results.json", json);
