@@ -67,6 +67,10 @@ int cmd_import(const std::string& file) {
     std::cout << file << ": " << g.nodes.size() << " nodes, input "
               << (g.inputs.empty() ? "?" : shape_str(g.inputs[0].shape)) << "\n"
               << t.render();
+    if (const std::string why = why_not_executable(g); !why.empty())
+        std::cout << "inference cannot run on Fashion-MNIST (" << why
+                  << "):\nevaluate maps these layers with modelled activations "
+                     "(docs/model-import.md)\n";
     return 0;
 }
 
@@ -80,6 +84,7 @@ int cmd_accuracy(const std::string& model, int64_t images, int64_t calib, uint64
     opt.seed = seed;
     opt.quant.calibration = calibration;
     opt.schemes = {"dense"};
+    opt.activations = "traces";  // accuracy needs the graph to run
     opt.progress = true;
     const EvalResult r = evaluate(opt);
     std::cout << "model: " << r.model << "\n";
@@ -327,6 +332,16 @@ int main(int argc, char** argv) {
                     "training images for --finetune (0: all 60000)");
     eva->add_flag("--check-exact", ev.check_exact,
                   "also simulate with an ideal ADC; exit 1 if any output differs");
+    std::vector<std::string> ev_density, ev_bit_density;
+    eva->add_option("--activations", ev.activations,
+                    "auto (traces when the graph runs on Fashion-MNIST, else modelled) | traces "
+                    "| modelled");
+    eva->add_option("--activation-density", ev_density,
+                    "modelled activations: fraction of non-zero inputs, X or LAYER=X (default "
+                    "0.5)");
+    eva->add_option("--bit-density", ev_bit_density,
+                    "modelled activations: fraction of 1 bits of a non-zero input, X or "
+                    "LAYER=X (default 0.25)");
 
     std::string run_file, run_out;
     bool run_json = false;
@@ -393,6 +408,10 @@ int main(int argc, char** argv) {
             else
                 ev.schemes = split_list(ev_schemes);
             if (ev.schemes.empty()) throw Error("--schemes: no scheme named");
+            for (const auto& v : ev_density)
+                set_activation_option(ev.activation_model, "--activation-density", v);
+            for (const auto& v : ev_bit_density)
+                set_activation_option(ev.activation_model, "--bit-density", v);
             ev.progress = true;
             attach_finetuner(ev);
             return report_run(evaluate(ev), ev_out, ev_json);

@@ -17,9 +17,6 @@ int32_t quantize_input(float v, const QuantLayer& layer) {
     return static_cast<int32_t>(std::clamp<long>(q, lo, hi));
 }
 
-namespace {
-
-// acc[p][n] = sum_k x[p][k] * w[k][n], exact; rows of x are the layer's integer input vectors.
 void int_matmul(const std::vector<int32_t>& x, int64_t P, const WeightMatrix& w,
                 std::vector<int32_t>& acc) {
     acc.assign(static_cast<size_t>(P * w.N), 0);
@@ -41,6 +38,8 @@ void int_matmul(const std::vector<int32_t>& x, int64_t P, const WeightMatrix& w,
         }
     }
 }
+
+namespace {
 
 void record(std::vector<LayerTrace>* traces, size_t li, const QuantLayer& L,
             const std::vector<int32_t>& xq, int64_t P, const std::vector<int32_t>& acc) {

@@ -11,6 +11,7 @@
 #include "infer/int_infer.hpp"
 #include "model/idx.hpp"
 #include "model/onnx_io.hpp"
+#include "model/summary.hpp"
 #include "model/zoo.hpp"
 #include "schemes/scheme.hpp"
 #include "sim/simulator.hpp"
@@ -106,6 +107,44 @@ nlohmann::json scheme_params_for(const std::string& scheme,
     return params;
 }
 
+std::string why_not_executable(const Graph& g) {
+    if (const Node* n = first_unsupported_node(g)) return unsupported_op_message(g, *n);
+    const std::string src = g.source.empty() ? g.name : g.source;
+    if (g.inputs.size() != 1)
+        return src + ": the graph has " + std::to_string(g.inputs.size()) +
+               " inputs; evaluation feeds one image tensor";
+    const Shape& s = g.inputs[0].shape;
+    const Shape image = {1, 28, 28};
+    const bool fits =
+        s.empty() ||
+        (s.size() == 4 && std::equal(image.begin(), image.end(), s.begin() + 1,
+                                     [](int64_t a, int64_t b) { return b < 0 || a == b; }));
+    if (!fits)
+        return src + ": input '" + g.inputs[0].name + "' has shape " + shape_str(s) +
+               ", Fashion-MNIST images are [N,1,28,28]";
+    return "";
+}
+
+namespace {
+
+// Fails on a per-layer activation option naming no weight layer of `g`.
+void check_activation_layers(const Graph& g, const ActivationModels& m) {
+    auto check = [&](const std::map<std::string, double>& per, const char* option) {
+        for (const auto& [layer, v] : per) {
+            bool found = false;
+            for (const auto& n : g.nodes)
+                found = found || (n.name == layer && is_weight_layer(g, n));
+            if (!found)
+                throw Error(std::string(option) + " " + layer +
+                            "=...: the model has no weight layer '" + layer + "'");
+        }
+    };
+    check(m.density, "--activation-density");
+    check(m.bit_density, "--bit-density");
+}
+
+}  // namespace
+
 EvalResult evaluate(const EvalOptions& opt) {
     const auto t0 = std::chrono::steady_clock::now();
     Progress progress{opt.progress && ::isatty(2)};
@@ -136,17 +175,40 @@ EvalResult evaluate(const EvalOptions& opt) {
     if (g.inputs.empty() || g.outputs.empty())
         throw Error(res.model + ": graph has no input/output");
 
+    if (opt.activations != "auto" && opt.activations != "traces" && opt.activations != "modelled")
+        throw Error("--activations: expected auto, traces or modelled, got '" + opt.activations +
+                    "'");
+    check_activation_layers(g, opt.activation_model);
+    const std::string obstacle = why_not_executable(g);
+    if (opt.activations == "traces" && !obstacle.empty()) throw Error(obstacle);
+    const bool modelled = opt.activations == "modelled" || !obstacle.empty();
+    // Mapping-only analysis: input vectors per image of each weight layer, from static shapes.
+    std::map<std::string, int64_t> positions_per_image;
+    if (modelled) {
+        if (opt.finetune_epochs > 0)
+            throw Error("--finetune: needs real activations, but " +
+                        (obstacle.empty() ? std::string("--activations modelled was asked for")
+                                          : obstacle));
+        res.activations_note =
+            obstacle.empty() ? "modelled (--activations modelled)" : "modelled: " + obstacle;
+        for (const LayerInfo& li : summarize(g)) positions_per_image[li.name] = li.positions;
+    }
+
     const auto dir =
         opt.data_dir.empty() ? fashion_mnist_dir() : std::filesystem::path(opt.data_dir);
-    progress.say("loading Fashion-MNIST");
-    const Dataset train = load_fashion_mnist("train", opt.calib_images, dir);
-    const int64_t test_n = std::max({opt.images, opt.accuracy_images, opt.adc_accuracy_images});
-    const Dataset test = load_fashion_mnist("test", test_n, dir);
-    if (test.size() < test_n)
-        throw Error("--accuracy-images: the test set has only " + std::to_string(test.size()));
-    const Tensor sim_images = first_images(test, opt.images);
+    Dataset train, test;
+    Tensor sim_images;
+    if (!modelled) {
+        progress.say("loading Fashion-MNIST");
+        train = load_fashion_mnist("train", opt.calib_images, dir);
+        const int64_t test_n = std::max({opt.images, opt.accuracy_images, opt.adc_accuracy_images});
+        test = load_fashion_mnist("test", test_n, dir);
+        if (test.size() < test_n)
+            throw Error("--accuracy-images: the test set has only " + std::to_string(test.size()));
+        sim_images = first_images(test, opt.images);
+    }
 
-    if (opt.accuracy_images > 0) {
+    if (opt.accuracy_images > 0 && !modelled) {
         progress.say("float accuracy");
         res.float_accuracy =
             top1(test, opt.accuracy_images, [&](const Tensor& b) { return run_float(g, b); });
@@ -168,7 +230,16 @@ EvalResult evaluate(const EvalOptions& opt) {
         sr.summary = scheme.summary;
         progress.say(name + ": integer reference");
         std::vector<LayerTrace> traces;
-        run_int(qm, sim_images, &traces);
+        if (!modelled) {
+            run_int(qm, sim_images, &traces);
+        } else {
+            for (size_t li = 0; li < qm.layers.size(); ++li) {
+                const QuantLayer& L = qm.layers[li];
+                traces.push_back(modelled_trace(L, opt.images * positions_per_image.at(L.name),
+                                                opt.activation_model.for_layer(L.name),
+                                                opt.seed * 0x9E3779B97F4A7C15ull + li));
+            }
+        }
         int64_t weights_total = 0, weights_zero = 0;
         std::vector<Mapping> mappings;
         for (size_t li = 0; li < qm.layers.size(); ++li) {
@@ -177,7 +248,9 @@ EvalResult evaluate(const EvalOptions& opt) {
                          std::to_string(qm.layers.size()) + " " + L.name);
             LayerResult lr;
             lr.name = L.name;
-            lr.op = op_name(qm.graph.nodes[L.node].op);
+            lr.op = qm.graph.nodes[L.node].type();
+            lr.modelled = modelled;
+            if (modelled) lr.model = opt.activation_model.for_layer(L.name);
             lr.K = L.weights.K;
             lr.N = L.weights.N;
             lr.weight_sparsity = L.weights.sparsity();
@@ -203,6 +276,7 @@ EvalResult evaluate(const EvalOptions& opt) {
             for (const auto& [key, v] : lr.figures) sr.figures[key] += v;
             const LayerTrace& tr = traces[li];
             lr.positions = tr.positions;
+            lr.measured = activation_stats(tr);
             const SimResult sim = simulate(m, tr, hw);
             lr.stats = sim.stats;
             lr.outputs_checked = sim.outputs_checked;
@@ -222,13 +296,13 @@ EvalResult evaluate(const EvalOptions& opt) {
             sr.outputs_checked += lr.outputs_checked;
             sr.mismatches += lr.mismatches;
             sr.layers.push_back(std::move(lr));
-            if (opt.adc_accuracy_images > 0) mappings.push_back(m);
+            if (opt.adc_accuracy_images > 0 && !modelled) mappings.push_back(m);
         }
         sr.weight_sparsity =
             weights_total ? static_cast<double>(weights_zero) / static_cast<double>(weights_total)
                           : 0.0;
         sr.cost = price(sr.stats, sr.footprint, hw);
-        if (opt.accuracy_images > 0) {
+        if (opt.accuracy_images > 0 && !modelled) {
             progress.say(name + ": int accuracy");
             sr.accuracy =
                 top1(test, opt.accuracy_images, [&](const Tensor& b) { return run_int(qm, b); });
@@ -247,7 +321,7 @@ EvalResult evaluate(const EvalOptions& opt) {
                                              [&](const Tensor& b) { return run_int(tuned_qm, b); });
             }
         }
-        if (opt.adc_accuracy_images > 0) {
+        if (opt.adc_accuracy_images > 0 && !modelled) {
             progress.say(name + ": accuracy through the simulated ADC");
             const LayerAccumulate through_sim = [&](size_t li, const LayerTrace& in,
                                                     std::vector<int32_t>& acc) {
