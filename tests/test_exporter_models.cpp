@@ -275,3 +275,25 @@ TEST(ExporterModels, TfStyleNhwcWithConstantNodesPadAndMatMul) {
     // An NHWC input is not a Fashion-MNIST image: mapped on modelled activations, still exact.
     expect_maps_exactly(tf_style(13, false), tf, "tf13", false);
 }
+
+// With a fixed batch the shape subgraph folds at import: Reshape gets a constant target.
+TEST(ExporterModels, ShapeSubgraphFoldsToAConstantForAFixedBatch) {
+    Graph g = torch_old(13, false);
+    g.inputs[0].shape = {2, 1, 28, 28};
+    const Graph imported = import_onnx_bytes(export_onnx_bytes(g), "fixed.onnx");
+    for (const auto& n : imported.nodes) {
+        EXPECT_NE(n.op, OpKind::ShapeOf) << n.name;
+        EXPECT_NE(n.op, OpKind::Gather) << n.name;
+        EXPECT_NE(n.op, OpKind::Concat) << n.name;
+        if (n.op == OpKind::Reshape) {
+            ASSERT_TRUE(imported.is_constant(n.inputs[1]));
+            EXPECT_EQ(imported.constant(n.inputs[1]).data, (std::vector<float>{2, -1}));
+        }
+    }
+    const Tensor x = images({2, 1, 28, 28}, 4);
+    expect_close(run_float(imported, x),
+                 run_float(import_onnx_bytes(export_onnx_bytes(g), "again"), x), "fixed");
+    Graph plain = torch_old(13, true);
+    plain.inputs[0].shape = {2, 1, 28, 28};
+    expect_close(run_float(imported, x), run_float(plain, x), "fixed vs plain");
+}
