@@ -163,6 +163,11 @@ TEST_F(Cli, BadInputsGiveOneErrorLineAndNoOutput) {
         {"evaluate --model " + model + " --set ou.rows=4096", "ou.rows"},
         {"evaluate --model " + model + " --schemes dense,nosuch", "nosuch"},
         {"evaluate --model zoo:nosuch", "nosuch"},
+        {"evaluate --model " + model + " --activation-density 1.5", "--activation-density"},
+        {"evaluate --model " + model + " --bit-density conv9=0.2", "conv9"},
+        {"evaluate --model " + model + " --activations sometimes", "--activations"},
+        {"evaluate --model zoo:resnet20-cifar --activations traces", "[N,1,28,28]"},
+        {"accuracy --model zoo:resnet20-cifar", "[N,1,28,28]"},
         {"run " + (dir / "missing.yaml").string(), "missing.yaml"},
         {"run " + write("unknown-key.yaml", "schemes: [dense]\ncolour: red\n").string(), "colour"},
         {"run " + write("bad-scheme.yaml", "schemes: [dense, nosuch]\n").string(), "nosuch"},
@@ -180,6 +185,14 @@ TEST_F(Cli, BadInputsGiveOneErrorLineAndNoOutput) {
         EXPECT_EQ(r.err.rfind("sparsecim: error: ", 0), 0u) << r.err;
         EXPECT_FALSE(fs::exists(out)) << c.args;
     }
+}
+
+// A graph that cannot run on Fashion-MNIST imports, lists its layers and says so.
+TEST_F(Cli, ImportOfANonImageNetworkNamesTheObstacle) {
+    const CmdResult r = run("import " + zoo_model("resnet20-cifar"));
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_NE(r.out.find("total (22 weight layers)"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("modelled activations"), std::string::npos) << r.out;
 }
 
 TEST_F(Cli, RunWritesTheThreeReportFilesPerUnit) {

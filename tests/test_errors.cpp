@@ -55,6 +55,9 @@ class Errors : public TempDirTest {
         onnx::ModelProto custom = base_model();
         add_node(custom, "Gelu", "act", {"x"}, {"y"})->set_domain("com.example");
         write("custom.onnx", bytes(custom));
+        onnx::ModelProto loop = base_model();
+        add_node(loop, "Loop", "l", {"x"}, {"y"});
+        write("loop.onnx", bytes(loop));
         onnx::ModelProto cyclic = base_model();
         add_node(cyclic, "Add", "a", {"x", "b_out"}, {"a_out"});
         add_node(cyclic, "Relu", "b", {"a_out"}, {"b_out"});
@@ -105,8 +108,10 @@ class Errors : public TempDirTest {
                d + "truncated.onnx: not a valid ONNX model (protobuf parse failed"},
               {{"import", d + "text.onnx"}, d + "text.onnx: not a valid ONNX model"}}},
             {"onnx-op",
-             {{{"import", d + "custom.onnx"},
-               d + "custom.onnx: unsupported op 'com.example.Gelu' in node 'act'"}}},
+             {{evaluate({"--model", d + "custom.onnx", "--activations", "traces"}),
+               d + "custom.onnx: unsupported op 'com.example.Gelu' in node 'act'"},
+              {{"import", d + "loop.onnx"},
+               d + "loop.onnx: unsupported op 'Loop' in node 'l' (control flow"}}},
             {"onnx-graph",
              {{{"import", d + "cyclic.onnx"},
                d + "cyclic.onnx: node 'a' (Add): input 'b_out' is produced by a later node (the "

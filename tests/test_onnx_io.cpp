@@ -374,17 +374,32 @@ TEST(OnnxIoErrors, WeightSizeDisagreesWithDims) {
     expect_error([&] { import_onnx(p); }, {p.string(), "'fc.weight'", "float_data", "11", "12"});
 }
 
-TEST(OnnxIoErrors, UnsupportedOpNamesOpNodeAndFile) {
+// An op inference does not know is imported (its weight layers can still be mapped); running the
+// graph is the error, naming op, node and file.
+TEST(OnnxIoErrors, UnsupportedOpImportsButInferenceNamesOpNodeAndFile) {
     TempDir dir;
     onnx::ModelProto m = relu_model();
-    m.mutable_graph()->mutable_node(0)->set_op_type("LeakyRelu");
-    const fs::path p = dir / "leaky.onnx";
+    m.mutable_graph()->mutable_node(0)->set_op_type("MadeUpOp");
+    const fs::path p = dir / "madeup.onnx";
     write_model(m, p);
-    expect_error([&] { import_onnx(p); }, {p.string(), "unsupported op 'LeakyRelu'", "'the_relu'"});
-    // An unnamed node is named by its index.
+    const Graph g = import_onnx(p);
+    ASSERT_EQ(g.nodes.size(), 1u);
+    EXPECT_EQ(g.nodes[0].op, OpKind::Unknown);
+    EXPECT_EQ(g.nodes[0].type(), "MadeUpOp");
+    ASSERT_NE(first_unsupported_node(g), nullptr);
+    const TensorMap in = {{g.inputs[0].name, Tensor({1, 2}, 1.0f)}};
+    expect_error([&] { run_graph(g, in); },
+                 {p.string(), "unsupported op 'MadeUpOp'", "'the_relu'"});
+    // An unnamed node is named by its index; a custom domain is part of the op's name.
     m.mutable_graph()->mutable_node(0)->clear_name();
+    m.mutable_graph()->mutable_node(0)->set_domain("com.vendor");
     write_model(m, p);
-    expect_error([&] { import_onnx(p); }, {p.string(), "'LeakyRelu'", "'#0'"});
+    const Graph g2 = import_onnx(p);
+    expect_error([&] { run_graph(g2, in); }, {p.string(), "'com.vendor.MadeUpOp'", "'#0'"});
+    // Written back out, the unknown node keeps its type and domain.
+    const Graph g3 = import_onnx_bytes(export_onnx_bytes(g2), "again.onnx");
+    ASSERT_EQ(g3.nodes.size(), 1u);
+    EXPECT_EQ(g3.nodes[0].type(), "com.vendor.MadeUpOp");
 }
 
 TEST(OnnxIoErrors, UndefinedInputAndUnsortedNodes) {

@@ -125,7 +125,9 @@ TEST(OnnxLimits, NestedSubgraphIsRejected) {
               "graphs (If/Loop/Scan bodies) are not supported");
     onnx::ModelProto loop = base_model();
     add_node(loop, "Loop", "l", {"x"}, {"y"});
-    EXPECT_EQ(import_error(loop), "crafted.onnx: unsupported op 'Loop' in node 'l'");
+    EXPECT_EQ(import_error(loop).rfind(
+                  "crafted.onnx: unsupported op 'Loop' in node 'l' (control flow", 0),
+              0u);
 }
 
 class OnnxLimitsCli : public TempDirTest {};

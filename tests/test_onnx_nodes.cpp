@@ -1,10 +1,12 @@
 // The ONNX project's own node tests (Debian libonnx-testdata) run through import_onnx and
 // run_graph: every test whose model uses only ops the IR knows must reproduce the expected outputs.
 #include <gtest/gtest.h>
+#include <onnx/onnx_pb.h>
 
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <map>
 #include <string>
@@ -30,7 +32,32 @@ const std::map<std::string, std::string> kAllowlist = {
     {"test_training_dropout_default", "training-mode Dropout draws a random mask"},
     {"test_training_dropout_default_mask", "training-mode Dropout draws a random mask"},
     {"test_training_dropout_mask", "training-mode Dropout draws a random mask"},
+    {"test_cast_FLOAT_to_STRING", "string tensors are not modelled"},
+    {"test_cast_STRING_to_FLOAT", "string tensors are not modelled"},
+    {"test_castlike_FLOAT_to_STRING_expanded", "string tensors are not modelled"},
+    {"test_castlike_STRING_to_FLOAT_expanded", "string tensors are not modelled"},
+    {"test_cast_BFLOAT16_to_FLOAT", "bfloat16 tensor files are not decoded"},
+    {"test_cast_FLOAT_to_BFLOAT16", "bfloat16 tensor files are not decoded"},
+    {"test_castlike_BFLOAT16_to_FLOAT_expanded", "bfloat16 tensor files are not decoded"},
+    {"test_castlike_FLOAT_to_BFLOAT16_expanded", "bfloat16 tensor files are not decoded"},
+    {"test_div_uint8", "tensors are held as float: uint8 division does not truncate"},
+    {"test_convtranspose_1d", "1-D ConvTranspose: the IR's ConvTranspose is 2-D (NCHW) only"},
+    {"test_convtranspose_3d", "3-D ConvTranspose: the IR's ConvTranspose is 2-D (NCHW) only"},
 };
+// Resize's cubic mode is not implemented (nearest and linear are).
+const std::map<std::string, std::string> kCubic = [] {
+    std::map<std::string, std::string> m;
+    for (const char* name :
+         {"test_resize_downsample_scales_cubic",
+          "test_resize_downsample_scales_cubic_A_n0p5_exclude_outside",
+          "test_resize_downsample_scales_cubic_align_corners", "test_resize_downsample_sizes_cubic",
+          "test_resize_upsample_scales_cubic",
+          "test_resize_upsample_scales_cubic_A_n0p5_exclude_outside",
+          "test_resize_upsample_scales_cubic_align_corners",
+          "test_resize_upsample_scales_cubic_asymmetric", "test_resize_upsample_sizes_cubic"})
+        m[name] = "Resize mode 'cubic' is not implemented (nearest and linear are)";
+    return m;
+}();
 
 // The PyTorch-exported layer models: Conv is 2-D only in the IR (conv_geom resolves NCHW/OIHW),
 // so the 1-D and 3-D convolutions cannot run.
@@ -109,8 +136,19 @@ struct SuiteResult {
     int supported() const { return passed + failed + allowed; }
 };
 
-// Runs every test_* directory under `root`; a model the importer rejects with "unsupported op"
-// is skipped, every other problem is a failure unless `allow` names the test.
+// True when the model holds an op inference does not know (read with protobuf directly, for a
+// model the importer rejects for another reason, such as a sequence-typed input).
+bool has_unknown_op(const fs::path& model) {
+    onnx::ModelProto m;
+    std::ifstream in(model, std::ios::binary);
+    if (!m.ParseFromIstream(&in)) return false;
+    for (const auto& n : m.graph().node())
+        if (n.op_type() != "Constant" && !op_kind_from_onnx(n.op_type())) return true;
+    return false;
+}
+
+// Runs every test_* directory under `root`; a model holding an op inference does not know
+// (OpKind::Unknown) is skipped, every other problem is a failure unless `allow` names the test.
 SuiteResult check_suite(const fs::path& root, const std::map<std::string, std::string>& allow) {
     SuiteResult r;
     std::vector<fs::path> dirs;
@@ -127,8 +165,12 @@ SuiteResult check_suite(const fs::path& root, const std::map<std::string, std::s
         Graph g;
         try {
             g = import_onnx(dir / "model.onnx", opt);
+            if (first_unsupported_node(g)) {  // imported for mapping, but not executable
+                ++r.skipped;
+                continue;
+            }
         } catch (const Error& e) {
-            if (std::string(e.what()).find("unsupported op") != std::string::npos) {
+            if (has_unknown_op(dir / "model.onnx")) {  // e.g. sequence inputs of sequence ops
                 ++r.skipped;
                 continue;
             }
@@ -144,7 +186,7 @@ SuiteResult check_suite(const fs::path& root, const std::map<std::string, std::s
         if (why.empty()) {
             if (allowed != allow.end()) r.stale_allow.push_back(name);
             ++r.passed;
-            for (const auto& n : g.nodes) ++r.ops_covered[op_name(n.op)];
+            for (const auto& n : g.nodes) ++r.ops_covered[n.type()];
         } else if (allowed != allow.end()) {
             ++r.allowed;
             std::cout << "  allowlisted " << name << " (" << allowed->second << "): " << why
@@ -173,9 +215,11 @@ void report(const std::string& what, const SuiteResult& r) {
 
 TEST(OnnxNodeTests, AllSupportedNodeTestsPass) {
     if (!fs::exists(kNodeDir)) GTEST_SKIP() << kNodeDir << " missing (libonnx-testdata)";
-    const SuiteResult r = check_suite(kNodeDir, kAllowlist);
+    std::map<std::string, std::string> allow = kAllowlist;
+    allow.insert(kCubic.begin(), kCubic.end());
+    const SuiteResult r = check_suite(kNodeDir, allow);
     report("node tests", r);
-    EXPECT_GT(r.passed, 100);
+    EXPECT_GT(r.passed, 200);
     EXPECT_GT(r.skipped, 0);
 }
 

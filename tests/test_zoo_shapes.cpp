@@ -49,6 +49,9 @@ TEST(ZooShapes, ImageNetAndCifarNetworksHaveThePublishedShapes) {
         // VGG-16 convs (138,344,128 - 123,633,664 FC weights) + FC 512 x 10.
         {"vgg16-cifar", 14, 14710464 + 5120, 13, {-1, 3, 32, 32}},
         {"resnet20-cifar", 22, 270896, 19, {-1, 3, 32, 32}},
+        // torchvision: 3,504,872 params = weights + 34,112 BN (2 x 17,056 channels) + 1,000 fc
+        // bias; 17 depthwise 3x3 convs plus the 3x3 stem.
+        {"mobilenetv2", 53, 3469760, 18, {-1, 3, 224, 224}},
     };
     for (const auto& w : wants) {
         const Graph g = make_zoo_model(w.name, 1);

@@ -69,6 +69,10 @@ int cmd_import(const std::string& file) {
     std::cout << file << ": " << g.nodes.size() << " nodes, input "
               << (g.inputs.empty() ? "?" : shape_str(g.inputs[0].shape)) << "\n"
               << t.render();
+    if (const std::string why = why_not_executable(g); !why.empty())
+        std::cout << "inference cannot run on Fashion-MNIST (" << why
+                  << "):\nevaluate maps these layers with modelled activations "
+                     "(docs/model-import.md)\n";
     return 0;
 }
 
@@ -82,6 +86,7 @@ int cmd_accuracy(const std::string& model, int64_t images, int64_t calib, uint64
     opt.seed = seed;
     opt.quant.calibration = calibration;
     opt.schemes = {"dense"};
+    opt.activations = "traces";  // accuracy needs the graph to run
     opt.progress = true;
     const EvalResult r = evaluate(opt);
     std::cout << "model: " << r.model << "\n";
@@ -367,6 +372,16 @@ int main(int argc, char** argv) {
                   "also simulate with an ideal ADC; exit 1 if any output differs");
     eva->add_flag("--counts-only", ev.counts_only,
                   "simulate costs only: no output values computed or checked (faster)");
+    std::vector<std::string> ev_density, ev_bit_density;
+    eva->add_option("--activations", ev.activations,
+                    "auto (traces when the graph runs on Fashion-MNIST, else modelled) | traces "
+                    "| modelled");
+    eva->add_option("--activation-density", ev_density,
+                    "modelled activations: fraction of non-zero inputs, X or LAYER=X (default "
+                    "0.5)");
+    eva->add_option("--bit-density", ev_bit_density,
+                    "modelled activations: fraction of 1 bits of a non-zero input, X or "
+                    "LAYER=X (default 0.25)");
 
     std::string run_file, run_out;
     bool run_json = false;
@@ -448,6 +463,10 @@ int main(int argc, char** argv) {
             else
                 ev.schemes = split_list(ev_schemes);
             if (ev.schemes.empty()) throw Error("--schemes: no scheme named");
+            for (const auto& v : ev_density)
+                set_activation_option(ev.activation_model, "--activation-density", v);
+            for (const auto& v : ev_bit_density)
+                set_activation_option(ev.activation_model, "--bit-density", v);
             ev.progress = true;
             attach_finetuner(ev);
             return report_run(evaluate(ev), ev_out, ev_json);

@@ -4,9 +4,11 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <limits>
 
 #include "core/error.hpp"
+#include "infer/float_ops.hpp"
 #include "model/conv_geom.hpp"
 
 namespace sparsecim {
@@ -15,24 +17,18 @@ namespace {
 
 using Strides = std::vector<int64_t>;
 
+// Short names for the shared node helpers (infer/float_ops.hpp).
 [[noreturn]] void fail(const Node& n, const std::string& why) {
-    throw Error("node '" + n.name + "' (" + op_name(n.op) + "): " + why);
+    fail_node(n, why);
 }
-
 const Tensor& need(const Node& n, const std::vector<const Tensor*>& ins, size_t i) {
-    if (i >= ins.size() || ins[i] == nullptr) fail(n, "input " + std::to_string(i) + " is missing");
-    return *ins[i];
+    return need_input(n, ins, i);
 }
-
 const Tensor* optional_in(const std::vector<const Tensor*>& ins, size_t i) {
-    return i < ins.size() ? ins[i] : nullptr;
+    return optional_input(ins, i);
 }
-
 int64_t normalize_axis(const Node& n, int64_t axis, int64_t rank, bool inclusive_end = false) {
-    const int64_t hi = inclusive_end ? rank : rank - 1;
-    if (axis < 0) axis += rank;
-    if (axis < 0 || axis > hi) fail(n, "axis out of range for rank " + std::to_string(rank));
-    return axis;
+    return axis_in_range(n, axis, rank, inclusive_end);
 }
 
 int64_t prod(const Shape& s, size_t from, size_t to) {
@@ -91,18 +87,28 @@ void for_each_broadcast(const Shape& out, const Strides& sa, const Strides& sb, 
     }
 }
 
-Tensor add(const Node& n, const Tensor& a, const Tensor& b) {
+// Elementwise f(a, b) with numpy broadcasting (Add, Sub, Mul, Div, PRelu).
+template <typename F>
+Tensor binary(const Node& n, const Tensor& a, const Tensor& b, F f) {
     if (a.shape == b.shape) {
         Tensor y(a.shape);
-        for (int64_t i = 0; i < a.size(); ++i) y.data[i] = a.data[i] + b.data[i];
+        for (int64_t i = 0; i < a.size(); ++i) y.data[i] = f(a.data[i], b.data[i]);
         return y;
     }
     Shape out = broadcast_shape(n, a.shape, b.shape);
     Tensor y(out);
     for_each_broadcast(
         out, broadcast_strides(a.shape, out), broadcast_strides(b.shape, out),
-        [&](int64_t ia, int64_t ib, int64_t i) { y.data[i] = a.data[ia] + b.data[ib]; });
+        [&](int64_t ia, int64_t ib, int64_t i) { y.data[i] = f(a.data[ia], b.data[ib]); });
     return y;
+}
+
+// Elementwise f(x) on a copy of x.
+template <typename F>
+std::vector<Tensor> unary(const Tensor& x, F f) {
+    std::vector<Tensor> v{x};
+    for (float& e : v[0].data) e = f(e);
+    return v;
 }
 
 Tensor conv(const Node& n, const Tensor& x, const Tensor& w, const Tensor* b) {
@@ -567,7 +573,59 @@ std::vector<Tensor> eval_node(const Node& n, const std::vector<const Tensor*>& i
         case OpKind::GlobalAveragePool:
             return one(global_avg_pool(n, need(n, ins, 0)));
         case OpKind::Add:
-            return one(add(n, need(n, ins, 0), need(n, ins, 1)));
+            return one(binary(n, need(n, ins, 0), need(n, ins, 1), std::plus<float>()));
+        case OpKind::Sub:
+            return one(binary(n, need(n, ins, 0), need(n, ins, 1), std::minus<float>()));
+        case OpKind::Mul:
+            return one(binary(n, need(n, ins, 0), need(n, ins, 1), std::multiplies<float>()));
+        case OpKind::Div:
+            return one(binary(n, need(n, ins, 0), need(n, ins, 1), std::divides<float>()));
+        case OpKind::PRelu: {
+            const Tensor& x = need(n, ins, 0);
+            Tensor slope = need(n, ins, 1);
+            // Before opset 7 a 1-D slope of C values applies along the channel axis 1.
+            if (opset < 7 && slope.rank() == 1 && x.rank() >= 2 && slope.size() == x.dim(1))
+                slope.shape.resize(x.rank() - 1, 1);
+            return one(binary(n, x, slope, [](float v, float a) { return v < 0.0f ? v * a : v; }));
+        }
+        case OpKind::Sigmoid:
+            return unary(need(n, ins, 0), [](float x) { return 1.0f / (1.0f + std::exp(-x)); });
+        case OpKind::HardSigmoid: {
+            const float alpha = n.attr_float("alpha", 0.2f), beta = n.attr_float("beta", 0.5f);
+            return unary(need(n, ins, 0),
+                         [=](float x) { return std::max(0.0f, std::min(1.0f, alpha * x + beta)); });
+        }
+        case OpKind::HardSwish:
+            return unary(need(n, ins, 0), [](float x) {
+                return x * std::max(0.0f, std::min(1.0f, x / 6.0f + 0.5f));
+            });
+        case OpKind::LeakyRelu: {
+            const float alpha = n.attr_float("alpha", 0.01f);
+            return unary(need(n, ins, 0), [=](float x) { return x < 0.0f ? alpha * x : x; });
+        }
+        case OpKind::ConvTranspose:
+            return one(conv_transpose(n, need(n, ins, 0), need(n, ins, 1), optional_in(ins, 2)));
+        case OpKind::Pad:
+            return one(pad(n, ins, opset));
+        case OpKind::Resize:
+        case OpKind::Upsample:
+            return one(resize(n, ins, opset));
+        case OpKind::Transpose:
+            return one(transpose(n, need(n, ins, 0)));
+        case OpKind::Squeeze:
+            return one(squeeze(n, ins));
+        case OpKind::Unsqueeze:
+            return one(unsqueeze(n, ins));
+        case OpKind::ReduceMean:
+            return one(reduce_mean(n, ins));
+        case OpKind::ShapeOf:
+            return one(shape_of(n, need(n, ins, 0)));
+        case OpKind::Gather:
+            return one(gather(n, need(n, ins, 0), need(n, ins, 1)));
+        case OpKind::Slice:
+            return one(slice(n, ins));
+        case OpKind::Cast:
+            return one(cast(n, need(n, ins, 0)));
         case OpKind::Concat:
             return one(concat(n, ins));
         case OpKind::Flatten: {
@@ -582,6 +640,8 @@ std::vector<Tensor> eval_node(const Node& n, const std::vector<const Tensor*>& i
             return identity(n, ins);
         case OpKind::Softmax:
             return one(softmax(n, need(n, ins, 0), opset));
+        case OpKind::Unknown:
+            throw Error("unsupported op '" + n.type() + "' in node '" + n.name + "'");
     }
     fail(n, "unknown op");
 }
@@ -612,8 +672,8 @@ TensorMap run_graph(const Graph& g, const TensorMap& inputs, const WeightLayerFn
         for (const auto& name : n.inputs) {
             const Tensor* t = name.empty() ? nullptr : lookup(name);
             if (!name.empty() && !t)
-                throw Error(prefix + "node '" + n.name + "' (" + op_name(n.op) + "): input '" +
-                            name + "' is not available");
+                throw Error(prefix + "node '" + n.name + "' (" + n.type() + "): input '" + name +
+                            "' is not available");
             ins.push_back(t);
         }
         std::vector<Tensor> outs;
@@ -625,8 +685,9 @@ TensorMap run_graph(const Graph& g, const TensorMap& inputs, const WeightLayerFn
         } catch (const Error& e) {
             // Name the node unless the message already does (e.g. a size limit hit in a helper).
             const std::string what = e.what();
-            const std::string node = "node '" + n.name + "' (" + op_name(n.op) + ")";
-            throw Error(prefix + (what.rfind(node, 0) == 0 ? what : node + ": " + what));
+            const bool named = what.find("node '" + n.name + "'") != std::string::npos;
+            throw Error(prefix +
+                        (named ? what : "node '" + n.name + "' (" + n.type() + "): " + what));
         }
         for (size_t k = 0; k < n.outputs.size() && k < outs.size(); ++k)
             if (!n.outputs[k].empty()) values[n.outputs[k]] = std::move(outs[k]);

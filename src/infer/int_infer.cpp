@@ -254,4 +254,10 @@ std::vector<int32_t> argmax_rows(const Tensor& logits) {
     return out;
 }
 
+void int_matmul(const std::vector<int32_t>& x, int64_t P, const WeightMatrix& w,
+                std::vector<int32_t>& acc) {
+    acc.assign(static_cast<size_t>(P * w.N), 0);
+    int_matmul(x.data(), P, w, max_abs(w.w.data(), w.w.size()), acc.data());
+}
+
 }  // namespace sparsecim

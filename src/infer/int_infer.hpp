@@ -25,6 +25,11 @@ Tensor run_int(const QuantModel& qm, const Tensor& images,
                std::vector<LayerTrace>* traces = nullptr,
                const LayerAccumulate& accumulate = nullptr);
 
+// acc[p][n] = sum_k x[p][k] * w[k][n], exact (int64 sums, Error on int32 overflow); the P rows
+// of x (P * w.K values) are a layer's integer input vectors.
+void int_matmul(const std::vector<int32_t>& x, int64_t P, const WeightMatrix& w,
+                std::vector<int32_t>& acc);
+
 // Runs the float graph on a batch and returns its first output.
 Tensor run_float(const Graph& g, const Tensor& images);
 

@@ -27,6 +27,26 @@ constexpr OpEntry kOps[] = {
     {"Identity", OpKind::Identity},
     {"Dropout", OpKind::Identity},
     {"Softmax", OpKind::Softmax},
+    {"ConvTranspose", OpKind::ConvTranspose},
+    {"Sigmoid", OpKind::Sigmoid},
+    {"HardSigmoid", OpKind::HardSigmoid},
+    {"HardSwish", OpKind::HardSwish},
+    {"LeakyRelu", OpKind::LeakyRelu},
+    {"PRelu", OpKind::PRelu},
+    {"Mul", OpKind::Mul},
+    {"Div", OpKind::Div},
+    {"Sub", OpKind::Sub},
+    {"Pad", OpKind::Pad},
+    {"Resize", OpKind::Resize},
+    {"Upsample", OpKind::Upsample},
+    {"Transpose", OpKind::Transpose},
+    {"Squeeze", OpKind::Squeeze},
+    {"Unsqueeze", OpKind::Unsqueeze},
+    {"ReduceMean", OpKind::ReduceMean},
+    {"Shape", OpKind::ShapeOf},
+    {"Gather", OpKind::Gather},
+    {"Slice", OpKind::Slice},
+    {"Cast", OpKind::Cast},
 };
 }  // namespace
 
@@ -69,6 +89,22 @@ std::vector<int64_t> Node::attr_ints(const std::string& key, std::vector<int64_t
     if (it == attrs.end()) return fallback;
     if (auto* v = std::get_if<std::vector<int64_t>>(&it->second)) return *v;
     throw Error("node '" + name + "': attribute '" + key + "' is not a list of integers");
+}
+
+std::string Node::type() const {
+    if (op != OpKind::Unknown) return op_name(op);
+    return domain.empty() || domain == "ai.onnx" ? op_type : domain + "." + op_type;
+}
+
+const Node* first_unsupported_node(const Graph& g) {
+    for (const auto& n : g.nodes)
+        if (n.op == OpKind::Unknown) return &n;
+    return nullptr;
+}
+
+std::string unsupported_op_message(const Graph& g, const Node& n) {
+    return (g.source.empty() ? "" : g.source + ": ") + "unsupported op '" + n.type() +
+           "' in node '" + n.name + "'";
 }
 
 const Tensor& Graph::constant(const std::string& tensor) const {

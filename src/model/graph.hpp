@@ -1,6 +1,7 @@
 // Graph: the model IR every stage works on. A list of nodes in topological order over named
-// tensors; constant tensors (weights, biases, shapes) live in `constants`. Only the ops a CNN needs
-// are known (OpKind); the importer rejects anything else, naming the op, the node and the file.
+// tensors; constant tensors (weights, biases, shapes) live in `constants`. The ops inference can
+// run are OpKinds; any other op is kept as OpKind::Unknown with its ONNX type, so the weight layers
+// of any graph can still be mapped (inference names the op, the node and the file instead).
 #pragma once
 
 #include <cstdint>
@@ -30,6 +31,27 @@ enum class OpKind {
     Reshape,
     Identity,
     Softmax,
+    ConvTranspose,
+    Sigmoid,
+    HardSigmoid,
+    HardSwish,
+    LeakyRelu,
+    PRelu,
+    Mul,
+    Div,
+    Sub,
+    Pad,
+    Resize,
+    Upsample,
+    Transpose,
+    Squeeze,
+    Unsqueeze,
+    ReduceMean,
+    ShapeOf,  // ONNX Shape
+    Gather,
+    Slice,
+    Cast,
+    Unknown,  // an op inference cannot run (Node::op_type holds its ONNX type)
 };
 
 // ONNX op type name -> OpKind; nullopt for an op the IR does not know. Dropout maps to Identity.
@@ -45,6 +67,11 @@ struct Node {
     std::vector<std::string> inputs;  // tensor names; "" for an omitted optional input
     std::vector<std::string> outputs;
     std::map<std::string, AttrValue> attrs;
+    // For OpKind::Unknown: the ONNX op type and domain ("" = default) as written in the file.
+    std::string op_type, domain;
+
+    // The op's name for messages: the ONNX type as written for an Unknown op, else op_name(op).
+    std::string type() const;
 
     int64_t attr_int(const std::string& key, int64_t fallback) const;
     float attr_float(const std::string& key, float fallback) const;
@@ -69,6 +96,11 @@ struct Graph {
     bool is_constant(const std::string& tensor) const { return constants.count(tensor) != 0; }
     const Tensor& constant(const std::string& tensor) const;
 };
+
+// The first node inference cannot run (an Unknown op), or nullptr.
+const Node* first_unsupported_node(const Graph& g);
+// "SOURCE: unsupported op 'T' in node 'N'": the error inference gives for an Unknown node.
+std::string unsupported_op_message(const Graph& g, const Node& n);
 
 // A weight layer is a Conv, Gemm or MatMul whose weight operand is a constant.
 bool is_weight_layer(const Graph& g, const Node& n);

@@ -13,6 +13,7 @@
 
 #include "core/atomic_file.hpp"
 #include "core/error.hpp"
+#include "infer/float_infer.hpp"
 
 namespace sparsecim {
 
@@ -184,6 +185,12 @@ AttrValue attr_from_proto(const onnx::AttributeProto& a, const std::string& wher
     }
 }
 
+bool attr_supported(const onnx::AttributeProto& a) {
+    using A = onnx::AttributeProto;
+    return a.type() == A::INT || a.type() == A::FLOAT || a.type() == A::STRING ||
+           a.type() == A::INTS || a.type() == A::FLOATS;
+}
+
 std::string node_label(const onnx::NodeProto& n, int index) {
     return n.name().empty() ? "#" + std::to_string(index) : n.name();
 }
@@ -197,12 +204,14 @@ Tensor constant_node_value(const onnx::NodeProto& n, const std::string& where) {
         if (k == "value_int") return Tensor({}, std::vector<float>{static_cast<float>(a.i())});
         if (k == "value_floats") {
             std::vector<float> v(a.floats().begin(), a.floats().end());
-            return Tensor({static_cast<int64_t>(v.size())}, std::move(v));
+            const int64_t count = static_cast<int64_t>(v.size());  // before v is moved from
+            return Tensor({count}, std::move(v));
         }
         if (k == "value_ints") {
             std::vector<float> v;
             for (int64_t i : a.ints()) v.push_back(static_cast<float>(i));
-            return Tensor({static_cast<int64_t>(v.size())}, std::move(v));
+            const int64_t count = static_cast<int64_t>(v.size());  // before v is moved from
+            return Tensor({count}, std::move(v));
         }
     }
     throw Error(where +
@@ -303,6 +312,81 @@ void fold_batchnorms(Graph& g) {
         if (!used.count(name)) g.constants.erase(name);
 }
 
+void infer_model_shapes(onnx::ModelProto& model);
+
+// The shapes (symbolic dimensions -1) a graph's inputs, value_info and outputs declare.
+std::map<std::string, Shape> value_shapes(const onnx::GraphProto& gp) {
+    std::map<std::string, Shape> shapes;
+    auto take = [&](const onnx::ValueInfoProto& vi) {
+        if (!vi.type().has_tensor_type() || !vi.type().tensor_type().has_shape()) return;
+        Shape s;
+        for (const auto& d : vi.type().tensor_type().shape().dim())
+            s.push_back(d.has_dim_value() ? d.dim_value() : -1);
+        shapes[vi.name()] = std::move(s);
+    };
+    for (const auto& vi : gp.input()) take(vi);
+    for (const auto& vi : gp.value_info()) take(vi);
+    for (const auto& vi : gp.output()) take(vi);
+    return shapes;
+}
+
+// Folds to constants every node whose inputs are all constants (shape arithmetic: Gather, Slice,
+// Concat, Cast, Unsqueeze, ... and Identity on a weight), and every Shape of a tensor whose static
+// shape (ONNX shape inference on `model`) has no symbolic dimension. Weight layers, BatchNorm and
+// unknown ops stay nodes. A Shape of a tensor with a symbolic (batch) dimension stays too: its
+// subgraph runs at inference time.
+void fold_constants(Graph& g, const onnx::ModelProto& model) {
+    std::map<std::string, Shape> shapes;
+    for (const auto& n : g.nodes)
+        if (n.op == OpKind::ShapeOf && !n.inputs.empty() && !g.is_constant(n.inputs[0])) {
+            onnx::ModelProto copy = model;
+            infer_model_shapes(copy);
+            shapes = value_shapes(copy.graph());
+            for (const auto& in : g.inputs) shapes[in.name] = in.shape;
+            break;
+        }
+    std::vector<Node> kept;
+    std::set<std::string> consumed;  // constants folded nodes read
+    for (Node& n : g.nodes) {
+        std::vector<Tensor> outs;
+        try {
+            if (n.op == OpKind::ShapeOf && n.inputs.size() == 1 && !g.is_constant(n.inputs[0])) {
+                const auto it = shapes.find(n.inputs[0]);
+                if (it != shapes.end() && std::all_of(it->second.begin(), it->second.end(),
+                                                      [](int64_t d) { return d >= 0; })) {
+                    const Tensor shape_only(it->second, std::vector<float>{});  // no data needed
+                    outs = eval_node(n, {&shape_only}, g.opset);
+                }
+            } else if (n.op != OpKind::Unknown && n.op != OpKind::Conv &&
+                       n.op != OpKind::ConvTranspose && n.op != OpKind::Gemm &&
+                       n.op != OpKind::MatMul && n.op != OpKind::BatchNormalization &&
+                       !n.inputs.empty() &&
+                       std::all_of(n.inputs.begin(), n.inputs.end(), [&](const std::string& in) {
+                           return in.empty() || g.is_constant(in);
+                       })) {
+                std::vector<const Tensor*> ins;
+                for (const auto& in : n.inputs)
+                    ins.push_back(in.empty() ? nullptr : &g.constant(in));
+                outs = eval_node(n, ins, g.opset);
+            }
+        } catch (const Error& e) {
+            throw Error(g.source + ": " + e.what());
+        }
+        if (outs.empty()) {
+            kept.push_back(std::move(n));
+            continue;
+        }
+        for (size_t k = 0; k < n.outputs.size() && k < outs.size(); ++k)
+            if (!n.outputs[k].empty()) g.constants[n.outputs[k]] = std::move(outs[k]);
+        for (const auto& in : n.inputs) consumed.insert(in);
+    }
+    g.nodes = std::move(kept);
+    std::set<std::string> used(g.outputs.begin(), g.outputs.end());
+    for (const auto& n : g.nodes) used.insert(n.inputs.begin(), n.inputs.end());
+    for (const auto& name : consumed)
+        if (!used.count(name)) g.constants.erase(name);
+}
+
 }  // namespace
 
 Graph import_onnx(const std::filesystem::path& path, const ImportOptions& opt) {
@@ -318,16 +402,6 @@ Graph import_onnx_bytes(const std::string& bytes, const std::string& source,
                     "corrupt file)");
     if (!model.has_graph()) throw Error(source + ": ONNX model has no graph");
     const onnx::GraphProto& gp = model.graph();
-
-    // Unknown ops first: that is the most useful thing to tell about a model we cannot run.
-    for (int i = 0; i < gp.node_size(); ++i) {
-        const onnx::NodeProto& np = gp.node(i);
-        const bool std_domain = np.domain().empty() || np.domain() == "ai.onnx";
-        if (!std_domain || (np.op_type() != "Constant" && !op_kind_from_onnx(np.op_type())))
-            throw Error(source + ": unsupported op '" +
-                        (std_domain ? np.op_type() : np.domain() + "." + np.op_type()) +
-                        "' in node '" + node_label(np, i) + "'");
-    }
 
     Graph g;
     g.name = gp.name();
@@ -387,15 +461,27 @@ Graph import_onnx_bytes(const std::string& bytes, const std::string& source,
             g.constants[np.output(0)] = constant_node_value(np, where);
             continue;
         }
-        auto kind = op_kind_from_onnx(np.op_type());
-        if (!kind)
-            throw Error(source + ": unsupported op '" + np.op_type() + "' in node '" + label + "'");
+        const bool std_domain = np.domain().empty() || np.domain() == "ai.onnx";
+        // Control flow is not kept as an Unknown op: the layers inside its bodies would silently
+        // be missing from every mapping.
+        if (std_domain &&
+            (np.op_type() == "If" || np.op_type() == "Loop" || np.op_type() == "Scan"))
+            throw Error(source + ": unsupported op '" + np.op_type() + "' in node '" + label +
+                        "' (control flow: the layers inside its bodies could not be mapped)");
+        const auto kind = std_domain ? op_kind_from_onnx(np.op_type()) : std::nullopt;
         Node n;
-        n.op = *kind;
+        n.op = kind.value_or(OpKind::Unknown);
         n.name = label;
+        if (!kind) {  // kept for mapping-only analysis; inference reports it
+            n.op_type = np.op_type();
+            n.domain = std_domain ? "" : np.domain();
+        }
         n.inputs.assign(np.input().begin(), np.input().end());
         n.outputs.assign(np.output().begin(), np.output().end());
-        for (const auto& a : np.attribute()) n.attrs[a.name()] = attr_from_proto(a, where);
+        for (const auto& a : np.attribute()) {
+            if (!kind && !attr_supported(a)) continue;  // e.g. a subgraph: never executed
+            n.attrs[a.name()] = attr_from_proto(a, where);
+        }
         for (const auto& o : n.outputs)
             if (!o.empty() && !available.insert(o).second)
                 throw Error(where + ": output '" + o +
@@ -407,27 +493,113 @@ Graph import_onnx_bytes(const std::string& bytes, const std::string& source,
             throw Error(source + ": graph output '" + o.name() + "' is never produced");
         g.outputs.push_back(o.name());
     }
+    fold_constants(g, model);
     if (opt.fold_batchnorm) fold_batchnorms(g);
     return g;
 }
 
-std::string export_onnx_bytes(const Graph& g) {
+namespace {
+
+// Inputs ONNX requires to be int64 (shapes, axes, indices, pads, sizes).
+bool int64_input(const Node& n, size_t input) {
+    switch (n.op) {
+        case OpKind::Reshape:
+        case OpKind::Gather:
+        case OpKind::Squeeze:
+        case OpKind::Unsqueeze:
+        case OpKind::Pad:
+        case OpKind::ReduceMean:
+            return input == 1;
+        case OpKind::Slice:
+            return input >= 1;
+        case OpKind::Resize:
+            return input == 3;
+        default:
+            return false;
+    }
+}
+
+// Tensors that hold integers (written as int64): the inputs above, what Shape and an integer Cast
+// produce, what data movement makes of integers, and the constants an integer Concat or
+// arithmetic op mixes in. Every other tensor is float.
+std::set<std::string> integer_tensors(const Graph& g) {
+    std::set<std::string> ints;
+    for (const auto& n : g.nodes) {
+        bool any_int = false;
+        for (size_t i = 0; i < n.inputs.size(); ++i) {
+            if (int64_input(n, i)) ints.insert(n.inputs[i]);
+            any_int = any_int || ints.count(n.inputs[i]) != 0;
+        }
+        const bool data_int = !n.inputs.empty() && ints.count(n.inputs[0]) != 0;
+        bool out_int = false;
+        switch (n.op) {
+            case OpKind::ShapeOf:
+                out_int = true;
+                break;
+            case OpKind::Cast: {
+                const int64_t to = n.attr_int("to", TensorProto::FLOAT);
+                out_int = to == TensorProto::INT64;
+                break;
+            }
+            case OpKind::Gather:
+            case OpKind::Squeeze:
+            case OpKind::Unsqueeze:
+            case OpKind::Slice:
+            case OpKind::Reshape:
+            case OpKind::Identity:
+            case OpKind::Transpose:
+                out_int = data_int;
+                break;
+            case OpKind::Concat:
+            case OpKind::Add:
+            case OpKind::Sub:
+            case OpKind::Mul:
+            case OpKind::Div:
+                out_int = any_int;
+                if (any_int)
+                    for (const auto& in : n.inputs)
+                        if (g.is_constant(in)) ints.insert(in);
+                break;
+            default:
+                break;
+        }
+        if (out_int) ints.insert(n.outputs.begin(), n.outputs.end());
+    }
+    return ints;
+}
+
+onnx::ModelProto model_proto(const Graph& g, const ExportOptions& opt = {}) {
     onnx::ModelProto model;
     model.set_ir_version(8);
     model.set_producer_name("sparsecim");
     auto* os = model.add_opset_import();
     os->set_domain("");
     os->set_version(g.opset);
+    std::set<std::string> domains;
+    for (const auto& n : g.nodes)
+        if (!n.domain.empty() && n.domain != "ai.onnx" && domains.insert(n.domain).second) {
+            auto* d = model.add_opset_import();
+            d->set_domain(n.domain);
+            d->set_version(1);
+        }
     onnx::GraphProto* gp = model.mutable_graph();
     gp->set_name(g.name.empty() ? "sparsecim" : g.name);
 
-    // Constants ONNX requires to be int64 (Reshape's target shape) are written as such; every
-    // other constant is float.
-    std::set<std::string> int64_constants;
-    for (const auto& n : g.nodes)
-        if (n.op == OpKind::Reshape && n.inputs.size() >= 2) int64_constants.insert(n.inputs[1]);
+    const std::set<std::string> int64_constants = integer_tensors(g);
     for (const auto& [name, t] : g.constants) {
-        TensorProto* tp = gp->add_initializer();
+        TensorProto* tp;
+        if (opt.constant_nodes) {
+            onnx::NodeProto* c = gp->add_node();
+            c->set_op_type("Constant");
+            c->set_name(name + "_constant");
+            c->add_output(name);
+            onnx::AttributeProto* a = c->add_attribute();
+            a->set_name("value");
+            a->set_type(onnx::AttributeProto::TENSOR);
+            tp = a->mutable_t();
+        } else {
+            tp = gp->add_initializer();
+        }
         tp->set_name(name);
         for (int64_t d : t.shape) tp->add_dims(d);
         if (int64_constants.count(name)) {
@@ -452,6 +624,14 @@ std::string export_onnx_bytes(const Graph& g) {
                 dim->set_dim_param("N");
         }
     }
+    if (opt.initializers_as_inputs && !opt.constant_nodes)
+        for (const auto& init : gp->initializer()) {
+            onnx::ValueInfoProto* vi = gp->add_input();
+            vi->set_name(init.name());
+            auto* tt = vi->mutable_type()->mutable_tensor_type();
+            tt->set_elem_type(init.data_type());
+            for (int64_t d : init.dims()) tt->mutable_shape()->add_dim()->set_dim_value(d);
+        }
     for (const auto& out : g.outputs) {
         onnx::ValueInfoProto* vi = gp->add_output();
         vi->set_name(out);
@@ -459,7 +639,8 @@ std::string export_onnx_bytes(const Graph& g) {
     }
     for (const auto& n : g.nodes) {
         onnx::NodeProto* np = gp->add_node();
-        np->set_op_type(op_name(n.op));
+        np->set_op_type(n.op == OpKind::Unknown ? n.op_type : op_name(n.op));
+        if (n.op == OpKind::Unknown && !n.domain.empty()) np->set_domain(n.domain);
         np->set_name(n.name);
         for (const auto& in : n.inputs) np->add_input(in);
         for (const auto& out : n.outputs) np->add_output(out);
@@ -485,21 +666,44 @@ std::string export_onnx_bytes(const Graph& g) {
             }
         }
     }
-    // Output shapes come from ONNX's own shape inference (the checker requires them); a graph
-    // it cannot infer is still written, with shapeless outputs.
+    return model;
+}
+
+// ONNX's own shape inference (with data propagation through shape subgraphs); a node it cannot
+// infer leaves its outputs (and what depends on them) shapeless rather than failing.
+void infer_model_shapes(onnx::ModelProto& model) {
     try {
-        onnx::shape_inference::InferShapes(model);
-        gp->clear_value_info();  // keep only what the graph's inputs and outputs need
+        onnx::ShapeInferenceOptions options(false, 0, true);
+        onnx::shape_inference::InferShapes(model, onnx::OpSchemaRegistry::Instance(), options);
     } catch (const std::exception&) {
     }
+}
+
+}  // namespace
+
+std::string export_onnx_bytes(const Graph& g, const ExportOptions& opt) {
+    onnx::ModelProto model = model_proto(g, opt);
+    // Output shapes come from ONNX's own shape inference (the checker requires them); a graph
+    // it cannot infer is still written, with shapeless outputs.
+    infer_model_shapes(model);
+    model.mutable_graph()
+        ->clear_value_info();  // keep only what the graph's inputs and outputs need
     std::string bytes;
     if (!model.SerializeToString(&bytes))
         throw Error("graph '" + g.name + "': ONNX serialization failed");
     return bytes;
 }
 
-void export_onnx(const Graph& g, const std::filesystem::path& path) {
-    write_file_atomic(path, export_onnx_bytes(g));
+std::map<std::string, Shape> infer_shapes(const Graph& g) {
+    onnx::ModelProto model = model_proto(g);
+    infer_model_shapes(model);
+    std::map<std::string, Shape> shapes = value_shapes(model.graph());
+    for (const auto& [name, t] : g.constants) shapes[name] = t.shape;
+    return shapes;
+}
+
+void export_onnx(const Graph& g, const std::filesystem::path& path, const ExportOptions& opt) {
+    write_file_atomic(path, export_onnx_bytes(g, opt));
 }
 
 Tensor read_tensor_pb(const std::filesystem::path& path) {

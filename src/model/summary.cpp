@@ -1,43 +1,94 @@
-// Layer summary by a float run on one zero image with a weight-layer hook that records shapes.
+// Layer summary from static shapes (model/onnx_io.hpp infer_shapes), completed by one float run
+// on a zero input where static inference stops short and the graph can run.
 #include "model/summary.hpp"
 
 #include "core/error.hpp"
 #include "infer/float_infer.hpp"
 #include "infer/layer_eval.hpp"
 #include "model/conv_geom.hpp"
+#include "model/onnx_io.hpp"
 #include "quant/quant_model.hpp"
 
 namespace sparsecim {
 
+namespace {
+
+// One weight layer's row of the summary, from its static input shape. The input and (for a conv)
+// output activation are checked against the tensor size limit, so a crafted padding cannot make
+// later stages allocate.
+LayerInfo layer_info(const Graph& g, size_t i, const Shape& input_shape) {
+    const Node& n = g.nodes[i];
+    const Tensor& W = g.constant(weight_name(n));
+    const FloatMatrix fm = float_weight_matrix(g, n);
+    LayerInfo li;
+    li.node = i;
+    li.name = n.name;
+    li.op = n.type();
+    li.weight_shape = W.shape;
+    li.input_shape = input_shape;
+    for (auto& d : li.input_shape)
+        if (d < 0) d = 1;  // symbolic (batch) dimensions: one image
+    numel(li.input_shape);
+    li.K = fm.K;
+    li.N = fm.N;
+    li.weights = W.size();
+    for (float v : W.data) li.zeros += v == 0.0f;
+    if (n.op == OpKind::Conv) {
+        const ConvGeom cg = conv_geom(n, li.input_shape, W.shape);
+        numel({li.input_shape[0], cg.cout, cg.out_h, cg.out_w});
+        li.positions = cg.out_h * cg.out_w;
+        li.macs = li.positions * cg.cout * cg.cin_per_group() * cg.kh * cg.kw;
+    } else {
+        // Every leading index is one input vector (the last dimension is K).
+        li.positions = 1;
+        for (size_t d = 0; d + 1 < li.input_shape.size(); ++d) li.positions *= li.input_shape[d];
+        li.macs = li.positions * fm.K * fm.N;
+    }
+    return li;
+}
+
+}  // namespace
+
 std::vector<LayerInfo> summarize(const Graph& g) {
     if (g.inputs.empty()) throw Error(g.source + ": graph has no input");
-    Shape in = g.inputs[0].shape;
-    if (in.empty()) throw Error(g.source + ": input '" + g.inputs[0].name + "' has no shape");
-    for (auto& d : in)
-        if (d < 0) d = 1;  // symbolic (batch) dimensions: one image
-    std::vector<LayerInfo> out;
-    auto hook = [&](size_t, const Node& n, const Tensor& x) -> Tensor {
-        const Tensor& W = g.constant(weight_name(n));
-        const FloatMatrix fm = float_weight_matrix(g, n);
-        LayerInfo li;
-        li.name = n.name;
-        li.op = op_name(n.op);
-        li.weight_shape = W.shape;
-        li.K = fm.K;
-        li.N = fm.N;
-        li.weights = W.size();
-        for (float v : W.data) li.zeros += v == 0.0f;
-        Tensor y = eval_with_input(g, n, x);
-        if (n.op == OpKind::Conv) {
-            const ConvGeom cg = conv_geom(n, x.shape, W.shape);
-            li.macs = cg.out_h * cg.out_w * cg.cout * cg.cin_per_group() * cg.kh * cg.kw;
-        } else {
-            li.macs = (x.size() / std::max<int64_t>(1, fm.K)) * fm.K * fm.N;
+    auto shapes = infer_shapes(g);
+    // Where static inference stops short (a Reshape whose target a shape subgraph computes at an
+    // old opset, say) and the graph is executable, one float run on a zero input gives the shapes.
+    bool missing = false;
+    for (const auto& n : g.nodes)
+        missing = missing || (is_weight_layer(g, n) && !shapes.count(n.inputs.at(0)));
+    if (missing && !first_unsupported_node(g) && !g.inputs[0].shape.empty()) {
+        Shape in = g.inputs[0].shape;
+        for (auto& d : in)
+            if (d < 0) d = 1;
+        try {
+            run_graph(g, {{g.inputs[0].name, Tensor(in)}},
+                      [&](size_t, const Node& n, const Tensor& x) {
+                          shapes[n.inputs[0]] = x.shape;
+                          return eval_with_input(g, n, x);
+                      });
+        } catch (const Error&) {  // shapes stay unknown: the error below names the layer
         }
-        out.push_back(std::move(li));
-        return y;
-    };
-    run_graph(g, {{g.inputs[0].name, Tensor(in)}}, hook);
+    }
+    std::vector<LayerInfo> out;
+    for (size_t i = 0; i < g.nodes.size(); ++i) {
+        const Node& n = g.nodes[i];
+        if (!is_weight_layer(g, n)) continue;
+        const auto it = shapes.find(n.inputs.at(0));
+        if (it == shapes.end() || it->second.empty())
+            throw Error(g.source + ": node '" + n.name + "' (" + n.type() +
+                        "): the shape of input '" + n.inputs[0] +
+                        "' cannot be inferred statically (an op before it has no ONNX shape "
+                        "inference, or the graph input has no shape)");
+        try {
+            out.push_back(layer_info(g, i, it->second));
+        } catch (const Error& e) {  // name the file, and the node unless the message does
+            const std::string what = e.what();
+            const bool named = what.find("node '" + n.name + "'") != std::string::npos;
+            throw Error(g.source + ": " +
+                        (named ? what : "node '" + n.name + "' (" + n.type() + "): " + what));
+        }
+    }
     return out;
 }
 

@@ -80,15 +80,24 @@ class Builder {
     // Conv with He-scaled Laplace weights (synthetic-weight models); bias, when asked, zero.
     std::string conv_laplace(const std::string& name, const std::string& x, int64_t cin,
                              int64_t cout, int64_t k, int64_t stride, int64_t pad, bool bias) {
+        return conv_laplace_grouped(name, x, cin, cout, k, stride, pad, 1, bias);
+    }
+    // The same with `group` groups (group = cin = cout: depthwise); fan-in cin/group * k * k.
+    std::string conv_laplace_grouped(const std::string& name, const std::string& x, int64_t cin,
+                                     int64_t cout, int64_t k, int64_t stride, int64_t pad,
+                                     int64_t group, bool bias = true) {
+        const int64_t cpg = cin / group;
         std::vector<std::string> ins = {x,
-                                        laplace(name + ".weight", {cout, cin, k, k}, cin * k * k)};
+                                        laplace(name + ".weight", {cout, cpg, k, k}, cpg * k * k)};
         if (bias)
             ins.push_back(constant_values(name + ".bias", {cout},
                                           std::vector<float>(static_cast<size_t>(cout), 0.0f)));
-        return node(OpKind::Conv, name, ins,
-                    {{"kernel_shape", std::vector<int64_t>{k, k}},
-                     {"strides", std::vector<int64_t>{stride, stride}},
-                     {"pads", std::vector<int64_t>{pad, pad, pad, pad}}});
+        std::map<std::string, AttrValue> attrs = {
+            {"kernel_shape", std::vector<int64_t>{k, k}},
+            {"strides", std::vector<int64_t>{stride, stride}},
+            {"pads", std::vector<int64_t>{pad, pad, pad, pad}}};
+        if (group != 1) attrs["group"] = group;
+        return node(OpKind::Conv, name, ins, std::move(attrs));
     }
     std::string gemm_laplace(const std::string& name, const std::string& x, int64_t in,
                              int64_t out) {
@@ -376,6 +385,45 @@ Graph vgg16_net(const std::string& name, uint64_t seed, bool cifar) {
     return b.finish(b.gemm_laplace("fc3", x, 4096, 1000));
 }
 
+// torchvision's MobileNetV2 (width 1.0) for 3 x 224 x 224, 1000 classes: stem 3x3/2 conv to 32,
+// inverted residual blocks (t, c, n, s) = (1,16,1,1) (6,24,2,2) (6,32,3,2) (6,64,4,2) (6,96,3,1)
+// (6,160,3,2) (6,320,1,1) of 1x1 expand, 3x3 depthwise (group = channels), 1x1 linear project and
+// an Add when stride 1 keeps the width, 1x1 conv to 1280, global pool, FC. ReLU6 is Clip(0, 6);
+// BN omitted (it folds into the convs) and dropout omitted.
+Graph mobilenetv2(uint64_t seed) {
+    const std::string name = "mobilenetv2";
+    Builder b(name, seed, {-1, 3, 224, 224});
+    b.rename(synthetic_label(name, seed));
+    const auto lo = b.constant_values("relu6.min", {}, {0.0f});
+    const auto hi = b.constant_values("relu6.max", {}, {6.0f});
+    auto relu6 = [&](const std::string& n, const std::string& x) {
+        return b.node(OpKind::Clip, n, {x, lo, hi});
+    };
+    auto x = relu6("stem.relu6", b.conv_laplace("stem.conv", "input", 3, 32, 3, 2, 1, true));
+    int64_t cin = 32;
+    const int64_t cfg[][4] = {{1, 16, 1, 1}, {6, 24, 2, 2},  {6, 32, 3, 2}, {6, 64, 4, 2},
+                              {6, 96, 3, 1}, {6, 160, 3, 2}, {6, 320, 1, 1}};
+    int blk = 0;
+    for (const auto& c : cfg)
+        for (int64_t i = 0; i < c[2]; ++i, ++blk) {
+            const std::string p = "block" + std::to_string(blk) + ".";
+            const int64_t stride = i == 0 ? c[3] : 1, hidden = cin * c[0], cout = c[1];
+            std::string y = x;
+            if (c[0] != 1)
+                y = relu6(p + "expand.relu6",
+                          b.conv_laplace(p + "expand", y, cin, hidden, 1, 1, 0, true));
+            y = relu6(p + "dw.relu6",
+                      b.conv_laplace_grouped(p + "dw", y, hidden, hidden, 3, stride, 1, hidden));
+            y = b.conv_laplace(p + "project", y, hidden, cout, 1, 1, 0, true);
+            x = stride == 1 && cin == cout ? b.node(OpKind::Add, p + "add", {y, x}) : y;
+            cin = cout;
+        }
+    x = relu6("head.relu6", b.conv_laplace("head.conv", x, cin, 1280, 1, 1, 0, true));
+    x = b.node(OpKind::GlobalAveragePool, "avgpool", {x});
+    x = b.node(OpKind::Flatten, "flatten", {x}, {{"axis", int64_t{1}}});
+    return b.finish(b.gemm_laplace("classifier", x, 1280, 1000));
+}
+
 Graph resnet20_cifar(uint64_t seed) {
     Graph g = resnet20_net("resnet20-cifar", seed, 3, 32, true);
     g.name = synthetic_label("resnet20-cifar", seed);
@@ -393,7 +441,7 @@ std::vector<std::string> zoo_trainable_names() {
 }
 
 std::vector<std::string> zoo_shape_names() {
-    return {"resnet18", "resnet50", "vgg16", "vgg16-cifar", "resnet20-cifar"};
+    return {"resnet18", "resnet50", "vgg16", "vgg16-cifar", "resnet20-cifar", "mobilenetv2"};
 }
 
 std::vector<std::string> zoo_all_names() {
@@ -405,8 +453,8 @@ std::vector<std::string> zoo_all_names() {
 }
 
 bool zoo_is_synthetic(const std::string& name) {
-    return name == "resnet18" || name == "resnet50" || name == "vgg16" || name == "vgg16-cifar" ||
-           name == "resnet20-cifar";
+    const auto shapes = zoo_shape_names();
+    return std::find(shapes.begin(), shapes.end(), name) != shapes.end();
 }
 
 Graph make_zoo_model(const std::string& name, uint64_t seed) {
@@ -421,6 +469,7 @@ Graph make_zoo_model(const std::string& name, uint64_t seed) {
     if (name == "vgg16") return vgg16_net("vgg16", seed, false);
     if (name == "vgg16-cifar") return vgg16_net("vgg16-cifar", seed, true);
     if (name == "resnet20-cifar") return resnet20_cifar(seed);
+    if (name == "mobilenetv2") return mobilenetv2(seed);
     std::string known;
     for (const auto& n : zoo_all_names()) known += (known.empty() ? "" : ", ") + n;
     throw Error("unknown zoo model '" + name + "' (known: " + known + ")");

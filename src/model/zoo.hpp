@@ -8,7 +8,8 @@
 //  - Exact-shape networks of the source documents with SYNTHETIC weights (He-scaled Laplace per
 //    layer: Laplace(0, b), b = sqrt(1/fan_in), std sqrt(2/fan_in); biases 0; BN omitted as it
 //    folds into the convs), labelled as such in the graph name: resnet18, resnet50, vgg16
-//    (3x224x224, 1000 classes), vgg16-cifar, resnet20-cifar (3x32x32, 10 classes). They serve
+//    (3x224x224, 1000 classes), vgg16-cifar, resnet20-cifar (3x32x32, 10 classes), mobilenetv2
+//    (torchvision MobileNetV2, 3x224x224: depthwise 3x3 convs, ReLU6 as Clip). They serve
 //    scale and speed studies, not accuracy claims. Weights come from std::mt19937_64 through a
 //    fixed, portable
 // mapping (top 24 bits -> uniform [-1,1), Kaiming-uniform scale), so a seed gives the same bytes
@@ -29,7 +30,7 @@ std::vector<std::string> zoo_names();
 // The 1x28x28 architectures meant for `sparsecim train` (lenet, vgg-small, resnet20).
 std::vector<std::string> zoo_trainable_names();
 // The exact-shape networks with synthetic weights (resnet18, resnet50, vgg16, vgg16-cifar,
-// resnet20-cifar).
+// resnet20-cifar, mobilenetv2).
 std::vector<std::string> zoo_shape_names();
 // Every name make_zoo_model accepts, in a fixed order.
 std::vector<std::string> zoo_all_names();

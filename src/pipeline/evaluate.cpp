@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <map>
 #include <optional>
 
 #include "core/error.hpp"
@@ -13,6 +14,7 @@
 #include "infer/int_infer.hpp"
 #include "model/idx.hpp"
 #include "model/onnx_io.hpp"
+#include "model/summary.hpp"
 #include "model/zoo.hpp"
 #include "pipeline/network.hpp"
 #include "schemes/scheme.hpp"
@@ -74,28 +76,47 @@ struct Progress {
     }
 };
 
-// Maps (verified), simulates (on `sim_images`) and prices every layer of `qm`, filling sr's
-// layers, sums and weight sparsity; returns the mappings.
+// Maps (verified), simulates and prices every layer of `qm`, filling sr's layers, sums and
+// weight sparsity; returns the mappings. The inputs are the integer reference's traces on
+// `sim_images`, or, when `modelled_positions` (input vectors per image by layer) is given,
+// opt.images images' worth of modelled traces drawn from opt.activation_model.
 std::vector<Mapping> map_and_simulate(const Scheme& scheme, const QuantModel& qm,
                                       const SchemeContext& ctx, const Tensor& sim_images,
+                                      const std::map<std::string, int64_t>* modelled_positions,
                                       const EvalOptions& opt, const Progress& progress,
                                       SchemeResult& sr) {
     const HwConfig& hw = ctx.hw;
     int64_t weights_total = 0, weights_zero = 0;
     progress.say(sr.name + ": map " + std::to_string(qm.layers.size()) + " layers");
     std::vector<Mapping> mappings = map_network(scheme, qm, ctx);
-    progress.say(sr.name + ": simulate " + std::to_string(sim_images.dim(0)) + " image(s)");
+    progress.say(sr.name + ": simulate " + std::to_string(opt.images) + " image(s)" +
+                 (modelled_positions ? " of modelled activations" : ""));
     NetworkSimOptions net;
     net.sim.counts_only = opt.counts_only;
     net.check_exact = opt.check_exact;
-    const NetworkSim sim = simulate_network(qm, mappings, sim_images, hw, net);
+    NetworkSim sim;
+    if (modelled_positions) {
+        std::vector<LayerTrace> traces;
+        for (size_t li = 0; li < qm.layers.size(); ++li) {
+            const QuantLayer& L = qm.layers[li];
+            traces.push_back(modelled_trace(L, opt.images * modelled_positions->at(L.name),
+                                            opt.activation_model.for_layer(L.name),
+                                            opt.seed * 0x9E3779B97F4A7C15ull + li));
+        }
+        simulate_traces(mappings, traces, hw, net, sim);
+    } else {
+        sim = simulate_network(qm, mappings, sim_images, hw, net);
+    }
     for (size_t li = 0; li < qm.layers.size(); ++li) {
         const QuantLayer& L = qm.layers[li];
         const Mapping& m = mappings[li];
         const LayerSim& ls = sim.layers[li];
         LayerResult lr;
         lr.name = L.name;
-        lr.op = op_name(qm.graph.nodes[L.node].op);
+        lr.op = qm.graph.nodes[L.node].type();
+        lr.modelled = modelled_positions != nullptr;
+        if (lr.modelled) lr.model = opt.activation_model.for_layer(L.name);
+        lr.measured = ls.activations.stats();
         lr.K = L.weights.K;
         lr.N = L.weights.N;
         lr.weight_sparsity = L.weights.sparsity();
@@ -181,6 +202,44 @@ nlohmann::json scheme_params_for(const std::string& scheme,
     return params;
 }
 
+std::string why_not_executable(const Graph& g) {
+    if (const Node* n = first_unsupported_node(g)) return unsupported_op_message(g, *n);
+    const std::string src = g.source.empty() ? g.name : g.source;
+    if (g.inputs.size() != 1)
+        return src + ": the graph has " + std::to_string(g.inputs.size()) +
+               " inputs; evaluation feeds one image tensor";
+    const Shape& s = g.inputs[0].shape;
+    const Shape image = {1, 28, 28};
+    const bool fits =
+        s.empty() ||
+        (s.size() == 4 && std::equal(image.begin(), image.end(), s.begin() + 1,
+                                     [](int64_t a, int64_t b) { return b < 0 || a == b; }));
+    if (!fits)
+        return src + ": input '" + g.inputs[0].name + "' has shape " + shape_str(s) +
+               ", Fashion-MNIST images are [N,1,28,28]";
+    return "";
+}
+
+namespace {
+
+// Fails on a per-layer activation option naming no weight layer of `g`.
+void check_activation_layers(const Graph& g, const ActivationModels& m) {
+    auto check = [&](const std::map<std::string, double>& per, const char* option) {
+        for (const auto& [layer, v] : per) {
+            bool found = false;
+            for (const auto& n : g.nodes)
+                found = found || (n.name == layer && is_weight_layer(g, n));
+            if (!found)
+                throw Error(std::string(option) + " " + layer +
+                            "=...: the model has no weight layer '" + layer + "'");
+        }
+    };
+    check(m.density, "--activation-density");
+    check(m.bit_density, "--bit-density");
+}
+
+}  // namespace
+
 EvalResult evaluate(const EvalOptions& opt) {
     const auto t0 = std::chrono::steady_clock::now();
     Progress progress{opt.progress && ::isatty(2)};
@@ -213,20 +272,43 @@ EvalResult evaluate(const EvalOptions& opt) {
     if (g.inputs.empty() || g.outputs.empty())
         throw Error(res.model + ": graph has no input/output");
 
+    if (opt.activations != "auto" && opt.activations != "traces" && opt.activations != "modelled")
+        throw Error("--activations: expected auto, traces or modelled, got '" + opt.activations +
+                    "'");
+    check_activation_layers(g, opt.activation_model);
+    const std::string obstacle = why_not_executable(g);
+    if (opt.activations == "traces" && !obstacle.empty()) throw Error(obstacle);
+    const bool modelled = opt.activations == "modelled" || !obstacle.empty();
+    // Mapping-only analysis: input vectors per image of each weight layer, from static shapes.
+    std::map<std::string, int64_t> positions_per_image;
+    if (modelled) {
+        if (opt.finetune_epochs > 0)
+            throw Error("--finetune: needs real activations, but " +
+                        (obstacle.empty() ? std::string("--activations modelled was asked for")
+                                          : obstacle));
+        res.activations_note =
+            obstacle.empty() ? "modelled (--activations modelled)" : "modelled: " + obstacle;
+        for (const LayerInfo& li : summarize(g)) positions_per_image[li.name] = li.positions;
+    }
+
     const auto dir =
         opt.data_dir.empty() ? fashion_mnist_dir() : std::filesystem::path(opt.data_dir);
-    progress.say("loading Fashion-MNIST");
-    const Dataset train = load_fashion_mnist("train", opt.calib_images, dir);
-    const int64_t test_n = std::max({opt.images, opt.accuracy_images, opt.adc_accuracy_images});
-    const Dataset test = load_fashion_mnist("test", test_n, dir);
-    if (test.size() < test_n)
-        throw Error(std::string(test_n == opt.images            ? "--images"
-                                : test_n == opt.accuracy_images ? "--accuracy-images"
-                                                                : "--adc-accuracy-images") +
-                    ": the test set has only " + std::to_string(test.size()) + " images");
-    const Tensor sim_images = first_images(test, opt.images);
+    Dataset train, test;
+    Tensor sim_images;
+    if (!modelled) {
+        progress.say("loading Fashion-MNIST");
+        train = load_fashion_mnist("train", opt.calib_images, dir);
+        const int64_t test_n = std::max({opt.images, opt.accuracy_images, opt.adc_accuracy_images});
+        test = load_fashion_mnist("test", test_n, dir);
+        if (test.size() < test_n)
+            throw Error(std::string(test_n == opt.images            ? "--images"
+                                    : test_n == opt.accuracy_images ? "--accuracy-images"
+                                                                    : "--adc-accuracy-images") +
+                        ": the test set has only " + std::to_string(test.size()) + " images");
+        sim_images = first_images(test, opt.images);
+    }
 
-    if (opt.accuracy_images > 0) {
+    if (opt.accuracy_images > 0 && !modelled) {
         progress.say("float accuracy");
         res.float_accuracy =
             top1(test, opt.accuracy_images, [&](const Tensor& b) { return run_float(g, b); });
@@ -246,10 +328,12 @@ EvalResult evaluate(const EvalOptions& opt) {
         SchemeResult sr;
         sr.name = name;
         sr.summary = scheme.summary;
+        const std::map<std::string, int64_t>* modelled_positions =
+            modelled ? &positions_per_image : nullptr;
         const std::vector<Mapping> mappings =
-            map_and_simulate(scheme, qm, ctx, sim_images, opt, progress, sr);
+            map_and_simulate(scheme, qm, ctx, sim_images, modelled_positions, opt, progress, sr);
         std::optional<SchemeResult> tuned_result;
-        if (opt.accuracy_images > 0) {
+        if (opt.accuracy_images > 0 && !modelled) {
             progress.say(name + ": int accuracy");
             sr.accuracy =
                 top1(test, opt.accuracy_images, [&](const Tensor& b) { return run_int(qm, b); });
@@ -275,11 +359,11 @@ EvalResult evaluate(const EvalOptions& opt) {
                 t.summary = "'" + name + "' after finetuning " +
                             std::to_string(opt.finetune_epochs) + " epoch(s) with its masks" +
                             (reg ? " and its regulariser" : "");
-                map_and_simulate(scheme, tuned_qm, ctx, sim_images, opt, progress, t);
+                map_and_simulate(scheme, tuned_qm, ctx, sim_images, nullptr, opt, progress, t);
                 t.accuracy = sr.finetuned_accuracy;
             }
         }
-        if (opt.adc_accuracy_images > 0) {
+        if (opt.adc_accuracy_images > 0 && !modelled) {
             progress.say(name + ": accuracy through the simulated ADC");
             const LayerAccumulate through_sim = [&](size_t li, const LayerTrace& in,
                                                     std::vector<int32_t>& acc) {

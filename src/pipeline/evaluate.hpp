@@ -14,6 +14,7 @@
 
 #include "hw/cost_model.hpp"
 #include "hw/hw_config.hpp"
+#include "infer/modelled_trace.hpp"
 #include "model/graph.hpp"
 #include "quant/ptq.hpp"
 #include "sim/stats.hpp"
@@ -56,6 +57,12 @@ struct EvalOptions {
     // through `finetune`, quantized again by the scheme, its int top-1 reported as
     // finetuned_accuracy, and the finetuned model evaluated as one more entry "<scheme>+ft"
     // right after the scheme's (see SchemeResult::finetuned_from).
+    // Where each weight layer's input trace comes from: "traces" = the integer reference on the
+    // test images (an error when the graph cannot run on them); "modelled" = synthetic inputs
+    // from `activation_model` (mapping-only analysis, docs/model-import.md); "auto" = traces when
+    // the graph runs on Fashion-MNIST images, modelled otherwise.
+    std::string activations = "auto";
+    ActivationModels activation_model;
     int finetune_epochs = 0;
     int64_t finetune_images = 0;  // training images for finetuning (0 = all 60,000)
     FinetuneFn finetune;
@@ -67,6 +74,11 @@ struct LayerResult {
     int64_t K = 0, N = 0;
     double weight_sparsity = 0.0;
     int64_t positions = 0;
+    // Whether the layer's input trace is real (integer reference on test images) or modelled;
+    // `model` is what was asked for when modelled, `measured` what the trace holds (both kinds).
+    bool modelled = false;
+    ActivationModel model;
+    ActivationStats measured;
     Footprint footprint;
     std::vector<int64_t> cell_states;       // stored cells by state
     std::map<std::string, double> figures;  // the scheme's own figures (Mapping::figures)
@@ -107,6 +119,8 @@ struct EvalResult {
     HwConfig hw;
     EvalOptions options;
     std::optional<double> float_accuracy;
+    // Why the activations are modelled (empty when every layer ran on real traces).
+    std::string activations_note;
     std::vector<SchemeResult> schemes;
     double seconds = 0.0;
 };
@@ -115,6 +129,10 @@ struct EvalResult {
 Graph load_model(const std::string& spec, uint64_t seed, std::string* note = nullptr);
 
 EvalResult evaluate(const EvalOptions& opt);
+
+// "" when `g` can run on Fashion-MNIST images (every op known, one input of shape [N,1,28,28]),
+// else a one-line reason naming the file and the first obstacle.
+std::string why_not_executable(const Graph& g);
 
 // Parameters of one scheme from "scheme.key=value" assignments (others' are ignored). Throws
 // Error naming the assignment when it is malformed.

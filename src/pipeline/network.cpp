@@ -54,6 +54,7 @@ void simulate_traces(const std::vector<Mapping>& mappings, const std::vector<Lay
         LayerSim& ls = acc.layers[li];
         const SimResult r = simulate(mappings[li], traces[li], hw, opt.sim);
         ls.positions += traces[li].positions;
+        ls.activations.add(traces[li]);
         ls.stats.add(r.stats);
         ls.outputs_checked += r.outputs_checked;
         ls.mismatches += r.mismatches;

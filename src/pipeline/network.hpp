@@ -11,6 +11,7 @@
 
 #include "core/tensor.hpp"
 #include "hw/hw_config.hpp"
+#include "infer/modelled_trace.hpp"
 #include "map/mapping.hpp"
 #include "quant/quant_model.hpp"
 #include "schemes/scheme.hpp"
@@ -35,6 +36,7 @@ struct LayerSim {
     int64_t outputs_checked = 0;
     int64_t mismatches = 0;
     std::optional<int64_t> ideal_mismatches;
+    ActivationCounts activations;  // of the layer's input traces
 };
 
 struct NetworkSim {

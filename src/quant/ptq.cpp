@@ -20,6 +20,11 @@ std::vector<InputStats> calibrate_inputs(const Graph& g, const Tensor& images,
     for (size_t i = 0; i < g.nodes.size(); ++i)
         if (is_weight_layer(g, g.nodes[i])) layer_of[i] = nl++;
     std::vector<InputStats> stats(static_cast<size_t>(nl));
+    // No images (mapping-only analysis with modelled activations): every input unsigned, |x| <= 1.
+    if (images.size() == 0) {
+        for (auto& s : stats) s.scale_max = 1.0f;
+        return stats;
+    }
     std::vector<std::vector<float>> samples(static_cast<size_t>(nl));
     constexpr size_t kMaxSamples = 1 << 20;
     auto hook = [&](size_t ni, const Node& n, const Tensor& x) -> Tensor {

@@ -18,7 +18,9 @@ struct QuantOptions {
     double percentile = 99.99;        // for "percentile": this percentile of |x|
 };
 
-// Input statistics of each weight layer, gathered by float inference on calibration images.
+// Input statistics of each weight layer, gathered by float inference on calibration images. With
+// no images (an empty tensor: the graph is not executed, activations are modelled) every layer
+// gets min 0, scale_max 1: unsigned inputs.
 struct InputStats {
     float min = 0.0f;
     float scale_max = 0.0f;  // max |x| or its percentile, per the options

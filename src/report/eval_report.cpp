@@ -54,6 +54,14 @@ nlohmann::json opt_json(const std::optional<double>& v) {
 
 }  // namespace
 
+std::string activation_label(const LayerResult& l) {
+    const double d = l.modelled ? l.model.density : l.measured.density;
+    const double b = l.modelled ? l.model.bit_density : l.measured.bit_density;
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%s d=%.2f b=%.2f", l.modelled ? "MODELLED" : "trace", d, b);
+    return buf;
+}
+
 std::string summary_table(const EvalResult& r) {
     const auto cmp = compare_schemes(r);
     TextTable t;
@@ -99,6 +107,11 @@ std::string summary_table(const EvalResult& r) {
     if (r.float_accuracy)
         out += ";  float top-1 on " + std::to_string(r.options.accuracy_images) +
                " test images: " + fmt_pct(*r.float_accuracy);
+    if (!r.activations_note.empty())
+        out += "\nactivations: " + r.activations_note +
+               "\n  every layer's inputs are SYNTHETIC (density d, bit density b per layer in "
+               "report.html/results.json);\n  cycles and energy follow that model, accuracy is "
+               "not measured";
     out += "\n\n" + t.render() + "\n" + e.render();
     out +=
         "\nratios (x) are dense / scheme: compression of stored cells, speedup in cycles, "
@@ -144,7 +157,12 @@ nlohmann::json options_json(const EvalOptions& o) {
             {"simulation", o.counts_only ? "counts-only" : "functional"},
             {"seed", o.seed},
             {"hw_overrides", o.hw_overrides},
-            {"scheme_params", o.scheme_params}};
+            {"scheme_params", o.scheme_params},
+            {"activations", o.activations},
+            {"activation_density", o.activation_model.fallback.density},
+            {"bit_density", o.activation_model.fallback.bit_density},
+            {"activation_density_by_layer", o.activation_model.density},
+            {"bit_density_by_layer", o.activation_model.bit_density}};
 }
 
 nlohmann::json results_json(const EvalResult& r) {
@@ -154,6 +172,7 @@ nlohmann::json results_json(const EvalResult& r) {
     j["model"] = {{"spec", r.model}, {"note", r.model_note}};
     j["config"] = options_json(r.options);
     j["config"]["hw"] = to_json(r.hw);
+    j["activations_note"] = r.activations_note;
     j["float_accuracy"] = r.float_accuracy ? nlohmann::json(*r.float_accuracy) : nullptr;
     j["schemes"] = nlohmann::json::array();
     const auto cmp = compare_schemes(r);
@@ -198,6 +217,12 @@ nlohmann::json results_json(const EvalResult& r) {
             jl["scheme_figures"] = l.figures;
             jl["notes"] = l.notes;
             jl["positions"] = l.positions;
+            jl["activations"] = {{"source", l.modelled ? "modelled" : "trace"},
+                                 {"density", l.measured.density},
+                                 {"bit_density", l.measured.bit_density}};
+            if (l.modelled)
+                jl["activations"]["model"] = {{"density", l.model.density},
+                                              {"bit_density", l.model.bit_density}};
             jl["outputs_checked"] = l.outputs_checked;
             jl["mismatches"] = l.mismatches;
             jl["ideal_mismatches"] =

@@ -157,6 +157,10 @@ std::string render_html(const EvalResult& r) {
         xml_escape(r.model) + "</b>";
     if (!r.model_note.empty())
         h += "<br/><span class=\"note\">" + xml_escape(r.model_note) + "</span>";
+    if (!r.activations_note.empty())
+        h += "<br/><span class=\"note\">activations " + xml_escape(r.activations_note) +
+             ": every layer's inputs are synthetic (column &quot;activations&quot; below); "
+             "cycles and energy follow that model, accuracy is not measured</span>";
     h += "<br/>hardware <b>" + xml_escape(r.hw.name) + "</b> (" + xml_escape(r.hw.source) +
          ")<br/>images simulated bit-serially: " + std::to_string(r.options.images);
     if (r.float_accuracy)
@@ -232,16 +236,16 @@ std::string render_html(const EvalResult& r) {
     for (size_t i = 0; i < r.schemes.size(); ++i) {
         const SchemeResult& s = r.schemes[i];
         TextTable lt;
-        lt.header = {"layer",        "op",          "K x N",   "weight sparsity", "crossbars",
-                     "stored cells", "OU ops",      "skipped", "cycles",          "energy (nJ)",
-                     "speedup",      "compression", "notes"};
+        lt.header = {"layer",       "op",           "K x N",       "activations", "weight sparsity",
+                     "crossbars",   "stored cells", "OU ops",      "skipped",     "cycles",
+                     "energy (nJ)", "speedup",      "compression", "notes"};
         for (size_t li = 0; li < s.layers.size(); ++li) {
             const LayerResult& l = s.layers[li];
             std::string notes;
             for (const auto& n : l.notes) notes += (notes.empty() ? "" : "; ") + n;
             lt.rows.push_back(
                 {l.name, l.op, std::to_string(l.K) + " x " + std::to_string(l.N),
-                 fmt_pct(l.weight_sparsity), fmt_int(l.footprint.crossbars),
+                 activation_label(l), fmt_pct(l.weight_sparsity), fmt_int(l.footprint.crossbars),
                  fmt_int(l.footprint.stored_cells), fmt_int(static_cast<int64_t>(l.stats.ou_ops)),
                  fmt_int(static_cast<int64_t>(l.stats.ou_ops_skipped)),
                  fmt_int(static_cast<int64_t>(l.stats.cycles)),
@@ -265,7 +269,7 @@ std::string layers_csv(const EvalResult& r) {
     std::string s =
         "scheme,layer,op,K,N,positions,weight_sparsity,crossbars,stored_cells,index_bits,ou_ops,"
         "ou_ops_skipped,cycles,energy_pj,area_mm2,outputs_checked,mismatches,speedup_vs_dense,"
-        "compression_vs_dense\n";
+        "compression_vs_dense,activations,activation_density,bit_density\n";
     for (size_t i = 0; i < r.schemes.size(); ++i)
         for (size_t li = 0; li < r.schemes[i].layers.size(); ++li) {
             const LayerResult& l = r.schemes[i].layers[li];
@@ -280,7 +284,11 @@ std::string layers_csv(const EvalResult& r) {
                  std::to_string(l.stats.cycles) + "," + num(l.cost.total_energy_pj()) + "," +
                  num(l.cost.total_area_um2() * 1e-6) + "," + std::to_string(l.outputs_checked) +
                  "," + std::to_string(l.mismatches) + "," + (c.speedup ? num(*c.speedup) : "") +
-                 "," + (c.compression ? num(*c.compression) : "") + "\n";
+                 "," + (c.compression ? num(*c.compression) : "") + "," +
+                 (l.modelled
+                      ? "modelled," + num(l.model.density) + "," + num(l.model.bit_density)
+                      : "trace," + num(l.measured.density) + "," + num(l.measured.bit_density)) +
+                 "\n";
         }
     return s;
 }

@@ -24,8 +24,8 @@ Tensor from_torch(const torch::Tensor& t) {
 namespace {
 
 [[noreturn]] void fail(const Graph& g, const Node& n, const std::string& why) {
-    throw Error((g.source.empty() ? "" : g.source + ": ") + "node '" + n.name + "' (" +
-                op_name(n.op) + "): " + why + " (LibTorch conversion)");
+    throw Error((g.source.empty() ? "" : g.source + ": ") + "node '" + n.name + "' (" + n.type() +
+                "): " + why + " (LibTorch conversion)");
 }
 
 int64_t norm_axis(const Graph& g, const Node& n, int64_t axis, int64_t rank, bool inclusive) {
@@ -298,6 +298,8 @@ std::vector<torch::Tensor> GraphModule::Impl::eval(const Node& n,
             for (int64_t d = 0; d < axis; ++d) outer *= x.size(d);
             return {torch::softmax(x.reshape({outer, -1}), 1).reshape(x.sizes())};
         }
+        default:  // ops inference runs but training does not (yet): the error below
+            break;
     }
     fail(g, n, "unsupported op");
 }
