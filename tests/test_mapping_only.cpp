@@ -11,6 +11,7 @@
 #include "infer/float_infer.hpp"
 #include "infer/int_infer.hpp"
 #include "infer/modelled_trace.hpp"
+#include "map/dense_mapper.hpp"
 #include "model/onnx_io.hpp"
 #include "model/summary.hpp"
 #include "model/zoo.hpp"
@@ -175,4 +176,31 @@ TEST(MappingOnly, NonImageInputIsModelled) {
     EXPECT_NE(r.activations_note.find("[N,1,28,28]"), std::string::npos) << r.activations_note;
     EXPECT_EQ(r.schemes[0].layers.at(0).positions, 32 * 32);
     EXPECT_EQ(r.schemes[0].ideal_mismatches.value_or(-1), 0);
+}
+
+// A depthwise conv is a block-diagonal K x N matrix (K = C x 9, N = C): the dense mapper stores it
+// whole, and its array utilization shows the cost: 1/C of what the same matrix full of non-zero
+// weights gets on the same crossbars.
+TEST(MappingOnly, DepthwiseConvShowsItsPoorArrayUtilization) {
+    constexpr int64_t C = 16, K = C * 9;
+    WeightMatrix full("full", K, C, 8), depthwise("dw", K, C, 8);
+    for (int64_t k = 0; k < K; ++k)
+        for (int64_t n = 0; n < C; ++n) {
+            const int32_t v = static_cast<int32_t>((k * 7 + n * 3) % 5) + 1;  // never zero
+            full.w[static_cast<size_t>(k * C + n)] = (k + n) % 2 ? v : -v;
+            if (k / 9 == n) depthwise.w[static_cast<size_t>(k * C + n)] = v;
+        }
+    HwConfig hw;
+    hw.xbar_rows = 64;
+    hw.xbar_cols = 64;
+    const Mapping mf = map_dense(full, hw), md = map_dense(depthwise, hw);
+    ASSERT_EQ(mf.crossbar_cells(), md.crossbar_cells());
+    // Every cell an OU op computes belongs to a non-zero weight of the full matrix.
+    EXPECT_EQ(weight_cells(mf, full), mf.used_cells());
+    EXPECT_EQ(weight_cells(md, depthwise) * C, weight_cells(mf, full));
+    Footprint fd;
+    fd.crossbar_cells = md.crossbar_cells();
+    fd.weight_cells = weight_cells(md, depthwise);
+    EXPECT_GT(fd.array_utilization(), 0.0);
+    EXPECT_LT(fd.array_utilization(), 1.0 / static_cast<double>(C) + 1e-12);
 }

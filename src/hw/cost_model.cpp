@@ -25,6 +25,12 @@ double d(int64_t v) {
 
 }  // namespace
 
+double Footprint::array_utilization() const {
+    return crossbar_cells > 0
+               ? static_cast<double>(weight_cells) / static_cast<double>(crossbar_cells)
+               : 0.0;
+}
+
 double Cost::total_energy_pj() const {
     return sum_values(energy_pj);
 }

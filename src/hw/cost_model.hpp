@@ -19,6 +19,11 @@ struct Footprint {
     int64_t stored_cells = 0;
     int64_t index_bits = 0;
     std::map<std::string, int64_t> units;  // scheme periphery units, by component name
+    int64_t crossbar_cells = 0;            // rows x cols of every crossbar
+    int64_t weight_cells = 0;              // cells holding a slice of a non-zero weight
+    // weight_cells / crossbar_cells: how much of the arrays the non-zero weights use (a
+    // depthwise conv mapped densely uses little).
+    double array_utilization() const;
 };
 
 struct Cost {

@@ -132,6 +132,31 @@ int64_t Mapping::ou_slots() const {
     return n;
 }
 
+int64_t Mapping::crossbar_cells() const {
+    int64_t n = 0;
+    for (const Tile& t : tiles) n += static_cast<int64_t>(t.rows) * t.cols;
+    return n;
+}
+
+int64_t weight_cells(const Mapping& m, const WeightMatrix& weights) {
+    std::vector<std::vector<bool>> seen(m.tiles.size());
+    for (size_t t = 0; t < m.tiles.size(); ++t) seen[t].assign(m.tiles[t].cells.size(), false);
+    int64_t n = 0;
+    for_each_op_cell(m, [&](size_t t, const Tile& tile, const OuOp& op, int i, int j,
+                            const RowInput& ri, const ColOutput& co) {
+        if (ri.k < 0 || co.n < 0 || ri.k >= weights.K || co.n >= weights.N ||
+            weights.w[static_cast<size_t>(ri.k * weights.N + co.n)] == 0)
+            return;
+        const size_t c = static_cast<size_t>(op.r0 + i) * static_cast<size_t>(tile.cols) +
+                         static_cast<size_t>(op.c0 + j);
+        if (!seen[t][c]) {
+            seen[t][c] = true;
+            ++n;
+        }
+    });
+    return n;
+}
+
 std::vector<int64_t> reconstruct(const Mapping& m) {
     if (std::string problem = check_tables(m); !problem.empty()) throw Error(problem);
     std::vector<int64_t> w(static_cast<size_t>(m.K * m.N), 0);

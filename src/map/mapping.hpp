@@ -101,8 +101,13 @@ struct Mapping {
     std::vector<int64_t> stored_cell_states() const;  // stored cells by state (2^cell_bits)
     int64_t used_cells() const;  // cells covered by OU ops (rows with an input x used columns)
     int64_t total_index_bits() const;
-    int64_t ou_slots() const;  // OU ops per input bit-plane (the schedule's length)
+    int64_t ou_slots() const;        // OU ops per input bit-plane (the schedule's length)
+    int64_t crossbar_cells() const;  // rows x cols summed over the tiles
 };
+
+// Distinct crossbar cells an OU op computes for a non-zero weight of `weights` (a slice of a
+// weight that is not zero): over crossbar_cells(), how well the layer uses its arrays.
+int64_t weight_cells(const Mapping& m, const WeightMatrix& weights);
 
 // A mapping of `w` for `scheme` with no tiles yet (K, N and layer name from `w`).
 Mapping empty_mapping(const std::string& scheme, const WeightMatrix& w, int cell_bits);

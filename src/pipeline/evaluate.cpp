@@ -126,6 +126,8 @@ std::vector<Mapping> map_and_simulate(const Scheme& scheme, const QuantModel& qm
         lr.footprint.stored_cells = m.stored_cells();
         lr.footprint.index_bits = m.total_index_bits();
         lr.footprint.units = m.units;
+        lr.footprint.crossbar_cells = m.crossbar_cells();
+        lr.footprint.weight_cells = weight_cells(m, L.weights);
         lr.cell_states = m.stored_cell_states();
         lr.figures = m.figures;
         lr.notes = m.notes;
@@ -145,6 +147,8 @@ std::vector<Mapping> map_and_simulate(const Scheme& scheme, const QuantModel& qm
         sr.footprint.crossbars += lr.footprint.crossbars;
         sr.footprint.stored_cells += lr.footprint.stored_cells;
         sr.footprint.index_bits += lr.footprint.index_bits;
+        sr.footprint.crossbar_cells += lr.footprint.crossbar_cells;
+        sr.footprint.weight_cells += lr.footprint.weight_cells;
         for (const auto& [unit, n] : lr.footprint.units) sr.footprint.units[unit] += n;
         sr.stats.add(lr.stats);
         sr.outputs_checked += lr.outputs_checked;

@@ -26,6 +26,9 @@ nlohmann::json figures(const Footprint& fp, const Stats& st, const Cost& c) {
     j["area_um2_by_component"] = c.area_um2;
     j["stored_cells"] = fp.stored_cells;
     j["index_bits"] = fp.index_bits;
+    j["crossbar_cells"] = fp.crossbar_cells;
+    j["weight_cells"] = fp.weight_cells;
+    j["array_utilization"] = fp.array_utilization();
     j["periphery_units"] = fp.units;
     j["ou_ops"] = st.ou_ops;
     j["ou_ops_skipped"] = st.ou_ops_skipped;

@@ -236,9 +236,9 @@ std::string render_html(const EvalResult& r) {
     for (size_t i = 0; i < r.schemes.size(); ++i) {
         const SchemeResult& s = r.schemes[i];
         TextTable lt;
-        lt.header = {"layer",       "op",           "K x N",       "activations", "weight sparsity",
-                     "crossbars",   "stored cells", "OU ops",      "skipped",     "cycles",
-                     "energy (nJ)", "speedup",      "compression", "notes"};
+        lt.header = {"layer",     "op",          "K x N",        "activations", "weight sparsity",
+                     "crossbars", "array util.", "stored cells", "OU ops",      "skipped",
+                     "cycles",    "energy (nJ)", "speedup",      "compression", "notes"};
         for (size_t li = 0; li < s.layers.size(); ++li) {
             const LayerResult& l = s.layers[li];
             std::string notes;
@@ -246,7 +246,8 @@ std::string render_html(const EvalResult& r) {
             lt.rows.push_back(
                 {l.name, l.op, std::to_string(l.K) + " x " + std::to_string(l.N),
                  activation_label(l), fmt_pct(l.weight_sparsity), fmt_int(l.footprint.crossbars),
-                 fmt_int(l.footprint.stored_cells), fmt_int(static_cast<int64_t>(l.stats.ou_ops)),
+                 fmt_pct(l.footprint.array_utilization()), fmt_int(l.footprint.stored_cells),
+                 fmt_int(static_cast<int64_t>(l.stats.ou_ops)),
                  fmt_int(static_cast<int64_t>(l.stats.ou_ops_skipped)),
                  fmt_int(static_cast<int64_t>(l.stats.cycles)),
                  fmt_sci(l.cost.total_energy_pj() * 1e-3), opt_ratio(cmp[i].layers[li].speedup),
@@ -269,7 +270,7 @@ std::string layers_csv(const EvalResult& r) {
     std::string s =
         "scheme,layer,op,K,N,positions,weight_sparsity,crossbars,stored_cells,index_bits,ou_ops,"
         "ou_ops_skipped,cycles,energy_pj,area_mm2,outputs_checked,mismatches,speedup_vs_dense,"
-        "compression_vs_dense,activations,activation_density,bit_density\n";
+        "compression_vs_dense,activations,activation_density,bit_density,array_utilization\n";
     for (size_t i = 0; i < r.schemes.size(); ++i)
         for (size_t li = 0; li < r.schemes[i].layers.size(); ++li) {
             const LayerResult& l = r.schemes[i].layers[li];
@@ -288,7 +289,7 @@ std::string layers_csv(const EvalResult& r) {
                  (l.modelled
                       ? "modelled," + num(l.model.density) + "," + num(l.model.bit_density)
                       : "trace," + num(l.measured.density) + "," + num(l.measured.bit_density)) +
-                 "\n";
+                 "," + num(l.footprint.array_utilization()) + "\n";
         }
     return s;
 }
