@@ -39,7 +39,7 @@ gzip -9 -c "$seeds/idx/images.idx" >"$seeds/idx/images.idx.gz"
 gzip -9 -c "$seeds/idx/labels.idx" >"$seeds/idx/labels.idx.gz"
 
 status=0
-printf '%-12s %10s %8s %8s %8s  %s\n' target seconds execs cov ft crashes
+printf '%-12s %10s %8s %8s %8s  %s\n' target seconds execs cov ft 'crash files (all runs)'
 for t in "${targets[@]}"; do
   corpus="$b/corpus/$t"
   crashes="$b/crashes/$t"

@@ -1,6 +1,17 @@
 #!/usr/bin/env bash
-# The test command of the README and of CI: install, build, run every test.
+# The test command of the README and of CI: install, build, run every test; then the same suite
+# under AddressSanitizer + UndefinedBehaviorSanitizer (the `asan` preset) and a 10-second fuzzing
+# smoke per target (scripts/fuzz.sh). docs/reliability.md explains each stage.
+# SPARSECIM_TEST_QUICK=1 runs only the release suite (for iterating locally).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/build.sh
 ctest --preset release --parallel 2
+
+[ "${SPARSECIM_TEST_QUICK:-0}" = 1 ] && exit 0
+
+cmake --preset asan >/dev/null
+cmake --build --preset asan
+ctest --preset asan --parallel 2
+
+bash scripts/fuzz.sh 10
