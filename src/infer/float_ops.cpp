@@ -504,6 +504,23 @@ Tensor shape_of(const Node& n, const Tensor& x) {
     return Tensor({count}, std::move(dims));
 }
 
+namespace {
+
+// v rounded to the nearest IEEE half-precision value (ties to even; beyond the largest half,
+// infinity), held as float. Written out because clang has no _Float16 on every target.
+float round_to_float16(float v) {
+    if (!std::isfinite(v)) return v;
+    const float a = std::fabs(v);
+    if (a >= 65520.0f) return std::copysign(HUGE_VALF, v);  // rounds past 65504: infinity
+    int e = 0;
+    std::frexp(a, &e);  // a = m * 2^e, m in [0.5, 1)
+    // A half has 10 fraction bits; below 2^-14 (subnormal) the step stays 2^-24.
+    const float step = std::ldexp(1.0f, std::max(e - 1, -14) - 10);
+    return std::copysign(std::nearbyint(a / step) * step, v);
+}
+
+}  // namespace
+
 Tensor cast(const Node& n, const Tensor& x) {
     // ONNX TensorProto.DataType codes.
     enum : int64_t {
@@ -529,7 +546,7 @@ Tensor cast(const Node& n, const Tensor& x) {
         case F64:
             break;
         case F16:
-            for (float& v : y.data) v = static_cast<float>(static_cast<_Float16>(v));
+            for (float& v : y.data) v = round_to_float16(v);
             break;
         case BF16:
             for (float& v : y.data) {  // round to nearest even on the top 16 bits
