@@ -77,6 +77,7 @@ class Errors : public TempDirTest {
         write("wrong-cin.onnx", bytes(wrong_cin));
         write("unclosed.yaml", "crossbar: [64\n");
         write("latin1.yaml", "name: caf\xe9\n");
+        write("control.yaml", std::string("name: a\x0c\x00b\n", 11));
         write("zero-rows.yaml", "crossbar: {rows: 0, cols: 64}\n");
         write("huge-xbar.yaml", "crossbar: {rows: 65536, cols: 65536}\n");
         write("zero-images.yaml", "images: 0\n");
@@ -128,7 +129,11 @@ class Errors : public TempDirTest {
              {{evaluate({"--model", model, "--hw", d + "unclosed.yaml"}),
                d + "unclosed.yaml: line 2, column 1: malformed YAML: ", true},
               {evaluate({"--model", model, "--hw", d + "latin1.yaml"}),
-               d + "latin1.yaml: line 1, column 10: not UTF-8 text (byte 9)", true}}},
+               d + "latin1.yaml: line 1, column 10: not UTF-8 text (byte 9)", true},
+              {evaluate({"--model", model, "--hw", d + "control.yaml"}),
+               d + "control.yaml: line 1, column 8: control character U+000C is not allowed in "
+                   "YAML text (byte 7)",
+               true}}},
             {"config-field",
              {{evaluate({"--model", model, "--hw", d + "zero-rows.yaml"}),
                d + "zero-rows.yaml: crossbar.rows: must be in 1..65536 (got 0)", true},

@@ -4,11 +4,68 @@
 #include <charconv>
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
 #include <limits>
 
 #include "core/error.hpp"
 
 namespace sparsecim {
+
+namespace {
+
+// Where text stops being what a YAML stream may hold: the offset of the first byte that is not
+// part of well-formed UTF-8 (no overlongs, no surrogates, nothing above U+10FFFF), or that starts a
+// character outside YAML's printable set (C0 controls other than tab, LF and CR; DEL; C1 controls
+// other than NEL; U+FFFE/U+FFFF). yaml-cpp would otherwise guess another encoding from NUL bytes
+// and hand back strings that are not UTF-8.
+struct TextProblem {
+    size_t at = std::string::npos;
+    bool unprintable = false;  // UTF-8, but `code` is outside YAML's printable set
+    uint32_t code = 0;
+};
+
+std::string code_point(uint32_t cp) {
+    char buf[16];
+    std::snprintf(buf, sizeof buf, "U+%04X", static_cast<unsigned>(cp));
+    return buf;
+}
+
+bool yaml_printable(uint32_t cp) {
+    return cp == 0x9 || cp == 0xA || cp == 0xD || (cp >= 0x20 && cp <= 0x7E) || cp == 0x85 ||
+           (cp >= 0xA0 && cp <= 0xD7FF) || (cp >= 0xE000 && cp <= 0xFFFD) || cp >= 0x10000;
+}
+
+TextProblem text_problem(const std::string& s) {
+    size_t i = 0;
+    while (i < s.size()) {
+        const auto c = static_cast<unsigned char>(s[i]);
+        size_t len = 0;
+        uint32_t cp = 0, min = 0;
+        if (c < 0x80) {
+            len = 1, cp = c;
+        } else if ((c & 0xE0) == 0xC0) {
+            len = 2, cp = c & 0x1Fu, min = 0x80;
+        } else if ((c & 0xF0) == 0xE0) {
+            len = 3, cp = c & 0x0Fu, min = 0x800;
+        } else if ((c & 0xF8) == 0xF0) {
+            len = 4, cp = c & 0x07u, min = 0x10000;
+        } else {
+            return {i};
+        }
+        if (i + len > s.size()) return {i};
+        for (size_t k = 1; k < len; ++k) {
+            const auto b = static_cast<unsigned char>(s[i + k]);
+            if ((b & 0xC0) != 0x80) return {i};
+            cp = (cp << 6) | (b & 0x3Fu);
+        }
+        if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return {i};
+        if (!yaml_printable(cp)) return {i, true, cp};
+        i += len;
+    }
+    return {};
+}
+
+}  // namespace
 
 [[noreturn]] void fail(const std::string& source, const std::string& field,
                        const std::string& problem) {
@@ -20,6 +77,16 @@ std::string describe(const YAML::Node& node) {
     if (node.IsMap()) return "a mapping";
     if (node.IsSequence()) return "a list";
     return "'" + node.Scalar() + "'";
+}
+
+std::string parse_string(const YAML::Node& node, const std::string& source,
+                         const std::string& key) {
+    if (!node.IsScalar()) fail(source, key, "expected a string, got " + describe(node));
+    const std::string& s = node.Scalar();
+    const TextProblem p = text_problem(s);
+    if (p.at != std::string::npos && !p.unprintable)
+        fail(source, key, "not UTF-8 text (byte " + std::to_string(p.at) + " of the value)");
+    return s;
 }
 
 int parse_int(const YAML::Node& node, const std::string& source, const std::string& key) {
@@ -58,52 +125,21 @@ std::string key_text(const YAML::Node& key_node, const std::string& source,
     return key_node.Scalar();
 }
 
-namespace {
-
-// Offset of the first byte that is not part of well-formed UTF-8 (no overlongs, no surrogates,
-// at most U+10FFFF), or npos.
-size_t invalid_utf8_at(const std::string& s) {
-    size_t i = 0;
-    while (i < s.size()) {
-        const auto c = static_cast<unsigned char>(s[i]);
-        size_t len = 0;
-        uint32_t cp = 0, min = 0;
-        if (c < 0x80) {
-            ++i;
-            continue;
-        } else if ((c & 0xE0) == 0xC0) {
-            len = 2, cp = c & 0x1Fu, min = 0x80;
-        } else if ((c & 0xF0) == 0xE0) {
-            len = 3, cp = c & 0x0Fu, min = 0x800;
-        } else if ((c & 0xF8) == 0xF0) {
-            len = 4, cp = c & 0x07u, min = 0x10000;
-        } else {
-            return i;
-        }
-        if (i + len > s.size()) return i;
-        for (size_t k = 1; k < len; ++k) {
-            const auto b = static_cast<unsigned char>(s[i + k]);
-            if ((b & 0xC0) != 0x80) return i;
-            cp = (cp << 6) | (b & 0x3Fu);
-        }
-        if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return i;
-        i += len;
-    }
-    return std::string::npos;
-}
-
-}  // namespace
-
 YAML::Node load_yaml(const std::string& text, const std::string& source) {
     // YAML is Unicode text; anything else would also end up in results.json, which must be UTF-8.
-    if (const size_t at = invalid_utf8_at(text); at != std::string::npos) {
+    if (const TextProblem p = text_problem(text); p.at != std::string::npos) {
+        const size_t at = p.at;
         const size_t line =
             1 + static_cast<size_t>(
                     std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(at), '\n'));
         const size_t nl = text.rfind('\n', at == 0 ? 0 : at - 1);
         const size_t column = at == 0 || nl == std::string::npos ? at + 1 : at - nl;
         throw Error(source + ": line " + std::to_string(line) + ", column " +
-                    std::to_string(column) + ": not UTF-8 text (byte " + std::to_string(at) + ")");
+                    std::to_string(column) + ": " +
+                    (p.unprintable ? "control character " + code_point(p.code) +
+                                         " is not allowed in YAML text"
+                                   : std::string("not UTF-8 text")) +
+                    " (byte " + std::to_string(at) + ")");
     }
     try {
         return YAML::Load(text);

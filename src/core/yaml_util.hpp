@@ -13,6 +13,9 @@ namespace sparsecim {
                        const std::string& problem);
 // "nothing", "a mapping", "a list" or the quoted scalar: for "expected X, got Y" messages.
 std::string describe(const YAML::Node& node);
+// A scalar as text; fails naming the field when it is not a scalar or not UTF-8 (an escape such as
+// "\uD800" can make yaml-cpp produce bytes that are not).
+std::string parse_string(const YAML::Node& node, const std::string& source, const std::string& key);
 int parse_int(const YAML::Node& node, const std::string& source, const std::string& key);
 double parse_double(const YAML::Node& node, const std::string& source, const std::string& key);
 // The text of a mapping key; fails unless it is a plain scalar.

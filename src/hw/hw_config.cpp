@@ -167,8 +167,7 @@ void set_field(HwConfig& hw, const Field& f, const YAML::Node& node, const std::
         [&](auto member) {
             using T = std::remove_reference_t<decltype(hw.*member)>;
             if constexpr (std::is_same_v<T, std::string>) {
-                if (!node.IsScalar()) fail(source, key, "expected a string, got " + describe(node));
-                hw.*member = node.Scalar();
+                hw.*member = parse_string(node, source, key);
             } else if constexpr (std::is_same_v<T, int>) {
                 hw.*member = parse_int(node, source, key);
             } else if constexpr (std::is_same_v<T, double>) {

@@ -22,8 +22,7 @@ bool is_ratio_metric(const std::string& m) {
 }
 
 std::string text(const YAML::Node& n, const std::string& src, const std::string& field) {
-    if (!n.IsScalar()) fail(src, field, "expected a string, got " + describe(n));
-    return n.Scalar();
+    return parse_string(n, src, field);
 }
 
 std::optional<double> number(const nlohmann::json& j) {

@@ -40,8 +40,7 @@ const std::set<std::string> kKeys = {"name",
                                      "out"};
 
 std::string scalar(const YAML::Node& n, const std::string& src, const std::string& key) {
-    if (!n.IsScalar()) fail(src, key, "expected a string, got " + describe(n));
-    return n.Scalar();
+    return parse_string(n, src, key);
 }
 
 // A string or a list of strings.
