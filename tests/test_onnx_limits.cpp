@@ -153,3 +153,14 @@ TEST_F(OnnxLimitsCli, ImportOfAHugeTensorExits2WithOneLineUnderAMemoryLimit) {
                        ": tensor 'huge': shape [1000000,1000000] has more than 268435456 "
                        "elements, the limit of one tensor\n");
 }
+
+// libonnx's conv shape inference indexes its default dilations (sized by the input's spatial rank)
+// by the kernel's rank: a 2-D tensor fed to a 2-D Conv crashed it (a fuzz finding). Now an error.
+TEST(OnnxLimits, ConvOnATensorOfTheWrongRankIsAnError) {
+    onnx::ModelProto m = base_model();
+    add_initializer(m, "w", {2, 1, 3, 3}, std::vector<float>(18, 1.0f));
+    add_node(m, "Flatten", "flat", {"x"}, {"f"});
+    add_node(m, "Conv", "conv_on_2d", {"f", "w"}, {"y"});
+    const std::string e = import_error(m);
+    EXPECT_EQ(e.rfind("crafted.onnx: node 'conv_on_2d' (Conv): ", 0), 0u) << e;
+}

@@ -669,14 +669,49 @@ onnx::ModelProto model_proto(const Graph& g, const ExportOptions& opt = {}) {
     return model;
 }
 
+// libonnx's conv/pool shape inference sizes its default dilations by the input's spatial rank but
+// indexes them by the kernel's, and reads out of bounds (or through a null pointer: a crash found
+// by fuzzing) when the two differ, e.g. a rank-2 tensor fed to a Conv. An explicit default
+// `dilations` of the kernel's rank turns that into the rank check it does make, which throws.
+// Returns the nodes given one (the attribute is their last).
+std::vector<onnx::NodeProto*> make_dilations_explicit(onnx::ModelProto& model) {
+    std::vector<onnx::NodeProto*> changed;
+    int64_t opset = 0;
+    for (const auto& os : model.opset_import())
+        if (os.domain().empty() || os.domain() == "ai.onnx") opset = os.version();
+    std::map<std::string, int64_t> ranks;  // of the initializers
+    for (const auto& t : model.graph().initializer()) ranks[t.name()] = t.dims_size();
+    for (auto& n : *model.mutable_graph()->mutable_node()) {
+        const bool conv = n.op_type() == "Conv" || n.op_type() == "ConvTranspose";
+        if (!(conv || (n.op_type() == "MaxPool" && opset >= 10)) || !n.domain().empty()) continue;
+        int64_t k = -1;
+        bool has_dilations = false;
+        for (const auto& a : n.attribute()) {
+            if (a.name() == "kernel_shape") k = a.ints_size();
+            has_dilations = has_dilations || a.name() == "dilations";
+        }
+        if (k < 0 && conv && n.input_size() > 1 && ranks.count(n.input(1)))
+            k = ranks[n.input(1)] - 2;
+        if (has_dilations || k <= 0) continue;
+        auto* a = n.add_attribute();
+        a->set_name("dilations");
+        a->set_type(onnx::AttributeProto::INTS);
+        for (int64_t i = 0; i < k; ++i) a->add_ints(1);
+        changed.push_back(&n);
+    }
+    return changed;
+}
+
 // ONNX's own shape inference (with data propagation through shape subgraphs); a node it cannot
 // infer leaves its outputs (and what depends on them) shapeless rather than failing.
 void infer_model_shapes(onnx::ModelProto& model) {
+    const std::vector<onnx::NodeProto*> guarded = make_dilations_explicit(model);
     try {
         onnx::ShapeInferenceOptions options(false, 0, true);
         onnx::shape_inference::InferShapes(model, onnx::OpSchemaRegistry::Instance(), options);
     } catch (const std::exception&) {
     }
+    for (onnx::NodeProto* n : guarded) n->mutable_attribute()->RemoveLast();  // as written
 }
 
 }  // namespace
