@@ -1,0 +1,278 @@
+// The MPI sweep: a dispatcher on rank 0's main thread (the only thread calling MPI), a worker
+// thread on rank 0, and a worker loop on every other rank. Messages: a worker sends kReady once,
+// then kResult (a record's JSON text, which also asks for the next point) or kFailed (an error
+// message); rank 0 answers kWork (a point index) or kStop.
+#include "pipeline/sweep_mpi.hpp"
+
+#include <mpi.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <deque>
+#include <iostream>
+#include <set>
+#include <thread>
+
+#include "core/atomic_file.hpp"
+#include "core/error.hpp"
+
+namespace sparsecim {
+
+namespace {
+
+enum Tag : int { kReady = 1, kResult = 2, kFailed = 3, kWork = 4, kStop = 5 };
+
+void send_text(const std::string& s, int to, int tag) {
+    MPI_Send(s.data(), static_cast<int>(s.size()), MPI_CHAR, to, tag, MPI_COMM_WORLD);
+}
+
+std::string recv_text(const MPI_Status& probed) {
+    int n = 0;
+    MPI_Get_count(&probed, MPI_CHAR, &n);
+    std::string s(static_cast<size_t>(n), '\0');
+    MPI_Recv(s.data(), n, MPI_CHAR, probed.MPI_SOURCE, probed.MPI_TAG, MPI_COMM_WORLD,
+             MPI_STATUS_IGNORE);
+    return s;
+}
+
+// For tests of a dying rank: SPARSECIM_SWEEP_TEST_DIE="RANK:N" makes rank RANK exit abruptly when
+// handed its N-th point, before running it.
+bool should_die(int rank, int handed) {
+    const char* v = std::getenv("SPARSECIM_SWEEP_TEST_DIE");
+    if (!v) return false;
+    int r = -1, n = -1;
+    return std::sscanf(v, "%d:%d", &r, &n) == 2 && r == rank && n == handed;
+}
+
+void worker(const Experiment& ex, int rank, int threads) {
+    EvalCache cache;
+    send_text("", 0, kReady);
+    for (int handed = 1;; ++handed) {
+        MPI_Status st;
+        long long index = 0;
+        MPI_Recv(&index, 1, MPI_LONG_LONG, 0, MPI_ANY_TAG, MPI_COMM_WORLD, &st);
+        if (st.MPI_TAG == kStop) return;
+        if (should_die(rank, handed)) ::_exit(3);
+        try {
+            const auto rec = run_sweep_point(ex, static_cast<size_t>(index), cache, threads);
+            send_text(rec.dump(), 0, kResult);
+        } catch (const std::exception& e) {
+            send_text(ex.units.at(static_cast<size_t>(index)).id + ": " + e.what(), 0, kFailed);
+        }
+    }
+}
+
+// Rank 0's view of the work: points not yet handed out, and who holds which point.
+struct Board {
+    std::mutex mu;
+    std::deque<size_t> queue;
+    std::map<size_t, std::set<int>> out;  // point -> ranks running it (-1: rank 0's thread)
+    std::string failure;
+};
+
+// The next point for `who`: the next new one, else one still out elsewhere (not done, not already
+// held by `who`), fewest holders first; npos when none.
+size_t next_point(Board& b, const SweepLog& log, int who) {
+    const std::lock_guard<std::mutex> lock(b.mu);
+    size_t pick = std::string::npos;
+    if (!b.queue.empty()) {
+        pick = b.queue.front();
+        b.queue.pop_front();
+    } else {
+        size_t fewest = SIZE_MAX;
+        for (const auto& [i, holders] : b.out)
+            if (!log.done(i) && !holders.count(who) && holders.size() < fewest) {
+                pick = i;
+                fewest = holders.size();
+            }
+    }
+    if (pick != std::string::npos) b.out[pick].insert(who);
+    return pick;
+}
+
+void release(Board& b, size_t i, int who) {
+    const std::lock_guard<std::mutex> lock(b.mu);
+    b.out[i].erase(who);
+}
+
+}  // namespace
+
+bool mpi_launched() {
+    for (const char* v : {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_RANK"})
+        if (std::getenv(v)) return true;
+    return false;
+}
+
+int run_sweep_mpi(const std::string& file, const std::string& out, const SweepOptions& opt,
+                  const std::string& again) {
+    int provided = 0;
+    MPI_Init_thread(nullptr, nullptr, MPI_THREAD_FUNNELED, &provided);
+    int rank = 0, size = 1;
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    MPI_Comm_size(MPI_COMM_WORLD, &size);
+    MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
+    struct Finalize {
+        ~Finalize() { MPI_Finalize(); }
+    } finalize;
+    // Every rank reads the same file, so a bad one fails everywhere; rank 0 alone reports it.
+    Experiment ex;
+    try {
+        ex = load_experiment(file, out);
+        check_sweepable(ex);
+    } catch (const std::exception&) {
+        if (rank == 0) throw;
+        return 2;
+    }
+    // Each rank runs one point at a time; the threads a rank may use (--threads, else its share
+    // of the cores) go to that point.
+    const int threads = opt.threads > 0 ? opt.threads : 1;
+    if (rank != 0) {
+        worker(ex, rank, threads);
+        return 0;
+    }
+
+    install_interrupt_cleanup(
+        "sparsecim: interrupted; the finished points are kept in sweep.jsonl, continue with: " +
+        again + " --resume\n");
+    if (opt.resume) remove_stale_temp_files(ex.out);
+    const auto t0 = std::chrono::steady_clock::now();
+    SweepLog log(ex, opt.resume);
+    const size_t kept = log.done_count();
+    Board board;
+    for (size_t i = 0; i < ex.units.size(); ++i)
+        if (!log.done(i)) board.queue.push_back(i);
+    SweepProgress progress(ex.units.size(), kept);
+    auto record = [&](const nlohmann::json& rec) {
+        if (log.append(rec)) progress.tick(rec.value("id", ""));
+    };
+    auto all_done = [&] { return log.done_count() == ex.units.size(); };
+
+    // Rank 0's own worker: new points first, then points still out at other ranks.
+    EvalCache cache;
+    std::thread local([&] {
+        while (!all_done()) {
+            {
+                const std::lock_guard<std::mutex> lock(board.mu);
+                if (!board.failure.empty()) return;
+            }
+            const size_t i = next_point(board, log, -1);
+            if (i == std::string::npos) {
+                std::this_thread::sleep_for(std::chrono::milliseconds(20));
+                continue;
+            }
+            try {
+                record(run_sweep_point(ex, i, cache, threads));
+            } catch (const std::exception& e) {
+                const std::lock_guard<std::mutex> lock(board.mu);
+                board.failure = ex.units[i].id + ": " + e.what();
+            }
+            release(board, i, -1);
+        }
+    });
+
+    std::vector<long long> holding(static_cast<size_t>(size), -1);  // point each rank runs
+    std::set<int> stopped;
+    auto hand_out = [&](int r) {
+        const size_t i = all_done() ? std::string::npos : next_point(board, log, r);
+        if (i == std::string::npos) {
+            long long none = -1;
+            MPI_Send(&none, 1, MPI_LONG_LONG, r, kStop, MPI_COMM_WORLD);
+            stopped.insert(r);
+            return;
+        }
+        long long index = static_cast<long long>(i);
+        holding[static_cast<size_t>(r)] = index;
+        MPI_Send(&index, 1, MPI_LONG_LONG, r, kWork, MPI_COMM_WORLD);
+    };
+    std::string failure;
+    // Until every rank has been stopped, or every point is done and the ranks not stopped are all
+    // busy (re-running a point already done, or dead).
+    auto busy_or_stopped = [&] {
+        for (int r = 1; r < size; ++r)
+            if (!stopped.count(r) && holding[static_cast<size_t>(r)] < 0) return false;
+        return true;
+    };
+    double longest_point = 0.0;
+    while (static_cast<int>(stopped.size()) < size - 1 && !(all_done() && busy_or_stopped())) {
+        {
+            const std::lock_guard<std::mutex> lock(board.mu);
+            failure = board.failure;
+        }
+        if (!failure.empty()) break;
+        int flag = 0;
+        MPI_Status st;
+        if (MPI_Iprobe(MPI_ANY_SOURCE, MPI_ANY_TAG, MPI_COMM_WORLD, &flag, &st) != MPI_SUCCESS)
+            break;
+        if (!flag) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(2));
+            continue;
+        }
+        const std::string text = recv_text(st);
+        const int r = st.MPI_SOURCE;
+        const long long held = holding[static_cast<size_t>(r)];
+        holding[static_cast<size_t>(r)] = -1;
+        if (held >= 0) release(board, static_cast<size_t>(held), r);
+        if (st.MPI_TAG == kFailed) {
+            failure = text;
+            break;
+        }
+        if (st.MPI_TAG == kResult) {
+            const nlohmann::json rec = nlohmann::json::parse(text, nullptr, false);
+            if (rec.is_discarded() || !rec.contains("index"))
+                throw Error("sweep: rank " + std::to_string(r) + " sent a malformed record");
+            longest_point = std::max(longest_point, rec.value("seconds", 0.0));
+            record(rec);
+        }
+        hand_out(r);
+    }
+    {
+        const std::lock_guard<std::mutex> lock(board.mu);
+        if (board.failure.empty() && !failure.empty()) board.failure = failure;
+    }
+    local.join();
+    progress.finish();
+    if (!failure.empty()) {
+        std::fprintf(stderr, "sparsecim: error: %s\n", failure.c_str());
+        std::fflush(stderr);
+        MPI_Abort(MPI_COMM_WORLD, 2);
+    }
+    const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    const int rc = finish_sweep(ex, log, kept, s, std::to_string(size) + " MPI ranks", cache);
+    std::fflush(stdout);
+    // The ranks still out run points already done: stop each as it checks in. One that does not
+    // within twice the longest point (+ 10 s) is taken for dead, and the job is ended.
+    const auto deadline = std::chrono::steady_clock::now() +
+                          std::chrono::duration<double>(2.0 * longest_point + 10.0);
+    while (static_cast<int>(stopped.size()) < size - 1 &&
+           std::chrono::steady_clock::now() < deadline) {
+        int flag = 0;
+        MPI_Status st;
+        if (MPI_Iprobe(MPI_ANY_SOURCE, MPI_ANY_TAG, MPI_COMM_WORLD, &flag, &st) != MPI_SUCCESS)
+            break;
+        if (!flag) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(2));
+            continue;
+        }
+        recv_text(st);
+        long long none = -1;
+        MPI_Send(&none, 1, MPI_LONG_LONG, st.MPI_SOURCE, kStop, MPI_COMM_WORLD);
+        stopped.insert(st.MPI_SOURCE);
+    }
+    if (static_cast<int>(stopped.size()) < size - 1) {
+        std::string silent;
+        for (int r = 1; r < size; ++r)
+            if (!stopped.count(r)) silent += (silent.empty() ? "" : ", ") + std::to_string(r);
+        std::fprintf(stderr,
+                     "sweep: every point is done, but rank(s) %s did not answer (dead?); ending "
+                     "the job\n",
+                     silent.c_str());
+        std::fflush(stderr);
+        MPI_Abort(MPI_COMM_WORLD, rc);
+    }
+    return rc;
+}
+
+}  // namespace sparsecim
