@@ -4,7 +4,9 @@
 // an interruption resumed with --resume; the Pareto front is the non-dominated set.
 #include <gtest/gtest.h>
 
+#include <map>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "pipeline/evaluate.hpp"
 #include "pipeline/experiment.hpp"
@@ -72,6 +74,23 @@ TEST(SweepParse, ListedPointsAndTheOneParameterSweep) {
 // Every point through one cache equals evaluate() on its own, and the cache computes each shared
 // stage once: one import, one quantization per (scheme, parameters), one mapping per
 // (scheme, parameters, structural hardware); the cost-only axis only re-prices.
+// The source studies of configs/sweeps/ parse (their models, hardware and every point's values are
+// checked by the parser) and each sweeps its deck's parameter; running them is not part of CI.
+TEST(SweepParse, TheSourceStudiesParse) {
+    const fs::path dir = fs::path(SPARSECIM_SOURCE_DIR) / "configs" / "sweeps";
+    const std::map<std::string, std::string> field = {{"csr-ou-beta", "csr.beta"},
+                                                      {"twofold-sparsity", "twofold.sparsity"},
+                                                      {"sme-s", "sme.S"},
+                                                      {"pattern-k", "pattern.library_size"}};
+    for (const auto& [name, f] : field) {
+        const Experiment ex = load_experiment(dir / (name + ".yaml"));
+        EXPECT_GE(ex.units.size(), 5u) << name;
+        bool found = false;
+        for (const auto& a : ex.axes) found = found || a.field == f;
+        EXPECT_TRUE(found) << name << " sweeps " << ex.sweep_param;
+    }
+}
+
 TEST(SweepCache, PointsThroughTheCacheEqualPlainEvaluations) {
     const Experiment ex = parse_experiment(
         kBase + "axes:\n  ou.rows: [8, 16]\n  csr.beta: [2, 4]\n  adc.energy_pj: [1, 3]\n",

@@ -12,6 +12,7 @@
 #include "core/atomic_file.hpp"
 #include "core/error.hpp"
 #include "core/parallel.hpp"
+#include "hw/hw_config.hpp"
 #include "report/eval_report.hpp"
 #include "report/sweep_report.hpp"
 
@@ -135,19 +136,76 @@ void split_threads(int threads, size_t points, int& workers, int& per_point) {
     per_point = std::max(1, budget / workers);
 }
 
+PointBoard::PointBoard(const Experiment& ex, const SweepLog& log) : log_(log) {
+    std::map<std::string, size_t> group_of;
+    for (size_t i = 0; i < ex.units.size(); ++i) {
+        if (log.done(i)) continue;
+        std::string key = ex.units[i].group;
+        for (const auto& [field, value] : ex.units[i].coords)
+            if (!is_cost_only_key(field)) key += '\n' + field + '=' + value;
+        auto [it, added] = group_of.emplace(key, groups_.size());
+        if (added) groups_.emplace_back();
+        groups_[it->second].push_back(i);
+    }
+}
+
+size_t PointBoard::next(int who, bool stragglers) {
+    const std::lock_guard<std::mutex> lock(mu_);
+    size_t pick = std::string::npos;
+    auto from_front = [&](size_t g) {
+        pick = groups_[g].front();
+        groups_[g].pop_front();
+        current_[who] = g;
+    };
+    auto mine = current_.find(who);
+    if (mine != current_.end() && !groups_[mine->second].empty()) {
+        from_front(mine->second);
+    } else if (fresh_ < groups_.size()) {
+        from_front(fresh_++);
+    } else {
+        size_t most = 0;
+        for (size_t g = 0; g < groups_.size(); ++g)
+            if (groups_[g].size() > most) {
+                most = groups_[g].size();
+                pick = g;
+            }
+        if (most > 0) {
+            const size_t g = pick;
+            pick = groups_[g].back();
+            groups_[g].pop_back();
+        } else if (stragglers) {
+            size_t fewest = SIZE_MAX;
+            for (const auto& [i, holders] : out_)
+                if (!holders.empty() && !holders.count(who) && !log_.done(i) &&
+                    holders.size() < fewest) {
+                    pick = i;
+                    fewest = holders.size();
+                }
+        }
+    }
+    if (pick != std::string::npos) out_[pick].insert(who);
+    return pick;
+}
+
+void PointBoard::release(size_t i, int who) {
+    const std::lock_guard<std::mutex> lock(mu_);
+    out_[i].erase(who);
+}
+
 void run_sweep_threads(const Experiment& ex, SweepLog& log, const SweepOptions& opt,
                        EvalCache& cache) {
-    std::vector<size_t> todo;
-    for (size_t i = 0; i < ex.units.size(); ++i)
-        if (!log.done(i)) todo.push_back(i);
+    const size_t todo = ex.units.size() - log.done_count();
     int workers = 1, per_point = 1;
-    split_threads(opt.threads, todo.size(), workers, per_point);
-    SweepProgress progress(ex.units.size(), ex.units.size() - todo.size());
-    parallel_for(static_cast<int64_t>(todo.size()), workers, [&](int64_t k) {
-        const size_t i = todo[static_cast<size_t>(k)];
-        EvalCache own;
-        log.append(run_sweep_point(ex, i, opt.reuse ? cache : own, per_point));
-        progress.tick(ex.units[i].id);
+    split_threads(opt.threads, todo, workers, per_point);
+    SweepProgress progress(ex.units.size(), ex.units.size() - todo);
+    PointBoard board(ex, log);
+    parallel_for(workers, workers, [&](int64_t w) {
+        for (size_t i; (i = board.next(static_cast<int>(w))) != std::string::npos;) {
+            EvalCache own;
+            log.append(run_sweep_point(ex, i, opt.reuse ? cache : own, per_point));
+            board.release(i, static_cast<int>(w));
+            progress.tick(ex.units[i].id);
+        }
     });
     progress.finish();
 }

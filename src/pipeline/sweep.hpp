@@ -5,10 +5,13 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -59,6 +62,29 @@ class SweepProgress {
     bool on_;
     double t0_;
     std::mutex mu_;
+};
+
+// Hands out the points a log has not done, one at a time, to workers (threads or MPI ranks, any
+// int ids). Points that differ only in cost-only fields (energies, areas) form a share group:
+// they share one mapping and simulation, so a worker keeps to its group while it has points, and
+// a free worker takes the next untouched group; when none is left it takes points from the back
+// of the group with the most left. Thread-safe.
+class PointBoard {
+  public:
+    PointBoard(const Experiment& ex, const SweepLog& log);
+    // The next point for `who`; with `stragglers`, when no new point is left, a point still held
+    // by other workers and not done (fewest holders first, never one `who` holds). npos: none.
+    size_t next(int who, bool stragglers = false);
+    // `who` no longer runs point i (finished or gone).
+    void release(size_t i, int who);
+
+  private:
+    const SweepLog& log_;
+    std::mutex mu_;
+    std::vector<std::deque<size_t>> groups_;  // points not handed out, by share group
+    size_t fresh_ = 0;                        // groups_[fresh_...] untouched
+    std::map<int, size_t> current_;           // worker -> its group
+    std::map<size_t, std::set<int>> out_;     // point -> workers running it
 };
 
 struct SweepOptions {

@@ -65,39 +65,6 @@ void worker(const Experiment& ex, int rank, int threads) {
     }
 }
 
-// Rank 0's view of the work: points not yet handed out, and who holds which point.
-struct Board {
-    std::mutex mu;
-    std::deque<size_t> queue;
-    std::map<size_t, std::set<int>> out;  // point -> ranks running it (-1: rank 0's thread)
-    std::string failure;
-};
-
-// The next point for `who`: the next new one, else one still out elsewhere (not done, not already
-// held by `who`), fewest holders first; npos when none.
-size_t next_point(Board& b, const SweepLog& log, int who) {
-    const std::lock_guard<std::mutex> lock(b.mu);
-    size_t pick = std::string::npos;
-    if (!b.queue.empty()) {
-        pick = b.queue.front();
-        b.queue.pop_front();
-    } else {
-        size_t fewest = SIZE_MAX;
-        for (const auto& [i, holders] : b.out)
-            if (!log.done(i) && !holders.count(who) && holders.size() < fewest) {
-                pick = i;
-                fewest = holders.size();
-            }
-    }
-    if (pick != std::string::npos) b.out[pick].insert(who);
-    return pick;
-}
-
-void release(Board& b, size_t i, int who) {
-    const std::lock_guard<std::mutex> lock(b.mu);
-    b.out[i].erase(who);
-}
-
 }  // namespace
 
 bool mpi_launched() {
@@ -141,9 +108,9 @@ int run_sweep_mpi(const std::string& file, const std::string& out, const SweepOp
     const auto t0 = std::chrono::steady_clock::now();
     SweepLog log(ex, opt.resume);
     const size_t kept = log.done_count();
-    Board board;
-    for (size_t i = 0; i < ex.units.size(); ++i)
-        if (!log.done(i)) board.queue.push_back(i);
+    PointBoard board(ex, log);
+    std::mutex failure_mu;
+    std::string local_failure;
     SweepProgress progress(ex.units.size(), kept);
     auto record = [&](const nlohmann::json& rec) {
         if (log.append(rec)) progress.tick(rec.value("id", ""));
@@ -155,10 +122,10 @@ int run_sweep_mpi(const std::string& file, const std::string& out, const SweepOp
     std::thread local([&] {
         while (!all_done()) {
             {
-                const std::lock_guard<std::mutex> lock(board.mu);
-                if (!board.failure.empty()) return;
+                const std::lock_guard<std::mutex> lock(failure_mu);
+                if (!local_failure.empty()) return;
             }
-            const size_t i = next_point(board, log, -1);
+            const size_t i = board.next(0, true);
             if (i == std::string::npos) {
                 std::this_thread::sleep_for(std::chrono::milliseconds(20));
                 continue;
@@ -166,17 +133,17 @@ int run_sweep_mpi(const std::string& file, const std::string& out, const SweepOp
             try {
                 record(run_sweep_point(ex, i, cache, threads));
             } catch (const std::exception& e) {
-                const std::lock_guard<std::mutex> lock(board.mu);
-                board.failure = ex.units[i].id + ": " + e.what();
+                const std::lock_guard<std::mutex> lock(failure_mu);
+                local_failure = ex.units[i].id + ": " + e.what();
             }
-            release(board, i, -1);
+            board.release(i, 0);
         }
     });
 
     std::vector<long long> holding(static_cast<size_t>(size), -1);  // point each rank runs
     std::set<int> stopped;
     auto hand_out = [&](int r) {
-        const size_t i = all_done() ? std::string::npos : next_point(board, log, r);
+        const size_t i = all_done() ? std::string::npos : board.next(r, true);
         if (i == std::string::npos) {
             long long none = -1;
             MPI_Send(&none, 1, MPI_LONG_LONG, r, kStop, MPI_COMM_WORLD);
@@ -198,8 +165,8 @@ int run_sweep_mpi(const std::string& file, const std::string& out, const SweepOp
     double longest_point = 0.0;
     while (static_cast<int>(stopped.size()) < size - 1 && !(all_done() && busy_or_stopped())) {
         {
-            const std::lock_guard<std::mutex> lock(board.mu);
-            failure = board.failure;
+            const std::lock_guard<std::mutex> lock(failure_mu);
+            failure = local_failure;
         }
         if (!failure.empty()) break;
         int flag = 0;
@@ -214,7 +181,7 @@ int run_sweep_mpi(const std::string& file, const std::string& out, const SweepOp
         const int r = st.MPI_SOURCE;
         const long long held = holding[static_cast<size_t>(r)];
         holding[static_cast<size_t>(r)] = -1;
-        if (held >= 0) release(board, static_cast<size_t>(held), r);
+        if (held >= 0) board.release(static_cast<size_t>(held), r);
         if (st.MPI_TAG == kFailed) {
             failure = text;
             break;
@@ -229,8 +196,8 @@ int run_sweep_mpi(const std::string& file, const std::string& out, const SweepOp
         hand_out(r);
     }
     {
-        const std::lock_guard<std::mutex> lock(board.mu);
-        if (board.failure.empty() && !failure.empty()) board.failure = failure;
+        const std::lock_guard<std::mutex> lock(failure_mu);
+        if (local_failure.empty() && !failure.empty()) local_failure = failure;
     }
     local.join();
     progress.finish();
