@@ -37,24 +37,25 @@ write_grid() { # NAME AXES...
 points=100
 export OMP_NUM_THREADS=1
 
-# median REPEATS COMMAND...: runs COMMAND REPEATS times, prints the median seconds.
+# median REPEATS COMMAND...: runs COMMAND REPEATS times, prints the median wall seconds and the
+# median CPU seconds (user + system, the command and its children: bash's `time`).
 median() {
   local n=$1
   shift
-  local times=()
+  local walls=() cpus=()
   for _ in $(seq "$n"); do
     rm -rf "$tmp/out"
-    local t0 t1
-    t0=$(date +%s.%N)
-    "$@" >"$tmp/stdout" 2>"$tmp/stderr" || {
+    local TIMEFORMAT='%R %U %S'
+    { time "$@" >"$tmp/stdout" 2>"$tmp/stderr"; } 2>"$tmp/time" || {
       cat "$tmp/stderr" >&2
       exit 1
     }
-    t1=$(date +%s.%N)
-    times+=("$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')")
+    read -r real user sys <"$tmp/time"
+    walls+=("$real")
+    cpus+=("$(awk -v u="$user" -v s="$sys" 'BEGIN { printf "%.3f", u + s }')")
   done
-  printf '%s\n' "${times[@]}" | sort -g | awk '{ v[NR] = $1 } END {
-    if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+  local mid='{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+  echo "$(printf '%s\n' "${walls[@]}" | sort -g | awk "$mid") $(printf '%s\n' "${cpus[@]}" | sort -g | awk "$mid")"
 }
 
 run_as_root=()
@@ -80,13 +81,19 @@ for name in ${GRIDS:-cost-heavy structural}; do
   [ "$have_mpi" -eq 1 ] && tm=$(median "$repeats" mpirun -np 2 --oversubscribe "${run_as_root[@]}" \
     "$B" sweep "$f" --out "$tmp/out" --threads 1)
   t0=$(median "$noreuse_repeats" "$B" sweep "$f" --out "$tmp/out" --threads 1 --no-reuse)
-  row() { awk -v l="$1" -v t="$2" -v p="$points" -v b="$t1" \
-    'BEGIN { printf "| %s | %.2f | %.2f | %.2fx |\n", l, t, p / t, b / t }'; }
-  echo "| run | wall (s) | points/s | vs 1 thread |"
-  echo "|---|---|---|---|"
+  row() { # LABEL "WALL CPU"
+    read -r w c <<<"$2"
+    read -r b _ <<<"$t1"
+    awk -v l="$1" -v t="$w" -v c="$c" -v p="$points" -v b="$b" \
+      'BEGIN { printf "| %s | %.2f | %.2f | %.2f | %.2fx |\n", l, t, c, p / t, b / t }'
+  }
+  echo "| run | wall (s) | CPU (s) | points/s | vs 1 thread |"
+  echo "|---|---|---|---|---|"
   row "1 thread" "$t1"
   row "2 threads" "$t2"
   [ -n "$tm" ] && row "mpirun -np 2" "$tm"
   row "1 thread, --no-reuse (points one by one)" "$t0"
-  awk -v a="$t0" -v b="$t1" 'BEGIN { printf "reuse saving (1 thread): %.1fx less wall time (%.1f s -> %.1f s)\n", a / b, a, b }'
+  read -r a _ <<<"$t0"
+  read -r b _ <<<"$t1"
+  awk -v a="$a" -v b="$b" 'BEGIN { printf "reuse saving (1 thread): %.1fx less wall time (%.1f s -> %.1f s)\n", a / b, a, b }'
 done

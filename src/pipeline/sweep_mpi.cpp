@@ -155,15 +155,10 @@ int run_sweep_mpi(const std::string& file, const std::string& out, const SweepOp
         MPI_Send(&index, 1, MPI_LONG_LONG, r, kWork, MPI_COMM_WORLD);
     };
     std::string failure;
-    // Until every rank has been stopped, or every point is done and the ranks not stopped are all
-    // busy (re-running a point already done, or dead).
-    auto busy_or_stopped = [&] {
-        for (int r = 1; r < size; ++r)
-            if (!stopped.count(r) && holding[static_cast<size_t>(r)] < 0) return false;
-        return true;
-    };
+    // Until every point is done (every message is answered at once, so a rank not stopped by then
+    // runs a point already done elsewhere, has not checked in yet, or is dead) or all are stopped.
     double longest_point = 0.0;
-    while (static_cast<int>(stopped.size()) < size - 1 && !(all_done() && busy_or_stopped())) {
+    while (static_cast<int>(stopped.size()) < size - 1 && !all_done()) {
         {
             const std::lock_guard<std::mutex> lock(failure_mu);
             failure = local_failure;
@@ -188,10 +183,17 @@ int run_sweep_mpi(const std::string& file, const std::string& out, const SweepOp
         }
         if (st.MPI_TAG == kResult) {
             const nlohmann::json rec = nlohmann::json::parse(text, nullptr, false);
-            if (rec.is_discarded() || !rec.contains("index"))
-                throw Error("sweep: rank " + std::to_string(r) + " sent a malformed record");
+            if (rec.is_discarded() || !rec.contains("index")) {
+                failure = "sweep: rank " + std::to_string(r) + " sent a malformed record";
+                break;
+            }
             longest_point = std::max(longest_point, rec.value("seconds", 0.0));
-            record(rec);
+            try {
+                record(rec);
+            } catch (const std::exception& e) {
+                failure = e.what();
+                break;
+            }
         }
         hand_out(r);
     }
@@ -207,7 +209,15 @@ int run_sweep_mpi(const std::string& file, const std::string& out, const SweepOp
         MPI_Abort(MPI_COMM_WORLD, 2);
     }
     const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    const int rc = finish_sweep(ex, log, kept, s, std::to_string(size) + " MPI ranks", cache);
+    int rc = 2;
+    try {
+        rc = finish_sweep(ex, log, kept, s, std::to_string(size) + " MPI ranks", cache);
+    } catch (const std::exception& e) {
+        // Other ranks may still wait for an answer: end the job rather than hang in finalize.
+        std::fprintf(stderr, "sparsecim: error: %s\n", e.what());
+        std::fflush(stderr);
+        MPI_Abort(MPI_COMM_WORLD, 2);
+    }
     std::fflush(stdout);
     // The ranks still out run points already done: stop each as it checks in. One that does not
     // within twice the longest point (+ 10 s) is taken for dead, and the job is ended.
