@@ -176,6 +176,15 @@ TEST_F(SweepCli, ThreadsAndResumeGiveTheSameTable) {
     for (size_t a = 0, b; (b = jsonl.find('\n', a)) != std::string::npos; a = b + 1)
         seen.insert(nlohmann::json::parse(jsonl.substr(a, b - a))["index"].get<size_t>());
     EXPECT_EQ(seen.size(), 8u);
+
+    // The file gains a value: --resume keeps the 8 finished points (matched by id) and runs 4.
+    const fs::path grown = write("s.yaml", kBase +
+                                               "axes:\n  ou.rows: [8, 16]\n  csr.beta: [2, 4]\n"
+                                               "  adc.energy_pj: [1, 3, 5]\n");
+    const ProcResult more =
+        run({"sweep", grown.string(), "--out", (dir / "one").string(), "--resume"});
+    ASSERT_EQ(more.code, 0) << more.err;
+    EXPECT_NE(more.err.find("12 points (4 run, 8 kept"), std::string::npos) << more.err;
 }
 
 }  // namespace

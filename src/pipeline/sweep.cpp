@@ -69,20 +69,25 @@ SweepLog::SweepLog(const Experiment& ex, bool resume)
     : path_(ex.out / "sweep.jsonl"), records_(ex.units.size()) {
     std::string kept;
     if (resume && std::filesystem::exists(path_)) {
+        // Points are matched by id, so a sweep whose file gained or lost values keeps every
+        // finished point that is still in it (its record renumbered).
+        std::map<std::string, size_t> index_of;
+        for (size_t i = 0; i < ex.units.size(); ++i) index_of[ex.units[i].id] = i;
         std::istringstream in(read_file(path_));
         std::string line;
         while (std::getline(in, line)) {
             // A partial last line (a crash mid-write) or a point the file no longer has: dropped.
-            const nlohmann::json rec = nlohmann::json::parse(line, nullptr, false);
-            if (rec.is_discarded() || !rec.is_object() || !rec["index"].is_number_unsigned() ||
-                !rec["id"].is_string() || !rec["fingerprint"].is_string())
+            nlohmann::json rec = nlohmann::json::parse(line, nullptr, false);
+            if (rec.is_discarded() || !rec.is_object() || !rec.contains("id") ||
+                !rec["id"].is_string() || !rec.contains("fingerprint"))
                 continue;
-            const size_t i = rec["index"].get<size_t>();
-            if (i >= ex.units.size() || ex.units[i].id != rec["id"].get<std::string>() ||
-                !records_[i].is_null() || unit_fingerprint(ex.units[i]) != rec["fingerprint"])
+            const auto it = index_of.find(rec["id"].get<std::string>());
+            if (it == index_of.end() || !records_[it->second].is_null() ||
+                rec["fingerprint"] != unit_fingerprint(ex.units[it->second]))
                 continue;
-            records_[i] = rec;
-            kept += line + "\n";
+            rec["index"] = it->second;
+            kept += rec.dump() + "\n";
+            records_[it->second] = std::move(rec);
         }
     }
     write_file_atomic(path_, kept);
