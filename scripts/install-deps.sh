@@ -10,6 +10,7 @@ pkgs=(
   chromium
   dataset-fashion-mnist
   libtorch-dev
+  libopenmpi-dev openmpi-bin
 )
 missing=()
 for p in "${pkgs[@]}"; do

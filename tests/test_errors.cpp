@@ -81,6 +81,12 @@ class Errors : public TempDirTest {
         write("zero-rows.yaml", "crossbar: {rows: 0, cols: 64}\n");
         write("huge-xbar.yaml", "crossbar: {rows: 65536, cols: 65536}\n");
         write("zero-images.yaml", "images: 0\n");
+        const std::string sweep_base = "models: zoo:tiny-cnn\nschemes: [csr]\n";
+        write("axis-unknown.yaml", sweep_base + "axes: {ou.depth: [1, 2]}\n");
+        write("axis-empty.yaml", sweep_base + "axes: {ou.rows: []}\n");
+        write("axis-bad-value.yaml", sweep_base + "axes: {ou.rows: [8, 512]}\n");
+        write("axis-bad-param.yaml", sweep_base + "axes: {csr.beta: [2, 0]}\n");
+        write("point-twice.yaml", sweep_base + "points: [{ou.rows: 8}, {ou.rows: 8}]\n");
         write("no-model.yaml", "models: [nope.onnx]\n");
         write("exp.yaml",
               "models: [zoo:tiny-cnn]\nimages: 1\naccuracy_images: 0\n"
@@ -165,6 +171,23 @@ class Errors : public TempDirTest {
                d + "a-file/m.onnx: cannot create directory: "},
               {{"zoo", "tiny-cnn", "--out", d + "a-dir.onnx"},
                d + "a-dir.onnx: cannot rename temporary file: "}}},
+            {"sweep-axis",
+             {{{"sweep", d + "axis-unknown.yaml"},
+               d + "axis-unknown.yaml: axes.ou.depth: unknown field (expected a hardware key",
+               true},
+              {{"sweep", d + "axis-empty.yaml"},
+               d + "axis-empty.yaml: axes.ou.rows: expected a non-empty list of values",
+               true},
+              {{"sweep", d + "axis-bad-value.yaml"},
+               d + "axis-bad-value.yaml: axes.ou.rows: --set ou.rows: ou.rows: OU rows (512) "
+                   "exceed crossbar rows (128)",
+               true},
+              {{"sweep", d + "axis-bad-param.yaml"},
+               d + "axis-bad-param.yaml: axes.csr.beta: --param csr.beta",
+               true},
+              {{"run", d + "point-twice.yaml"},
+               d + "point-twice.yaml: points[1]: the same point as an earlier one",
+               true}}},
             {"run-record",
              {{{"run", d + "exp.yaml", "--out", d + "run-out", "--resume"},
                d + "run-out/experiment.json: not a run record"}}},

@@ -1,8 +1,9 @@
-// The `sparsecim` command: import, accuracy, evaluate, run, reproduce, zoo, train, finetune. Every
-// failure becomes one line on stderr ("sparsecim: error: ...") and exit code 2; --check-exact
+// The `sparsecim` command: import, accuracy, evaluate, run, sweep, reproduce, zoo, train, finetune.
+// Every failure becomes one line on stderr ("sparsecim: error: ...") and exit code 2; --check-exact
 // failures exit 1.
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -16,6 +17,10 @@
 #include "model/zoo.hpp"
 #include "pipeline/evaluate.hpp"
 #include "pipeline/experiment.hpp"
+#include "pipeline/sweep.hpp"
+#ifdef SPARSECIM_HAVE_MPI
+#include "pipeline/sweep_mpi.hpp"
+#endif
 #include "report/eval_report.hpp"
 #include "report/html_report.hpp"
 #include "report/reproduction.hpp"
@@ -184,12 +189,38 @@ int cmd_run(const std::string& file, const std::string& out, bool json, bool res
     if (!ex.sweep_param.empty()) {
         std::vector<SweepPoint> points;
         for (const ExperimentUnit& u : ex.units)
-            points.push_back(
-                {u.id.substr(0, u.id.rfind("__")), u.sweep_value, u.out / "results.json"});
+            points.push_back({u.group, u.sweep_value, u.out / "results.json"});
         std::cout << "sweep: "
                   << write_sweep_report(ex.name, ex.sweep_param, points, ex.out).string() << "\n";
     }
     return rc;
+}
+
+// Runs every point of a sweep file through one shared cache, on a thread pool or (started by
+// mpirun with several ranks, in an MPI build) over the ranks; writes sweep.jsonl as points
+// finish, then sweep.csv and sweep.html.
+int cmd_sweep(const std::string& file, const std::string& out, SweepOptions opt) {
+    const std::string again = "sparsecim sweep " + file + (out.empty() ? "" : " --out " + out);
+#ifdef SPARSECIM_HAVE_MPI
+    if (mpi_launched()) return run_sweep_mpi(file, out, opt, again);
+#endif
+    const Experiment ex = load_experiment(file, out);
+    check_sweepable(ex);
+    install_interrupt_cleanup(
+        "sparsecim: interrupted; the finished points are kept in sweep.jsonl, continue with: " +
+        again + " --resume\n");
+    if (opt.resume) remove_stale_temp_files(ex.out);
+    const auto t0 = std::chrono::steady_clock::now();
+    SweepLog log(ex, opt.resume);
+    const size_t kept = log.done_count();
+    EvalCache cache;
+    run_sweep_threads(ex, log, opt, cache);
+    const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    int workers = 1, per_point = 1;
+    split_threads(opt.threads, ex.units.size() - kept, workers, per_point);
+    return finish_sweep(ex, log, kept, s,
+                        std::to_string(workers) + " at once" + (opt.reuse ? "" : ", no reuse"),
+                        cache);
 }
 
 int cmd_reproduce(const std::vector<std::string>& files, const std::string& out) {
@@ -395,6 +426,20 @@ int main(int argc, char** argv) {
                   "keep the units an earlier, interrupted run of the same file finished "
                   "(OUT/experiment.json) and run only the rest");
 
+    std::string sw_file, sw_out;
+    SweepOptions sw_opt;
+    bool sw_no_reuse = false;
+    auto* swp = app.add_subcommand(
+        "sweep", "Run a design-space sweep (axes over any config field), in parallel or over MPI");
+    swp->add_option("sweep", sw_file, "sweep YAML (see docs/sweeps.md)")->required();
+    swp->add_option("--out", sw_out, "output folder (default: the file's `out`)");
+    swp->add_option("--threads", sw_opt.threads,
+                    "threads in all (0: all cores); that many points run at once");
+    swp->add_flag("--resume", sw_opt.resume,
+                  "keep the points an earlier run finished (OUT/sweep.jsonl), run the rest");
+    swp->add_flag("--no-reuse", sw_no_reuse,
+                  "share nothing between points (to measure what reuse saves)");
+
     std::string zoo_name, zoo_out;
     uint64_t zoo_seed = 1;
     std::vector<std::string> rep_files;
@@ -454,6 +499,10 @@ int main(int argc, char** argv) {
         }
         if (run->parsed()) return cmd_run(run_file, run_out, run_json, run_resume);
         if (rep->parsed()) return cmd_reproduce(rep_files, rep_out);
+        if (swp->parsed()) {
+            sw_opt.reuse = !sw_no_reuse;
+            return cmd_sweep(sw_file, sw_out, sw_opt);
+        }
         if (trn->parsed()) return cmd_train(tr);
         if (fin->parsed()) return cmd_finetune(ft);
         if (eva->parsed()) {

@@ -501,6 +501,46 @@ nlohmann::json to_json(const HwConfig& hw) {
     return j;
 }
 
+bool is_hw_key(const std::string& key) {
+    if (section_of(key) == "components") {
+        const std::string rest = leaf_of(key);
+        const auto dot = rest.rfind('.');
+        if (dot == std::string::npos || dot == 0) return false;
+        const std::string leaf = rest.substr(dot + 1);
+        return leaf == "energy_pj" || leaf == "area_um2" || leaf == "latency_cycles";
+    }
+    return find_field(key) != nullptr;
+}
+
+bool is_cost_only_key(const std::string& key) {
+    if (key == "name") return true;
+    if (section_of(key) == "components") {
+        const std::string leaf = key.substr(key.rfind('.') + 1);
+        return leaf == "energy_pj" || leaf == "area_um2";
+    }
+    const Field* f = find_field(key);
+    if (!f) return false;
+    const std::string unit = f->unit;
+    return unit.rfind("pJ", 0) == 0 || unit.rfind("um^2", 0) == 0;
+}
+
+nlohmann::json structural_json(const HwConfig& hw) {
+    nlohmann::json j = to_json(hw);
+    for (const Field& f : fields()) {
+        if (!is_cost_only_key(f.key)) continue;
+        const std::string section = section_of(f.key);
+        if (section.empty())
+            j.erase(f.key);
+        else
+            j[section].erase(leaf_of(f.key));
+    }
+    for (auto& [name, c] : j["components"].items()) {
+        c.erase("energy_pj");
+        c.erase("area_um2");
+    }
+    return j;
+}
+
 std::vector<HwKeyInfo> hw_config_keys() {
     const nlohmann::json defaults = to_json(HwConfig{});
     std::vector<HwKeyInfo> out;

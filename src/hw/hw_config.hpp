@@ -94,6 +94,17 @@ void validate(const HwConfig& hw);
 // The fully resolved config, for echoing next to results. Uses the YAML's nested key names, so
 // the output parses back (JSON is YAML) into the same config.
 nlohmann::json to_json(const HwConfig& hw);
+// Whether `key` names a field an override can set ("section.key", "name",
+// "components.NAME.energy_pj|area_um2|latency_cycles").
+bool is_hw_key(const std::string& key);
+// Whether a key ("section.key" or "components.NAME.leaf") only prices what mapping and simulation
+// produce: the energies and areas (units pJ, pJ/B, pJ/bit, um^2, um^2/kbit) and the label `name`.
+// Mapping and simulation never read these fields, so configs that differ only in them share one
+// mapping and simulation, re-priced (sweeps rely on this).
+bool is_cost_only_key(const std::string& key);
+// to_json(hw) without the cost-only fields: equal for two configs exactly when mapping and
+// simulation behave the same on both.
+nlohmann::json structural_json(const HwConfig& hw);
 
 // One key of the YAML schema ("section.key"), with its unit, default and meaning: feeds --help
 // and docs/hardware.md.

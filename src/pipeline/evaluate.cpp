@@ -35,14 +35,14 @@ std::filesystem::path default_hw_path() {
 // cores (at least one batch per core; the outcome does not depend on the batching). Batches stay
 // small so each one's tensors stay in cache and are reused by the allocator.
 template <typename Forward>
-double top1(const Dataset& test, int64_t count, Forward&& forward) {
+double top1(const Dataset& test, int64_t count, int threads, Forward&& forward) {
     constexpr int64_t kMaxBatch = 32;
-    const int64_t workers = resolve_threads(0);
+    const int64_t workers = resolve_threads(threads);
     const int64_t batch = std::clamp<int64_t>((count + workers - 1) / workers, 1, kMaxBatch);
     const int64_t batches = (count + batch - 1) / batch;
     const int64_t per = test.images.size() / std::max<int64_t>(1, test.size());
     std::vector<int64_t> correct(static_cast<size_t>(batches), 0);
-    parallel_for(batches, 0, [&](int64_t bi) {
+    parallel_for(batches, threads, [&](int64_t bi) {
         const int64_t b0 = bi * batch;
         const int64_t nb = std::min(batch, count - b0);
         Shape s = test.images.shape;
@@ -76,45 +76,96 @@ struct Progress {
     }
 };
 
-// Maps (verified), simulates and prices every layer of `qm`, filling sr's layers, sums and
-// weight sparsity; returns the mappings. The inputs are the integer reference's traces on
-// `sim_images`, or, when `modelled_positions` (input vectors per image by layer) is given,
-// opt.images images' worth of modelled traces drawn from opt.activation_model.
-std::vector<Mapping> map_and_simulate(const Scheme& scheme, const QuantModel& qm,
-                                      const SchemeContext& ctx, const Tensor& sim_images,
-                                      const std::map<std::string, int64_t>* modelled_positions,
-                                      const EvalOptions& opt, const Progress& progress,
-                                      SchemeResult& sr) {
+// A scheme's network mapped and simulated: what pricing needs from each layer (the mappings
+// themselves are not kept), and the accuracy through the simulated ADC when asked for.
+struct MappedNetwork {
+    struct Layer {
+        Footprint footprint;
+        std::vector<int64_t> cell_states;
+        std::map<std::string, double> figures;
+        std::vector<std::string> notes;
+    };
+    std::vector<Layer> layers;
+    NetworkSim sim;
+    std::optional<double> adc_exact_accuracy, adc_sim_accuracy;
+};
+
+// Images simulated whose traces a cache keeps (per quantized model); more are streamed.
+constexpr int64_t kCachedTraceImages = 16;
+
+using TraceBatches = std::vector<std::vector<LayerTrace>>;
+
+// Maps (verified) and simulates every layer of `qm` on `traces` (batches of layer traces, e.g.
+// the integer reference's on the simulated test images), or when null, on `sim_images` streamed
+// through the integer reference. With opt.adc_accuracy_images > 0 and a `test` set, also the
+// top-1 through the simulated ADC.
+MappedNetwork map_and_simulate(const Scheme& scheme, const QuantModel& qm, const SchemeContext& ctx,
+                               const TraceBatches* traces, const Tensor& sim_images,
+                               const Dataset* test, const EvalOptions& opt,
+                               const Progress& progress, const std::string& label) {
     const HwConfig& hw = ctx.hw;
-    int64_t weights_total = 0, weights_zero = 0;
-    progress.say(sr.name + ": map " + std::to_string(qm.layers.size()) + " layers");
-    std::vector<Mapping> mappings = map_network(scheme, qm, ctx);
-    progress.say(sr.name + ": simulate " + std::to_string(opt.images) + " image(s)" +
-                 (modelled_positions ? " of modelled activations" : ""));
+    progress.say(label + ": map " + std::to_string(qm.layers.size()) + " layers");
+    std::vector<Mapping> mappings = map_network(scheme, qm, ctx, opt.threads);
+    progress.say(label + ": simulate " + std::to_string(opt.images) + " image(s)");
     NetworkSimOptions net;
     net.sim.counts_only = opt.counts_only;
+    net.sim.threads = opt.threads;
     net.check_exact = opt.check_exact;
-    NetworkSim sim;
-    if (modelled_positions) {
-        std::vector<LayerTrace> traces;
-        for (size_t li = 0; li < qm.layers.size(); ++li) {
-            const QuantLayer& L = qm.layers[li];
-            traces.push_back(modelled_trace(L, opt.images * modelled_positions->at(L.name),
-                                            opt.activation_model.for_layer(L.name),
-                                            opt.seed * 0x9E3779B97F4A7C15ull + li));
-        }
-        simulate_traces(mappings, traces, hw, net, sim);
+    MappedNetwork mn;
+    if (traces) {
+        for (const auto& batch : *traces) simulate_traces(mappings, batch, hw, net, mn.sim);
+        mn.sim.layers.resize(mappings.size());
     } else {
-        sim = simulate_network(qm, mappings, sim_images, hw, net);
+        mn.sim = simulate_network(qm, mappings, sim_images, hw, net);
     }
+    for (size_t li = 0; li < mappings.size(); ++li) {
+        const Mapping& m = mappings[li];
+        MappedNetwork::Layer& l = mn.layers.emplace_back();
+        l.footprint.crossbars = static_cast<int64_t>(m.tiles.size());
+        l.footprint.stored_cells = m.stored_cells();
+        l.footprint.index_bits = m.total_index_bits();
+        l.footprint.units = m.units;
+        l.footprint.crossbar_cells = m.crossbar_cells();
+        l.footprint.weight_cells = weight_cells(m, qm.layers[li].weights);
+        l.cell_states = m.stored_cell_states();
+        l.figures = m.figures;
+        l.notes = m.notes;
+    }
+    if (opt.adc_accuracy_images > 0 && test) {
+        progress.say(label + ": accuracy through the simulated ADC");
+        const LayerAccumulate through_sim = [&](size_t li, const LayerTrace& in,
+                                                std::vector<int32_t>& acc) {
+            SimOptions so;
+            so.keep_outputs = true;
+            so.threads = 1;  // top1 runs batches on every core
+            const SimResult r = simulate(mappings.at(li), in, hw, so);
+            acc.resize(r.outputs.size());
+            for (size_t i = 0; i < acc.size(); ++i)
+                acc[i] =
+                    static_cast<int32_t>(std::clamp<int64_t>(r.outputs[i], INT32_MIN, INT32_MAX));
+        };
+        mn.adc_exact_accuracy = top1(*test, opt.adc_accuracy_images, opt.threads,
+                                     [&](const Tensor& b) { return run_int(qm, b); });
+        mn.adc_sim_accuracy =
+            top1(*test, opt.adc_accuracy_images, opt.threads,
+                 [&](const Tensor& b) { return run_int(qm, b, nullptr, through_sim); });
+    }
+    return mn;
+}
+
+// Fills sr's layers, sums, weight sparsity and ADC accuracy from a mapped and simulated network,
+// priced with `hw`.
+void price_network(const MappedNetwork& mn, const QuantModel& qm, const HwConfig& hw,
+                   const EvalOptions& opt, bool modelled, SchemeResult& sr) {
+    int64_t weights_total = 0, weights_zero = 0;
     for (size_t li = 0; li < qm.layers.size(); ++li) {
         const QuantLayer& L = qm.layers[li];
-        const Mapping& m = mappings[li];
-        const LayerSim& ls = sim.layers[li];
+        const MappedNetwork::Layer& m = mn.layers[li];
+        const LayerSim& ls = mn.sim.layers[li];
         LayerResult lr;
         lr.name = L.name;
         lr.op = qm.graph.nodes[L.node].type();
-        lr.modelled = modelled_positions != nullptr;
+        lr.modelled = modelled;
         if (lr.modelled) lr.model = opt.activation_model.for_layer(L.name);
         lr.measured = ls.activations.stats();
         lr.K = L.weights.K;
@@ -122,13 +173,8 @@ std::vector<Mapping> map_and_simulate(const Scheme& scheme, const QuantModel& qm
         lr.weight_sparsity = L.weights.sparsity();
         weights_total += static_cast<int64_t>(L.weights.w.size());
         weights_zero += static_cast<int64_t>(L.weights.w.size()) - L.weights.nonzeros();
-        lr.footprint.crossbars = static_cast<int64_t>(m.tiles.size());
-        lr.footprint.stored_cells = m.stored_cells();
-        lr.footprint.index_bits = m.total_index_bits();
-        lr.footprint.units = m.units;
-        lr.footprint.crossbar_cells = m.crossbar_cells();
-        lr.footprint.weight_cells = weight_cells(m, L.weights);
-        lr.cell_states = m.stored_cell_states();
+        lr.footprint = m.footprint;
+        lr.cell_states = m.cell_states;
         lr.figures = m.figures;
         lr.notes = m.notes;
         if (sr.cell_states.size() < lr.cell_states.size())
@@ -159,7 +205,8 @@ std::vector<Mapping> map_and_simulate(const Scheme& scheme, const QuantModel& qm
         weights_total ? static_cast<double>(weights_zero) / static_cast<double>(weights_total)
                       : 0.0;
     sr.cost = price(sr.stats, sr.footprint, hw);
-    return mappings;
+    sr.adc_exact_accuracy = mn.adc_exact_accuracy;
+    sr.adc_sim_accuracy = mn.adc_sim_accuracy;
 }
 
 }  // namespace
@@ -244,7 +291,101 @@ void check_activation_layers(const Graph& g, const ActivationModels& m) {
 
 }  // namespace
 
-EvalResult evaluate(const EvalOptions& opt) {
+namespace {
+
+// What every scheme of an evaluation shares: the model, the data and the float top-1.
+struct ModelData {
+    Graph g;
+    std::string note;
+    bool modelled = false;
+    std::string activations_note;
+    std::map<std::string, int64_t> positions_per_image;  // modelled: input vectors per image
+    Dataset train, test;
+    Tensor sim_images;
+    std::optional<double> float_accuracy;
+};
+
+ModelData load_model_data(const EvalOptions& opt, const std::string& model_name,
+                          const Progress& progress) {
+    ModelData md;
+    progress.say("importing " + model_name);
+    md.g = load_model(opt.model, opt.seed, &md.note);
+    const Graph& g = md.g;
+    if (g.inputs.empty() || g.outputs.empty())
+        throw Error(model_name + ": graph has no input/output");
+    check_activation_layers(g, opt.activation_model);
+    const std::string obstacle = why_not_executable(g);
+    if (opt.activations == "traces" && !obstacle.empty()) throw Error(obstacle);
+    md.modelled = opt.activations == "modelled" || !obstacle.empty();
+    // Mapping-only analysis: input vectors per image of each weight layer, from static shapes.
+    if (md.modelled) {
+        if (opt.finetune_epochs > 0)
+            throw Error("--finetune: needs real activations, but " +
+                        (obstacle.empty() ? std::string("--activations modelled was asked for")
+                                          : obstacle));
+        md.activations_note =
+            obstacle.empty() ? "modelled (--activations modelled)" : "modelled: " + obstacle;
+        for (const LayerInfo& li : summarize(g)) md.positions_per_image[li.name] = li.positions;
+        return md;
+    }
+    const auto dir =
+        opt.data_dir.empty() ? fashion_mnist_dir() : std::filesystem::path(opt.data_dir);
+    progress.say("loading Fashion-MNIST");
+    md.train = load_fashion_mnist("train", opt.calib_images, dir);
+    const int64_t test_n = std::max({opt.images, opt.accuracy_images, opt.adc_accuracy_images});
+    md.test = load_fashion_mnist("test", test_n, dir);
+    if (md.test.size() < test_n)
+        throw Error(std::string(test_n == opt.images            ? "--images"
+                                : test_n == opt.accuracy_images ? "--accuracy-images"
+                                                                : "--adc-accuracy-images") +
+                    ": the test set has only " + std::to_string(md.test.size()) + " images");
+    md.sim_images = first_images(md.test, opt.images);
+    if (opt.accuracy_images > 0) {
+        progress.say("float accuracy");
+        md.float_accuracy = top1(md.test, opt.accuracy_images, opt.threads,
+                                 [&](const Tensor& b) { return run_float(g, b); });
+    }
+    return md;
+}
+
+// A scheme's quantized (and pruned) model and its int top-1.
+struct Prepared {
+    QuantModel qm;
+    std::optional<double> accuracy;
+};
+
+// The cache keys: exactly the options each stage depends on.
+std::string model_key(const EvalOptions& o) {
+    const nlohmann::json j = {{"model", o.model},
+                              {"seed", o.seed},
+                              {"data", o.data_dir},
+                              {"calib_images", o.calib_images},
+                              {"images", o.images},
+                              {"accuracy_images", o.accuracy_images},
+                              {"adc_accuracy_images", o.adc_accuracy_images},
+                              {"activations", o.activations},
+                              {"density", o.activation_model.fallback.density},
+                              {"bit_density", o.activation_model.fallback.bit_density},
+                              {"density_by_layer", o.activation_model.density},
+                              {"bit_density_by_layer", o.activation_model.bit_density}};
+    return j.dump();
+}
+
+std::string prepared_key(const std::string& model, const SchemeContext& ctx,
+                         const std::string& scheme) {
+    const nlohmann::json j = {{"scheme", scheme},
+                              {"params", ctx.params},
+                              {"w_bits", ctx.quant.w_bits},
+                              {"a_bits", ctx.quant.a_bits},
+                              {"calibration", ctx.quant.calibration},
+                              {"percentile", ctx.quant.percentile},
+                              {"seed", ctx.seed}};
+    return model + '\n' + j.dump();
+}
+
+}  // namespace
+
+EvalResult evaluate(const EvalOptions& opt, EvalCache* cache) {
     const auto t0 = std::chrono::steady_clock::now();
     Progress progress{opt.progress && ::isatty(2)};
     EvalResult res;
@@ -265,58 +406,26 @@ EvalResult evaluate(const EvalOptions& opt) {
         find_scheme(name);  // fail fast on a typo
         scheme_params_for(name, opt.scheme_params);
     }
+    if (opt.activations != "auto" && opt.activations != "traces" && opt.activations != "modelled")
+        throw Error("--activations: expected auto, traces or modelled, got '" + opt.activations +
+                    "'");
 
     HwConfig hw = load_hw_config(opt.hw_path.empty() ? default_hw_path()
                                                      : std::filesystem::path(opt.hw_path));
     for (const auto& o : opt.hw_overrides) apply_hw_override(hw, o);
     res.hw = hw;
 
-    progress.say("importing " + res.model);
-    const Graph g = load_model(opt.model, opt.seed, &res.model_note);
-    if (g.inputs.empty() || g.outputs.empty())
-        throw Error(res.model + ": graph has no input/output");
-
-    if (opt.activations != "auto" && opt.activations != "traces" && opt.activations != "modelled")
-        throw Error("--activations: expected auto, traces or modelled, got '" + opt.activations +
-                    "'");
-    check_activation_layers(g, opt.activation_model);
-    const std::string obstacle = why_not_executable(g);
-    if (opt.activations == "traces" && !obstacle.empty()) throw Error(obstacle);
-    const bool modelled = opt.activations == "modelled" || !obstacle.empty();
-    // Mapping-only analysis: input vectors per image of each weight layer, from static shapes.
-    std::map<std::string, int64_t> positions_per_image;
-    if (modelled) {
-        if (opt.finetune_epochs > 0)
-            throw Error("--finetune: needs real activations, but " +
-                        (obstacle.empty() ? std::string("--activations modelled was asked for")
-                                          : obstacle));
-        res.activations_note =
-            obstacle.empty() ? "modelled (--activations modelled)" : "modelled: " + obstacle;
-        for (const LayerInfo& li : summarize(g)) positions_per_image[li.name] = li.positions;
-    }
-
-    const auto dir =
-        opt.data_dir.empty() ? fashion_mnist_dir() : std::filesystem::path(opt.data_dir);
-    Dataset train, test;
-    Tensor sim_images;
-    if (!modelled) {
-        progress.say("loading Fashion-MNIST");
-        train = load_fashion_mnist("train", opt.calib_images, dir);
-        const int64_t test_n = std::max({opt.images, opt.accuracy_images, opt.adc_accuracy_images});
-        test = load_fashion_mnist("test", test_n, dir);
-        if (test.size() < test_n)
-            throw Error(std::string(test_n == opt.images            ? "--images"
-                                    : test_n == opt.accuracy_images ? "--accuracy-images"
-                                                                    : "--adc-accuracy-images") +
-                        ": the test set has only " + std::to_string(test.size()) + " images");
-        sim_images = first_images(test, opt.images);
-    }
-
-    if (opt.accuracy_images > 0 && !modelled) {
-        progress.say("float accuracy");
-        res.float_accuracy =
-            top1(test, opt.accuracy_images, [&](const Tensor& b) { return run_float(g, b); });
-    }
+    const std::string mkey = model_key(opt);
+    const auto md = cached<ModelData>(cache, "model", mkey,
+                                      [&] { return load_model_data(opt, res.model, progress); });
+    const Graph& g = md->g;
+    const bool modelled = md->modelled;
+    res.model_note = md->note;
+    res.activations_note = md->activations_note;
+    res.float_accuracy = md->float_accuracy;
+    const Dataset& train = md->train;
+    const Dataset& test = md->test;
+    const std::string hw_key = structural_json(hw).dump();
 
     for (const auto& name : opt.schemes) {
         const Scheme& scheme = find_scheme(name);
@@ -327,64 +436,88 @@ EvalResult evaluate(const EvalOptions& opt) {
         ctx.quant.a_bits = hw.a_bits;
         ctx.seed = opt.seed;
         ctx.params = scheme_params_for(name, opt.scheme_params);
-        progress.say(name + ": quantize");
-        const QuantModel qm = scheme.prepare(g, train.images, ctx);
+        if (scheme.check_params) scheme.check_params(ctx);
+        // prepare depends on the precision, parameters and seed only, never on other hardware
+        // fields (the contract in scheme.hpp): it sees the default hardware with these bits.
+        SchemeContext prep_ctx = ctx;
+        prep_ctx.hw = HwConfig{};
+        prep_ctx.hw.w_bits = hw.w_bits;
+        prep_ctx.hw.a_bits = hw.a_bits;
+        const std::string pkey = prepared_key(mkey, ctx, name);
+        const auto prepared = cached<Prepared>(cache, "prepare", pkey, [&] {
+            Prepared p;
+            progress.say(name + ": quantize");
+            p.qm = scheme.prepare(g, train.images, prep_ctx);
+            if (opt.accuracy_images > 0 && !modelled) {
+                progress.say(name + ": int accuracy");
+                p.accuracy = top1(test, opt.accuracy_images, opt.threads,
+                                  [&](const Tensor& b) { return run_int(p.qm, b); });
+            }
+            return p;
+        });
+        const QuantModel& qm = prepared->qm;
+        // The inputs of every layer: modelled, or the integer reference's traces on the
+        // simulated images (kept by a cache for a few images, else streamed).
+        std::shared_ptr<const TraceBatches> traces;
+        if (modelled || (cache && opt.images <= kCachedTraceImages))
+            traces = cached<TraceBatches>(cache, "trace", pkey, [&] {
+                progress.say(name + ": trace " + std::to_string(opt.images) + " image(s)");
+                TraceBatches tb;
+                if (modelled) {
+                    std::vector<LayerTrace>& one = tb.emplace_back();
+                    for (size_t li = 0; li < qm.layers.size(); ++li) {
+                        const QuantLayer& L = qm.layers[li];
+                        one.push_back(
+                            modelled_trace(L, opt.images * md->positions_per_image.at(L.name),
+                                           opt.activation_model.for_layer(L.name),
+                                           opt.seed * 0x9E3779B97F4A7C15ull + li));
+                    }
+                } else {
+                    for (int64_t i = 0; i < opt.images; ++i)
+                        tb.push_back(trace_batch(qm, md->sim_images, i, 1));
+                }
+                return tb;
+            });
+        const nlohmann::json sim_opts = {{"counts_only", opt.counts_only},
+                                         {"check_exact", opt.check_exact}};
+        const auto mapped = cached<MappedNetwork>(
+            cache, "map+simulate", pkey + '\n' + hw_key + '\n' + sim_opts.dump(), [&] {
+                return map_and_simulate(scheme, qm, ctx, traces.get(), md->sim_images,
+                                        modelled ? nullptr : &test, opt, progress, name);
+            });
         SchemeResult sr;
         sr.name = name;
         sr.summary = scheme.summary;
-        const std::map<std::string, int64_t>* modelled_positions =
-            modelled ? &positions_per_image : nullptr;
-        const std::vector<Mapping> mappings =
-            map_and_simulate(scheme, qm, ctx, sim_images, modelled_positions, opt, progress, sr);
+        price_network(*mapped, qm, hw, opt, modelled, sr);
+        sr.accuracy = prepared->accuracy;
         std::optional<SchemeResult> tuned_result;
-        if (opt.accuracy_images > 0 && !modelled) {
-            progress.say(name + ": int accuracy");
-            sr.accuracy =
-                top1(test, opt.accuracy_images, [&](const Tensor& b) { return run_int(qm, b); });
-            if (opt.finetune_epochs > 0) {
-                progress.say(name + ": finetune");
-                MaskSet masks;
-                try {
-                    masks = masks_from_quant_model(qm);
-                } catch (const Error& e) {
-                    throw Error("--finetune: scheme '" + name + "': " + e.what());
-                }
-                const RegularizerFn reg =
-                    scheme.regularizer ? scheme.regularizer(g, masks, ctx) : RegularizerFn{};
-                const Graph tuned = opt.finetune(g, masks, ctx.quant.w_bits, reg);
-                progress.say(name + ": quantize the finetuned model");
-                const QuantModel tuned_qm = scheme.prepare(tuned, train.images, ctx);
-                sr.finetuned_accuracy = top1(test, opt.accuracy_images,
-                                             [&](const Tensor& b) { return run_int(tuned_qm, b); });
-                // The finetuned model on the chip: mapped, simulated and priced again.
-                SchemeResult& t = tuned_result.emplace();
-                t.name = name + "+ft";
-                t.finetuned_from = name;
-                t.summary = "'" + name + "' after finetuning " +
-                            std::to_string(opt.finetune_epochs) + " epoch(s) with its masks" +
-                            (reg ? " and its regulariser" : "");
-                map_and_simulate(scheme, tuned_qm, ctx, sim_images, nullptr, opt, progress, t);
-                t.accuracy = sr.finetuned_accuracy;
+        if (opt.accuracy_images > 0 && !modelled && opt.finetune_epochs > 0) {
+            progress.say(name + ": finetune");
+            MaskSet masks;
+            try {
+                masks = masks_from_quant_model(qm);
+            } catch (const Error& e) {
+                throw Error("--finetune: scheme '" + name + "': " + e.what());
             }
-        }
-        if (opt.adc_accuracy_images > 0 && !modelled) {
-            progress.say(name + ": accuracy through the simulated ADC");
-            const LayerAccumulate through_sim = [&](size_t li, const LayerTrace& in,
-                                                    std::vector<int32_t>& acc) {
-                SimOptions so;
-                so.keep_outputs = true;
-                so.threads = 1;  // top1 runs batches on every core
-                const SimResult r = simulate(mappings.at(li), in, hw, so);
-                acc.resize(r.outputs.size());
-                for (size_t i = 0; i < acc.size(); ++i)
-                    acc[i] = static_cast<int32_t>(
-                        std::clamp<int64_t>(r.outputs[i], INT32_MIN, INT32_MAX));
-            };
-            sr.adc_exact_accuracy = top1(test, opt.adc_accuracy_images,
-                                         [&](const Tensor& b) { return run_int(qm, b); });
-            sr.adc_sim_accuracy = top1(test, opt.adc_accuracy_images, [&](const Tensor& b) {
-                return run_int(qm, b, nullptr, through_sim);
-            });
+            const RegularizerFn reg =
+                scheme.regularizer ? scheme.regularizer(g, masks, ctx) : RegularizerFn{};
+            const Graph tuned = opt.finetune(g, masks, ctx.quant.w_bits, reg);
+            progress.say(name + ": quantize the finetuned model");
+            const QuantModel tuned_qm = scheme.prepare(tuned, train.images, prep_ctx);
+            sr.finetuned_accuracy = top1(test, opt.accuracy_images, opt.threads,
+                                         [&](const Tensor& b) { return run_int(tuned_qm, b); });
+            // The finetuned model on the chip: mapped, simulated and priced again.
+            SchemeResult& t = tuned_result.emplace();
+            t.name = name + "+ft";
+            t.finetuned_from = name;
+            t.summary = "'" + name + "' after finetuning " + std::to_string(opt.finetune_epochs) +
+                        " epoch(s) with its masks" + (reg ? " and its regulariser" : "");
+            EvalOptions no_adc = opt;
+            no_adc.adc_accuracy_images = 0;
+            const MappedNetwork tuned_mn = map_and_simulate(
+                scheme, tuned_qm, ctx, nullptr, md->sim_images, nullptr, no_adc, progress, t.name);
+            price_network(tuned_mn, tuned_qm, hw, opt, false, t);
+            t.accuracy = sr.finetuned_accuracy;
         }
         res.schemes.push_back(std::move(sr));
         if (tuned_result) res.schemes.push_back(std::move(*tuned_result));

@@ -16,6 +16,7 @@
 #include "hw/hw_config.hpp"
 #include "infer/modelled_trace.hpp"
 #include "model/graph.hpp"
+#include "pipeline/eval_cache.hpp"
 #include "quant/ptq.hpp"
 #include "sim/stats.hpp"
 #include "train/masks.hpp"
@@ -52,6 +53,9 @@ struct EvalOptions {
     QuantOptions quant;
     std::string data_dir;  // empty = Debian's dataset-fashion-mnist
     bool progress = false;
+    // Threads for mapping, simulation and top-1 (0 = all cores); the figures never depend on it.
+    // Sweeps running points side by side give each point one.
+    int threads = 0;
     // With finetune_epochs > 0 (and accuracy_images > 0): per scheme, the model is finetuned with
     // the scheme's masks (zero integer weights of its QuantModel) and its regulariser (if any)
     // through `finetune`, quantized again by the scheme, its int top-1 reported as
@@ -128,7 +132,10 @@ struct EvalResult {
 // Loads "zoo:NAME" or an ONNX file; empty -> the bundled default (with a note saying what it is).
 Graph load_model(const std::string& spec, uint64_t seed, std::string* note = nullptr);
 
-EvalResult evaluate(const EvalOptions& opt);
+// With a `cache`, the stages shared with other evaluations through it (import, data, float and
+// int top-1, quantization, traces, mapping and simulation) are taken from it or added to it;
+// the result is the same either way.
+EvalResult evaluate(const EvalOptions& opt, EvalCache* cache = nullptr);
 
 // "" when `g` can run on Fashion-MNIST images (every op known, one input of shape [N,1,28,28]),
 // else a one-line reason naming the file and the first obstacle.

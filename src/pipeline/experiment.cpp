@@ -1,8 +1,10 @@
 #include "pipeline/experiment.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <limits>
+#include <map>
 #include <set>
 
 #include "core/atomic_file.hpp"
@@ -36,6 +38,8 @@ const std::set<std::string> kKeys = {"name",
                                      "check_exact",
                                      "seed",
                                      "sweep",
+                                     "axes",
+                                     "points",
                                      "data",
                                      "out"};
 
@@ -91,6 +95,231 @@ std::vector<std::string> param_assignments(const YAML::Node& n, const std::strin
 std::string stem_of(const std::string& spec) {
     if (spec.rfind("zoo:", 0) == 0) return spec.substr(4);
     return std::filesystem::path(spec).stem().string();
+}
+
+// What an axis field sets in a unit.
+enum class FieldKind { Hw, Param, Schemes };
+
+struct AxisSpec {
+    SweepAxis axis;
+    FieldKind kind = FieldKind::Hw;
+    std::string where;  // the field errors about its values name, e.g. "axes.ou.rows"
+};
+
+FieldKind field_kind(const std::string& field, const std::string& src, const std::string& where) {
+    if (field == "schemes") return FieldKind::Schemes;
+    const auto dot = field.find('.');
+    if (dot != std::string::npos && dot > 0 && dot + 1 < field.size()) {
+        const std::string head = field.substr(0, dot);
+        for (const Scheme& sc : scheme_registry())
+            if (sc.name == head) return FieldKind::Param;
+    }
+    if (is_hw_key(field)) return FieldKind::Hw;
+    fail(src, where,
+         "unknown field (expected a hardware key section.key as for --set, a scheme parameter "
+         "scheme.key as for --param, or schemes)");
+}
+
+// The values of an axis: a non-empty list of scalars, no value twice.
+std::vector<std::string> axis_values(const YAML::Node& n, const std::string& src,
+                                     const std::string& where) {
+    if (!n.IsSequence() || n.size() == 0)
+        fail(src, where, "expected a non-empty list of values, got " + describe(n));
+    std::vector<std::string> out;
+    for (size_t i = 0; i < n.size(); ++i) {
+        const std::string v = scalar(n[i], src, where + "[" + std::to_string(i) + "]");
+        if (std::find(out.begin(), out.end(), v) != out.end())
+            fail(src, where, "the value " + v + " appears twice");
+        out.push_back(v);
+    }
+    return out;
+}
+
+// A value as it appears in a unit id (a folder name): characters other than letters, digits and
+// . _ + - become _.
+std::string id_text(const std::string& v) {
+    std::string out = v;
+    for (char& c : out)
+        if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '_' && c != '+' &&
+            c != '-')
+            c = '_';
+    return out;
+}
+
+void apply_coord(EvalOptions& o, FieldKind kind, const std::string& field,
+                 const std::string& value) {
+    switch (kind) {
+        case FieldKind::Hw:
+            o.hw_overrides.push_back(field + "=" + value);
+            break;
+        case FieldKind::Param:
+            o.scheme_params.push_back(field + "=" + value);
+            break;
+        case FieldKind::Schemes:
+            o.schemes = {"dense"};
+            if (value != "dense") o.schemes.push_back(value);
+            break;
+    }
+}
+
+// Checks what a sweep unit's axis values set: the hardware they give, every scheme's parameters;
+// an error names the file and the axis field (`where` of the first value of its kind).
+void check_unit(const ExperimentUnit& u, const std::map<std::string, std::string>& where_of,
+                const std::string& src) {
+    auto first_where = [&](auto pred) {
+        for (const auto& [field, value] : u.coords)
+            if (pred(field)) return where_of.at(field);
+        return std::string("(top level)");
+    };
+    HwConfig hw;
+    try {
+        hw = load_hw_config(u.options.hw_path.empty() ? hw_preset_path("dense")
+                                                      : std::filesystem::path(u.options.hw_path));
+        for (const auto& o : u.options.hw_overrides) apply_hw_override(hw, o);
+    } catch (const Error& e) {
+        fail(src, first_where([](const std::string& f) { return is_hw_key(f); }), e.what());
+    }
+    for (const std::string& name : u.options.schemes) {
+        const Scheme& sc = find_scheme(name);
+        if (!sc.check_params) continue;
+        SchemeContext ctx;
+        ctx.quant = u.options.quant;
+        ctx.quant.w_bits = hw.w_bits;
+        ctx.quant.a_bits = hw.a_bits;
+        ctx.seed = u.options.seed;
+        try {
+            ctx.params = scheme_params_for(name, u.options.scheme_params);
+            sc.check_params(ctx);
+        } catch (const Error& e) {
+            fail(src,
+                 first_where([&](const std::string& f) { return f.rfind(name + ".", 0) == 0; }),
+                 e.what());
+        }
+    }
+}
+
+// The axes of a sweep (`sweep:`, `axes:` or `points:`), each unit's (field, value) list, and the
+// field errors about each axis name.
+struct SweepSpec {
+    std::vector<AxisSpec> axes;
+    std::vector<std::vector<std::pair<std::string, std::string>>> points;
+    std::vector<std::string> point_where;  // per point, what a duplicate names
+};
+
+SweepSpec parse_sweep(const YAML::Node& root, const std::string& src,
+                      const std::vector<std::string>& schemes) {
+    SweepSpec sp;
+    const int given = (root["sweep"] ? 1 : 0) + (root["axes"] ? 1 : 0) + (root["points"] ? 1 : 0);
+    if (given == 0) return sp;
+    if (given > 1) fail(src, "sweep", "give one of sweep, axes and points");
+    auto scheme_known = [&](const std::string& field, const std::string& where) {
+        const std::string scheme = field.substr(0, field.find('.'));
+        bool axis_has = false;
+        for (const AxisSpec& a : sp.axes)
+            if (a.kind == FieldKind::Schemes)
+                axis_has = axis_has || std::find(a.axis.values.begin(), a.axis.values.end(),
+                                                 scheme) != a.axis.values.end();
+        if (!axis_has && std::find(schemes.begin(), schemes.end(), scheme) == schemes.end())
+            fail(src, where, "scheme '" + scheme + "' is not in schemes");
+    };
+    if (const YAML::Node sw = root["sweep"]) {
+        if (!sw.IsMap()) fail(src, "sweep", "expected {param: scheme.key, values: [...]}");
+        for (const auto& kv : sw) {
+            const std::string key = key_text(kv.first, src, "sweep");
+            if (key != "param" && key != "values")
+                fail(src, "sweep." + key, "unknown key (known: param, values)");
+        }
+        if (!sw["param"] || !sw["values"])
+            fail(src, "sweep", "needs both param (scheme.key) and values");
+        AxisSpec a;
+        a.axis.field = scalar(sw["param"], src, "sweep.param");
+        const auto dot = a.axis.field.find('.');
+        if (dot == std::string::npos || dot == 0 || dot + 1 == a.axis.field.size())
+            fail(src, "sweep.param", "expected scheme.key, e.g. twofold.sparsity");
+        a.axis.label = a.axis.field.substr(dot + 1);
+        a.kind = field_kind(a.axis.field, src, "sweep.param");
+        if (a.kind != FieldKind::Param)
+            fail(src, "sweep.param", "expected scheme.key, e.g. twofold.sparsity");
+        scheme_known(a.axis.field, "sweep.param");
+        a.axis.values = axis_values(sw["values"], src, "sweep.values");
+        a.where = "sweep.values";
+        sp.axes.push_back(std::move(a));
+    }
+    if (const YAML::Node ax = root["axes"]) {
+        if (!ax.IsMap() || ax.size() == 0)
+            fail(src, "axes", "expected a mapping FIELD: [values...], got " + describe(ax));
+        for (const auto& kv : ax) {
+            AxisSpec a;
+            a.axis.field = key_text(kv.first, src, "axes");
+            a.axis.label = a.axis.field;
+            a.where = "axes." + a.axis.field;
+            for (const AxisSpec& b : sp.axes)
+                if (b.axis.field == a.axis.field) fail(src, a.where, "duplicate axis");
+            a.kind = field_kind(a.axis.field, src, a.where);
+            a.axis.values = axis_values(kv.second, src, a.where);
+            if (a.kind == FieldKind::Schemes)
+                for (const std::string& v : a.axis.values) try {
+                        find_scheme(v);
+                    } catch (const Error& e) {
+                        fail(src, a.where, e.what());
+                    }
+            sp.axes.push_back(std::move(a));
+        }
+        for (const AxisSpec& a : sp.axes)
+            if (a.kind == FieldKind::Param) scheme_known(a.axis.field, a.where);
+    }
+    if (!root["points"]) {
+        // The full grid, the first axis outermost.
+        sp.points = {{}};
+        for (const AxisSpec& a : sp.axes) {
+            std::vector<std::vector<std::pair<std::string, std::string>>> next;
+            for (const auto& p : sp.points)
+                for (const std::string& v : a.axis.values) {
+                    next.push_back(p);
+                    next.back().emplace_back(a.axis.field, v);
+                }
+            sp.points = std::move(next);
+        }
+        sp.point_where.assign(sp.points.size(), "axes");
+    }
+    if (const YAML::Node pts = root["points"]) {
+        if (!pts.IsSequence() || pts.size() == 0)
+            fail(src, "points", "expected a non-empty list of {FIELD: value, ...}");
+        for (size_t i = 0; i < pts.size(); ++i) {
+            const std::string at = "points[" + std::to_string(i) + "]";
+            if (!pts[i].IsMap() || pts[i].size() == 0)
+                fail(src, at, "expected a non-empty mapping FIELD: value, got " + describe(pts[i]));
+            auto& point = sp.points.emplace_back();
+            for (const auto& kv : pts[i]) {
+                const std::string field = key_text(kv.first, src, at);
+                const std::string where = at + "." + field;
+                const FieldKind kind = field_kind(field, src, where);
+                const std::string v = scalar(kv.second, src, where);
+                if (kind == FieldKind::Schemes) try {
+                        find_scheme(v);
+                    } catch (const Error& e) {
+                        fail(src, where, e.what());
+                    }
+                auto it = std::find_if(sp.axes.begin(), sp.axes.end(),
+                                       [&](const AxisSpec& a) { return a.axis.field == field; });
+                if (it == sp.axes.end()) {
+                    AxisSpec a;
+                    a.axis.field = a.axis.label = field;
+                    a.kind = kind;
+                    a.where = "points";
+                    sp.axes.push_back(std::move(a));
+                    it = sp.axes.end() - 1;
+                }
+                if (std::find(it->axis.values.begin(), it->axis.values.end(), v) ==
+                    it->axis.values.end())
+                    it->axis.values.push_back(v);
+                point.emplace_back(field, v);
+                if (kind == FieldKind::Param) scheme_known(field, where);
+            }
+            sp.point_where.push_back(at);
+        }
+    }
+    return sp;
 }
 
 }  // namespace
@@ -180,24 +409,14 @@ Experiment parse_experiment(const std::string& yaml_text, const std::filesystem:
     count("seed", base_opt.seed, 0, std::numeric_limits<int>::max());
     if (root["data"]) base_opt.data_dir = rel(scalar(root["data"], src, "data")).string();
 
-    if (const YAML::Node sw = root["sweep"]) {
-        if (!sw.IsMap()) fail(src, "sweep", "expected {param: scheme.key, values: [...]}");
-        for (const auto& kv : sw) {
-            const std::string key = key_text(kv.first, src, "sweep");
-            if (key != "param" && key != "values")
-                fail(src, "sweep." + key, "unknown key (known: param, values)");
-        }
-        if (!sw["param"] || !sw["values"])
-            fail(src, "sweep", "needs both param (scheme.key) and values");
-        ex.sweep_param = scalar(sw["param"], src, "sweep.param");
-        const auto dot = ex.sweep_param.find('.');
-        if (dot == std::string::npos || dot == 0 || dot + 1 == ex.sweep_param.size())
-            fail(src, "sweep.param", "expected scheme.key, e.g. twofold.sparsity");
-        const std::string scheme = ex.sweep_param.substr(0, dot);
-        if (std::find(base_opt.schemes.begin(), base_opt.schemes.end(), scheme) ==
-            base_opt.schemes.end())
-            fail(src, "sweep.param", "scheme '" + scheme + "' is not in schemes");
-        ex.sweep_values = strings(sw["values"], src, "sweep.values");
+    const SweepSpec sweep = parse_sweep(root, src, base_opt.schemes);
+    std::map<std::string, std::string> where_of;  // axis field -> what its errors name
+    std::map<std::string, FieldKind> kind_of;
+    for (const AxisSpec& a : sweep.axes) {
+        ex.axes.push_back(a.axis);
+        ex.sweep_param += (ex.sweep_param.empty() ? "" : " x ") + a.axis.field;
+        where_of[a.axis.field] = a.where;
+        kind_of[a.axis.field] = a.kind;
     }
 
     const std::vector<std::string> models =
@@ -223,17 +442,34 @@ Experiment parse_experiment(const std::string& yaml_text, const std::filesystem:
             u.id = stem_of(m.empty() ? "zoo:default" : m) + "__" +
                    (hws[hi].empty() ? "dense" : stem_of(hws[hi]));
             if (!ids.insert(u.id).second) fail(src, "models/hw", "two units share the id " + u.id);
-            if (ex.sweep_values.empty()) {
+            u.group = u.id;
+            if (sweep.points.empty()) {
                 ex.units.push_back(std::move(u));
                 continue;
             }
-            for (const std::string& v : ex.sweep_values) {
+            for (size_t pi = 0; pi < sweep.points.size(); ++pi) {
                 ExperimentUnit su = u;
-                su.sweep_value = v;
-                su.options.scheme_params.push_back(ex.sweep_param + "=" + v);
-                su.id += "__" + ex.sweep_param.substr(ex.sweep_param.find('.') + 1) + "=" + v;
-                if (!ids.insert(su.id).second)
-                    fail(src, "sweep.values", "the value " + v + " appears twice");
+                // Points set their fields in axis order, so equal points get equal ids.
+                for (const SweepAxis& a : ex.axes)
+                    for (const auto& [field, v] : sweep.points[pi])
+                        if (field == a.field) {
+                            su.coords.emplace_back(field, v);
+                            apply_coord(su.options, kind_of.at(field), field, v);
+                            su.id += "__" + a.label + "=" + id_text(v);
+                            su.sweep_value += (su.sweep_value.empty() ? "" : ", ") + v;
+                        }
+                if (!ids.insert(su.id).second) {
+                    if (sweep.point_where[pi] != "axes" || su.coords.empty())
+                        fail(src, sweep.point_where[pi], "the same point as an earlier one");
+                    // Two values of one axis that differ only in characters ids replace.
+                    const auto& [field, v] = su.coords.back();
+                    fail(src, where_of.at(field), "the value " + v + " gives a unit id twice");
+                }
+                std::map<std::string, std::string> where = where_of;
+                if (sweep.point_where[pi] != "axes")
+                    for (const auto& [field, v] : su.coords)
+                        where[field] = sweep.point_where[pi] + "." + field;
+                check_unit(su, where, src);
                 ex.units.push_back(std::move(su));
             }
         }

@@ -14,9 +14,23 @@
 
 namespace sparsecim {
 
+// One axis of a sweep: a field of the configuration and its values. A field is a hardware key
+// ("ou.rows", "components.NAME.energy_pj": as `--set`), a scheme parameter ("csr.beta": as
+// `--param`), or `schemes` (each value a scheme, run after dense).
+struct SweepAxis {
+    std::string field;
+    std::string label;  // how the field appears in unit ids (the field; `sweep:` drops the scheme)
+    std::vector<std::string> values;
+};
+
 struct ExperimentUnit {
-    std::string id;           // stable, from the model and hardware names, e.g. "tiny-cnn__csr"
-    std::string sweep_value;  // the swept parameter's value in this unit (with a sweep)
+    // Stable, from the model and hardware names and the unit's axis values, e.g.
+    // "tiny-cnn__csr" or "tiny-cnn__csr__ou.rows=8__csr.beta=2".
+    std::string id;
+    std::string group;  // "<model>__<hw>": the unit without its axis values
+    // (field, value) of every axis (or listed point field) that sets something in this unit.
+    std::vector<std::pair<std::string, std::string>> coords;
+    std::string sweep_value;  // the axis values of this unit, ", "-separated (with a sweep)
     EvalOptions options;
     std::filesystem::path out;  // where this unit's report goes
 };
@@ -29,10 +43,12 @@ struct Experiment {
     std::filesystem::path source;
     std::filesystem::path out;
     std::vector<ExperimentUnit> units;
-    // Optional sweep of one scheme parameter ("scheme.key"): every (model, hardware) unit runs
-    // once per value; `sparsecim run` then writes sweep.html / sweep.csv over the values.
-    std::string sweep_param;
-    std::vector<std::string> sweep_values;
+    // Optional sweep: `sweep:` (one scheme parameter), `axes:` (a grid over any fields) or
+    // `points:` (a listed set of points). Every (model, hardware) unit runs once per point;
+    // `sparsecim run` then writes sweep.html / sweep.csv over the points, `sparsecim sweep`
+    // sweep.jsonl, sweep.csv and sweep.html (docs/sweeps.md).
+    std::vector<SweepAxis> axes;  // with `points:`, one axis per field named by any point
+    std::string sweep_param;      // the axes' fields, " x "-separated (empty: no sweep)
 };
 
 // What the figures of a unit depend on, as a hex digest: its options (results.json's config), the

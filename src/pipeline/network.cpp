@@ -68,6 +68,19 @@ void simulate_traces(const std::vector<Mapping>& mappings, const std::vector<Lay
     acc.sim_seconds += seconds_since(t0);
 }
 
+std::vector<LayerTrace> trace_batch(const QuantModel& qm, const Tensor& images, int64_t b0,
+                                    int64_t n) {
+    const int64_t count = images.rank() > 0 ? images.dim(0) : 0;
+    const int64_t per = count ? images.size() / count : 0;
+    Shape s = images.shape;
+    s[0] = n;
+    const Tensor batch(s, std::vector<float>(images.data.begin() + b0 * per,
+                                             images.data.begin() + (b0 + n) * per));
+    std::vector<LayerTrace> traces;
+    run_int(qm, batch, &traces);
+    return traces;
+}
+
 NetworkSim simulate_network(const QuantModel& qm, const std::vector<Mapping>& mappings,
                             const Tensor& images, const HwConfig& hw,
                             const NetworkSimOptions& opt) {
@@ -78,16 +91,10 @@ NetworkSim simulate_network(const QuantModel& qm, const std::vector<Mapping>& ma
     NetworkSim res;
     res.layers.resize(qm.layers.size());
     const int64_t count = images.rank() > 0 ? images.dim(0) : 0;
-    const int64_t per = count ? images.size() / count : 0;
     for (int64_t b0 = 0; b0 < count; b0 += opt.batch) {
         const int64_t nb = std::min(opt.batch, count - b0);
-        Shape s = images.shape;
-        s[0] = nb;
-        const Tensor batch(s, std::vector<float>(images.data.begin() + b0 * per,
-                                                 images.data.begin() + (b0 + nb) * per));
         const auto t0 = std::chrono::steady_clock::now();
-        std::vector<LayerTrace> traces;
-        run_int(qm, batch, &traces);
+        const std::vector<LayerTrace> traces = trace_batch(qm, images, b0, nb);
         res.trace_seconds += seconds_since(t0);
         simulate_traces(mappings, traces, hw, opt, res);
     }

@@ -50,6 +50,10 @@ struct NetworkSim {
 void simulate_traces(const std::vector<Mapping>& mappings, const std::vector<LayerTrace>& traces,
                      const HwConfig& hw, const NetworkSimOptions& opt, NetworkSim& acc);
 
+// The integer reference's traces of every weight layer on images [b0, b0 + n) of `images`.
+std::vector<LayerTrace> trace_batch(const QuantModel& qm, const Tensor& images, int64_t b0,
+                                    int64_t n);
+
 // Simulates `mappings` (one per qm.layers, in order) on `images` (N x C x H x W), streamed in
 // batches of opt.batch images.
 NetworkSim simulate_network(const QuantModel& qm, const std::vector<Mapping>& mappings,

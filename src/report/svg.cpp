@@ -222,16 +222,21 @@ std::string svg_scatter(const Scatter& sc) {
     s += "<line x1=\"" + num(kLeft) + "\" x2=\"" + num(kW - kRight) + "\" y1=\"" +
          num(kH - kBottom) + "\" y2=\"" + num(kH - kBottom) + "\" stroke=\"#333\"/>";
     s += text((kLeft + kW - kRight) / 2, kH - kBottom + 34, sc.x_label, "text-anchor=\"middle\"");
-    std::vector<std::string> names;
+    const bool by_series = !sc.series.empty();
+    std::vector<std::string> names = sc.series;
     for (size_t i = 0; i < sc.points.size(); ++i) {
         const auto& p = sc.points[i];
-        names.push_back(p.label);
+        if (!by_series) names.push_back(p.label);
         if (!std::isfinite(p.x) || !std::isfinite(p.y)) continue;
-        s += "<circle cx=\"" + num(ax.at(p.x)) + "\" cy=\"" + num(ay.at(p.y)) +
-             "\" r=\"6\" fill=\"" + colour(i) + "\"><title>" +
+        const size_t c = by_series ? static_cast<size_t>(std::max(0, p.series)) : i;
+        s += "<circle cx=\"" + num(ax.at(p.x)) + "\" cy=\"" + num(ay.at(p.y)) + "\" r=\"" +
+             (p.highlight ? "6\" stroke=\"#000\" stroke-width=\"2"
+              : by_series ? "4"
+                          : "6") +
+             "\" fill=\"" + colour(c) + "\"><title>" +
              xml_escape(p.label + ": (" + tick_label(p.x) + ", " + tick_label(p.y) + ")") +
              "</title></circle>";
-        s += text(ax.at(p.x) + 8, ay.at(p.y) - 8, p.label);
+        if (!by_series) s += text(ax.at(p.x) + 8, ay.at(p.y) - 8, p.label);
     }
     return s + legend(names) + "</svg>";
 }

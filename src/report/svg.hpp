@@ -25,12 +25,17 @@ struct BarChart {
 struct ScatterPoint {
     std::string label;
     double x = 0.0, y = 0.0;
+    int series = -1;         // with Scatter::series: which one (its colour and legend entry)
+    bool highlight = false;  // drawn larger with a dark ring (e.g. on the Pareto front)
 };
 
 struct Scatter {
     std::string title;
     std::string x_label, y_label;
     std::vector<ScatterPoint> points;
+    // Empty: every point its own colour, legend entry and text label. Else points are coloured
+    // by their series, the legend lists these names, and labels show on hover only (many points).
+    std::vector<std::string> series;
 };
 
 std::string svg_bar_chart(const BarChart& c);

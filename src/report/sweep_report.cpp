@@ -1,5 +1,6 @@
 #include "report/sweep_report.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -168,6 +169,179 @@ std::filesystem::path write_sweep_report(const std::string& experiment, const st
         "th,td{border:1px solid #bbb;padding:2px 6px;font-size:13px;text-align:right}"
         ".charts{display:flex;flex-wrap:wrap}</style></head><body>\n<h1>" +
         xml_escape(experiment) + ": sweep of " + xml_escape(param) + "</h1>\n" + body +
+        "</body></html>\n";
+    write_file_atomic(dir / "sweep.csv", csv);
+    write_file_atomic(dir / "sweep.html", html);
+    return dir / "sweep.html";
+}
+
+std::vector<bool> pareto_optimal(const std::vector<std::vector<double>>& points) {
+    std::vector<bool> out(points.size(), false);
+    auto finite = [](const std::vector<double>& p) {
+        return std::all_of(p.begin(), p.end(), [](double v) { return std::isfinite(v); });
+    };
+    for (size_t i = 0; i < points.size(); ++i) {
+        if (!finite(points[i])) continue;
+        bool dominated = false;
+        for (size_t j = 0; j < points.size() && !dominated; ++j) {
+            if (j == i || !finite(points[j])) continue;
+            bool no_worse = true, better = false;
+            for (size_t k = 0; k < points[i].size(); ++k) {
+                no_worse = no_worse && points[j][k] <= points[i][k];
+                better = better || points[j][k] < points[i][k];
+            }
+            dominated = no_worse && better;
+        }
+        out[i] = !dominated;
+    }
+    return out;
+}
+
+namespace {
+
+std::string csv_field(const std::string& v) {
+    if (v.find_first_of(",\"\n") == std::string::npos) return v;
+    std::string q = "\"";
+    for (char c : v) q += c == '"' ? std::string("\"\"") : std::string(1, c);
+    return q + "\"";
+}
+
+// One scheme entry of one point, with the figures the report plots.
+struct Entry {
+    std::string id, scheme;
+    double accuracy, energy_nj, area_mm2, speedup, index_kbit;
+};
+
+}  // namespace
+
+std::filesystem::path write_sweep_results(const std::string& name,
+                                          const std::vector<std::string>& axes,
+                                          const std::vector<nlohmann::json>& records,
+                                          const std::filesystem::path& dir) {
+    static const std::vector<std::pair<const char*, std::vector<const char*>>> kFigures = {
+        {"accuracy", {"accuracy"}},
+        {"energy_pj", {"energy_pj"}},
+        {"area_mm2", {"area_mm2"}},
+        {"cycles", {"cycles"}},
+        {"latency_ns", {"latency_ns"}},
+        {"crossbars", {"crossbars"}},
+        {"stored_cells", {"stored_cells"}},
+        {"index_bits", {"index_bits"}},
+        {"weight_sparsity", {"weight_sparsity"}},
+        {"speedup", {"vs_dense", "speedup"}},
+        {"energy_efficiency", {"vs_dense", "energy_efficiency"}},
+        {"area_efficiency", {"vs_dense", "area_efficiency"}},
+        {"compression", {"vs_dense", "compression"}},
+        {"ideal_mismatches", {"ideal_mismatches"}}};
+    auto figure = [](const nlohmann::json& s, const std::vector<const char*>& path) {
+        const nlohmann::json* v = &s;
+        for (const char* k : path) {
+            if (!v->is_object() || !v->contains(k)) return std::nan("");
+            v = &(*v)[k];
+        }
+        return num_or_nan(*v);
+    };
+    std::string csv = "id,group";
+    for (const auto& a : axes) csv += "," + csv_field(a);
+    csv += ",scheme,finetuned_from";
+    for (const auto& [col, path] : kFigures) csv += std::string(",") + col;
+    csv += "\n";
+    std::vector<Entry> entries;
+    std::vector<std::string> schemes;
+    for (const nlohmann::json& rec : records) {
+        const std::string id = rec.value("id", "");
+        for (const auto& s : rec["results"]["schemes"]) {
+            const std::string scheme = s.value("name", "");
+            csv += csv_field(id) + "," + csv_field(rec.value("group", ""));
+            for (const auto& a : axes)
+                csv += "," + csv_field(rec["coords"].contains(a) && rec["coords"][a].is_string()
+                                           ? rec["coords"][a].get<std::string>()
+                                           : "");
+            csv += "," + scheme + "," +
+                   (s["finetuned_from"].is_string() ? s["finetuned_from"].get<std::string>() : "");
+            for (const auto& [col, path] : kFigures) csv += "," + num(figure(s, path));
+            csv += "\n";
+            if (std::find(schemes.begin(), schemes.end(), scheme) == schemes.end())
+                schemes.push_back(scheme);
+            entries.push_back({id, scheme, figure(s, {"accuracy"}) * 100.0,
+                               figure(s, {"energy_pj"}) * 1e-3, figure(s, {"area_mm2"}),
+                               figure(s, {"vs_dense", "speedup"}),
+                               figure(s, {"index_bits"}) / 1024.0});
+        }
+    }
+    auto series_of_entry = [&](const Entry& e) {
+        return static_cast<int>(std::find(schemes.begin(), schemes.end(), e.scheme) -
+                                schemes.begin());
+    };
+    // One plot per figure pair; the Pareto front over all entries marked.
+    auto plot = [&](const std::string& title, const std::string& xl, const std::string& yl, auto xy,
+                    auto objectives) {
+        std::vector<std::vector<double>> obj;
+        for (const Entry& e : entries) obj.push_back(objectives(e));
+        const std::vector<bool> front = pareto_optimal(obj);
+        Scatter sc{title, xl, yl, {}, schemes};
+        for (size_t i = 0; i < entries.size(); ++i) {
+            const auto [x, y] = xy(entries[i]);
+            sc.points.push_back({entries[i].id + " " + entries[i].scheme, x, y,
+                                 series_of_entry(entries[i]), front[i]});
+        }
+        return svg_scatter(sc);
+    };
+    std::string body = "<div class=\"charts\">\n";
+    body += plot(
+                "Energy against area", "area (mm^2)", "energy (nJ)",
+                [](const Entry& e) {
+                    return std::pair{e.area_mm2, e.energy_nj};
+                },
+                [](const Entry& e) {
+                    return std::vector<double>{e.area_mm2, e.energy_nj};
+                }) +
+            "\n";
+    body += plot(
+                "Top-1 accuracy against energy", "energy (nJ)", "top-1 (%)",
+                [](const Entry& e) {
+                    return std::pair{e.energy_nj, e.accuracy};
+                },
+                [](const Entry& e) {
+                    return std::vector<double>{e.energy_nj, -e.accuracy};
+                }) +
+            "\n";
+    body += plot(
+                "Speedup over dense against index storage", "index (kbit)", "speedup (x)",
+                [](const Entry& e) {
+                    return std::pair{e.index_kbit, e.speedup};
+                },
+                [](const Entry& e) {
+                    return std::vector<double>{e.index_kbit, -e.speedup};
+                }) +
+            "\n</div>\n";
+    // The entries no other beats in energy, area and accuracy together.
+    std::vector<std::vector<double>> obj;
+    for (const Entry& e : entries) obj.push_back({e.energy_nj, e.area_mm2, -e.accuracy});
+    const std::vector<bool> front = pareto_optimal(obj);
+    TextTable t;
+    t.header = {"point",       "scheme",  "top-1",       "energy (nJ)",
+                "area (mm^2)", "speedup", "index (kbit)"};
+    for (size_t i = 0; i < entries.size(); ++i) {
+        if (!front[i]) continue;
+        const Entry& e = entries[i];
+        t.rows.push_back({e.id, e.scheme, std::isnan(e.accuracy) ? "-" : num(e.accuracy) + "%",
+                          num(e.energy_nj), num(e.area_mm2),
+                          std::isnan(e.speedup) ? "-" : num(e.speedup) + "x", num(e.index_kbit)});
+    }
+    body += "<h2>Pareto-optimal entries (energy, area, top-1)</h2>\n" + table_html(t);
+    std::string axes_text;
+    for (const auto& a : axes) axes_text += (axes_text.empty() ? "" : " x ") + a;
+    const std::string html =
+        "<!DOCTYPE html>\n<html xmlns=\"http://www.w3.org/1999/xhtml\" lang=\"en\"><head>"
+        "<meta charset=\"utf-8\"/><title>sparsecim sweep: " +
+        xml_escape(name) +
+        "</title><style>body{font-family:sans-serif;margin:20px}table{border-collapse:collapse}"
+        "th,td{border:1px solid #bbb;padding:2px 6px;font-size:13px;text-align:right}"
+        ".charts{display:flex;flex-wrap:wrap}</style></head><body>\n<h1>" +
+        xml_escape(name) + ": " + std::to_string(records.size()) + " points over " +
+        xml_escape(axes_text.empty() ? "(no axes)" : axes_text) +
+        "</h1>\n<p>Ringed points are Pareto-optimal in the plot's two figures.</p>\n" + body +
         "</body></html>\n";
     write_file_atomic(dir / "sweep.csv", csv);
     write_file_atomic(dir / "sweep.html", html);

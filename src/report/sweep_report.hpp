@@ -5,6 +5,7 @@
 #pragma once
 
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -21,5 +22,19 @@ struct SweepPoint {
 std::filesystem::path write_sweep_report(const std::string& experiment, const std::string& param,
                                          const std::vector<SweepPoint>& points,
                                          const std::filesystem::path& dir);
+
+// The report of `sparsecim sweep` from its sweep.jsonl records (in point order): `dir`/sweep.csv
+// (one row per point x scheme entry: id, group, a column per axis field in `axes`, then the
+// figures) and `dir`/sweep.html (Pareto plots over every point and scheme entry: energy against
+// area, top-1 against energy, speedup against index storage, the Pareto-optimal entries marked,
+// and their table). Written atomically. Returns the path of sweep.html.
+std::filesystem::path write_sweep_results(const std::string& name,
+                                          const std::vector<std::string>& axes,
+                                          const std::vector<nlohmann::json>& records,
+                                          const std::filesystem::path& dir);
+
+// Which of `points` (each a vector of objectives, all minimised) no other point dominates (no
+// worse in every objective, better in one). A point with a NaN objective is never optimal.
+std::vector<bool> pareto_optimal(const std::vector<std::vector<double>>& points);
 
 }  // namespace sparsecim

@@ -31,9 +31,15 @@ struct SchemeContext {
 struct Scheme {
     std::string name;
     std::string summary;
+    // prepare may depend on ctx.quant, ctx.params and ctx.seed only, not on other hardware
+    // fields: evaluate() passes the default hardware with the config's weight and activation bits,
+    // so one quantized model serves every hardware variant of a sweep (pipeline/eval_cache.hpp).
     std::function<QuantModel(const Graph& g, const Tensor& calib, const SchemeContext& ctx)>
         prepare;
     std::function<Mapping(const QuantLayer& layer, const SchemeContext& ctx)> map;
+    // Optional: throws Error when ctx.params are not valid for the scheme (unknown key, value out
+    // of range), before anything runs; sweeps check every point's parameters up front.
+    std::function<void(const SchemeContext& ctx)> check_params;
     // Optional: the scheme's training regulariser, used when its model is finetuned with its
     // masks (evaluate --finetune): given the float graph to finetune and the masks, the hook
     // for TrainOptions::regularizer. Empty: cross-entropy only.

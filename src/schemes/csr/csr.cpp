@@ -22,6 +22,7 @@ Scheme csr_scheme() {
     s.map = [](const QuantLayer& layer, const SchemeContext& ctx) {
         return map_csr(layer.weights, ctx.hw, parse_csr_params(ctx.params, ctx.seed));
     };
+    s.check_params = [](const SchemeContext& ctx) { parse_csr_params(ctx.params, ctx.seed); };
     return s;
 }
 

@@ -24,6 +24,7 @@ Scheme pattern_scheme() {
     s.map = [](const QuantLayer& layer, const SchemeContext& ctx) {
         return map_pattern(layer, ctx.hw, parse_pattern_params(ctx.params));
     };
+    s.check_params = [](const SchemeContext& ctx) { parse_pattern_params(ctx.params); };
     return s;
 }
 

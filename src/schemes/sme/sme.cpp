@@ -20,6 +20,9 @@ Scheme sme_scheme() {
         return map_sme(layer.weights, ctx.hw, parse_sme_params(ctx.params, layer.weights.w_bits),
                        layer.in_signed);
     };
+    s.check_params = [](const SchemeContext& ctx) {
+        parse_sme_params(ctx.params, ctx.quant.w_bits);
+    };
     return s;
 }
 

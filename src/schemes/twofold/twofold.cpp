@@ -62,6 +62,7 @@ Scheme twofold_scheme() {
     s.regularizer = [](const Graph& g, const MaskSet& masks, const SchemeContext& ctx) {
         return make_twofold_regularizer(g, masks, parse_twofold_params(ctx.params, ctx.seed));
     };
+    s.check_params = [](const SchemeContext& ctx) { parse_twofold_params(ctx.params, ctx.seed); };
     return s;
 }
 
