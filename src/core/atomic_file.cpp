@@ -99,6 +99,11 @@ void write_file_atomic(const std::filesystem::path& path, std::string_view conte
     }
 }
 
+bool path_exists(const std::filesystem::path& path) {
+    std::error_code ec;
+    return std::filesystem::exists(path, ec);
+}
+
 std::string read_file(const std::filesystem::path& path) {
     std::error_code ec;
     if (!std::filesystem::exists(path, ec)) throw Error(path.string() + ": file not found");

@@ -16,6 +16,10 @@ void write_file_atomic(const std::filesystem::path& path, std::string_view conte
 // Reads a whole file; throws Error naming the file when it cannot be read.
 std::string read_file(const std::filesystem::path& path);
 
+// Whether `path` exists; false (never an exception) when it cannot be examined, e.g. a name
+// longer than the file system allows.
+bool path_exists(const std::filesystem::path& path);
+
 // Unlinks the temporary files of writes in progress. Async-signal-safe: meant for SIGINT/SIGTERM
 // handlers (install_interrupt_cleanup), which then end the process.
 void discard_pending_temp_files() noexcept;

@@ -431,11 +431,11 @@ Experiment parse_experiment(const std::string& yaml_text, const std::filesystem:
             const std::string& m = models[mi];
             u.options.model = m.empty() || m.rfind("zoo:", 0) == 0 ? m : rel(m).string();
             if (!u.options.model.empty() && m.rfind("zoo:", 0) != 0 &&
-                !std::filesystem::exists(u.options.model))
+                !path_exists(u.options.model))
                 fail(src, "models[" + std::to_string(mi) + "]", "no such file: " + u.options.model);
             if (!hws[hi].empty()) {
                 u.options.hw_path = rel(hws[hi]).string();
-                if (!std::filesystem::exists(u.options.hw_path))
+                if (!path_exists(u.options.hw_path))
                     fail(src, "hw[" + std::to_string(hi) + "]",
                          "no such file: " + u.options.hw_path);
             }
@@ -533,7 +533,7 @@ RunLog::RunLog(const Experiment& ex, bool resume) : ex_(ex) {
                                  {"exit_code", nullptr}});
     previous_ = nlohmann::json::array();
     const auto path = ex.out / "experiment.json";
-    if (!resume || !std::filesystem::exists(path)) return;
+    if (!resume || !path_exists(path)) return;
     const nlohmann::json old = nlohmann::json::parse(read_file(path), nullptr, false);
     if (old.is_discarded() || !old.is_object() || !old.contains("units") ||
         !old["units"].is_array())

@@ -68,7 +68,7 @@ nlohmann::json run_sweep_point(const Experiment& ex, size_t i, EvalCache& cache,
 SweepLog::SweepLog(const Experiment& ex, bool resume)
     : path_(ex.out / "sweep.jsonl"), records_(ex.units.size()) {
     std::string kept;
-    if (resume && std::filesystem::exists(path_)) {
+    if (resume && path_exists(path_)) {
         // Points are matched by id, so a sweep whose file gained or lost values keeps every
         // finished point that is still in it (its record renumbered).
         std::map<std::string, size_t> index_of;

@@ -19,7 +19,7 @@ std::string cell(std::string s) {  // a Markdown table cell: no line breaks, no 
 
 nlohmann::json load_results(const Experiment& ex, const ExperimentUnit& u) {
     const auto path = u.out / "results.json";
-    if (!std::filesystem::exists(path))
+    if (!path_exists(path))
         throw Error(ex.source.string() + ": unit " + u.id + ": no results at " + path.string() +
                     " (run `sparsecim run " + ex.source.string() + "` first)");
     try {
