@@ -150,8 +150,12 @@ TEST_F(SweepCli, ThreadsAndResumeGiveTheSameTable) {
     EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 1 + 8 * 2) << csv;
     EXPECT_NE(csv.find("id,group,ou.rows,csr.beta,adc.energy_pj,scheme,"), std::string::npos);
     const std::string html = slurp(dir / "two" / "sweep.html");
-    for (const char* s : {"Energy against area", "Top-1 accuracy against energy",
-                          "Speedup over dense against index storage", "Pareto-optimal"})
+    for (const char* s :
+         {"Energy against area", "Top-1 accuracy against energy",
+          "Speedup over dense against index storage", "Pareto-optimal", ": figures by point",
+          "Energy efficiency over dense (ou.rows / csr.beta / adc.energy_pj)",
+          "Area efficiency over dense (", "Speedup over dense (", "Top-1 accuracy (", ">8 / 2 / 1<",
+          ">16 / 4 / 3<"})
         EXPECT_NE(html.find(s), std::string::npos) << s;
 
     const ProcResult one =

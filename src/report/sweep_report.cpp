@@ -36,7 +36,7 @@ std::vector<Series> series_of(const std::vector<std::string>& entries,
         for (const auto& run : runs) {
             double v = std::nan("");
             for (const auto& s : run["schemes"])
-                if (s["name"] == e) v = get(s);
+                if (s.value("name", std::string()) == e) v = get(s);
             se.values.push_back(v);
         }
         out.push_back(std::move(se));
@@ -124,7 +124,7 @@ std::filesystem::path write_sweep_report(const std::string& experiment, const st
             std::vector<std::string> comps;
             for (const auto& run : runs)
                 for (const auto& s : run["schemes"])
-                    if (s["name"] == e)
+                    if (s.value("name", std::string()) == e)
                         for (const auto& [k, v] : s["energy_pj_by_component"].items())
                             if (v.get<double>() != 0.0 &&
                                 std::find(comps.begin(), comps.end(), k) == comps.end())
@@ -211,6 +211,68 @@ struct Entry {
     std::string id, scheme;
     double accuracy, energy_nj, area_mm2, speedup, index_kbit;
 };
+
+// Per (model, hardware) group, every figure against the points in file order (categories: the
+// points' axis values), one bar per non-dense scheme: a one-axis study's sweet spot shows as a
+// peak. The ratios (without dense) carry a reference line at 1; top-1 shows dense too.
+std::string charts_by_point(const std::vector<std::string>& axes,
+                            const std::vector<nlohmann::json>& records) {
+    std::vector<std::string> groups;
+    for (const nlohmann::json& rec : records) {
+        const std::string g = rec.value("group", "");
+        if (std::find(groups.begin(), groups.end(), g) == groups.end()) groups.push_back(g);
+    }
+    std::string axes_text;
+    for (const auto& a : axes) axes_text += (axes_text.empty() ? "" : " / ") + a;
+    std::string out;
+    for (const std::string& group : groups) {
+        std::vector<std::string> labels, schemes;
+        std::vector<const nlohmann::json*> runs;
+        for (const nlohmann::json& rec : records) {
+            if (rec.value("group", "") != group) continue;
+            std::string label;
+            for (const auto& a : axes)
+                if (rec["coords"].contains(a) && rec["coords"][a].is_string())
+                    label += (label.empty() ? "" : " / ") + rec["coords"][a].get<std::string>();
+            labels.push_back(label.empty() ? rec.value("id", "") : label);
+            runs.push_back(&rec["results"]);
+            for (const auto& s : rec["results"]["schemes"]) {
+                const std::string name = s.value("name", "");
+                if (std::find(schemes.begin(), schemes.end(), name) == schemes.end())
+                    schemes.push_back(name);
+            }
+        }
+        auto chart = [&](const std::string& title, const std::string& y_label, double scale,
+                         std::vector<const char*> path, std::optional<double> reference) {
+            BarChart c{title + " (" + axes_text + ")", y_label, labels, {}, false, reference};
+            for (const std::string& name : schemes) {
+                if (reference && name == "dense") continue;  // a ratio against itself
+                Series se{name, {}};
+                for (const nlohmann::json* run : runs) {
+                    double v = std::nan("");
+                    for (const auto& s : (*run)["schemes"]) {
+                        if (s.value("name", "") != name) continue;
+                        const nlohmann::json* x = &s;
+                        for (const char* k : path) x = x->contains(k) ? &(*x)[k] : nullptr;
+                        if (x) v = num_or_nan(*x) * scale;
+                    }
+                    se.values.push_back(v);
+                }
+                c.series.push_back(std::move(se));
+            }
+            return svg_bar_chart(c) + "\n";
+        };
+        out += "<h2>" + xml_escape(group) + ": figures by point</h2>\n<div class=\"charts\">\n" +
+               chart("Energy efficiency over dense", "dense energy / energy", 1.0,
+                     {"vs_dense", "energy_efficiency"}, 1.0) +
+               chart("Area efficiency over dense", "dense area / area", 1.0,
+                     {"vs_dense", "area_efficiency"}, 1.0) +
+               chart("Speedup over dense", "dense cycles / cycles", 1.0, {"vs_dense", "speedup"},
+                     1.0) +
+               chart("Top-1 accuracy", "top-1 (%)", 100.0, {"accuracy"}, std::nullopt) + "</div>\n";
+    }
+    return out;
+}
 
 }  // namespace
 
@@ -315,6 +377,7 @@ std::filesystem::path write_sweep_results(const std::string& name,
                     return std::vector<double>{e.index_kbit, -e.speedup};
                 }) +
             "\n</div>\n";
+    body += charts_by_point(axes, records);
     // The entries no other beats in energy, area and accuracy together.
     std::vector<std::vector<double>> obj;
     for (const Entry& e : entries) obj.push_back({e.energy_nj, e.area_mm2, -e.accuracy});

@@ -27,7 +27,8 @@ std::filesystem::path write_sweep_report(const std::string& experiment, const st
 // (one row per point x scheme entry: id, group, a column per axis field in `axes`, then the
 // figures) and `dir`/sweep.html (Pareto plots over every point and scheme entry: energy against
 // area, top-1 against energy, speedup against index storage, the Pareto-optimal entries marked,
-// and their table). Written atomically. Returns the path of sweep.html.
+// and their table; then per group energy and area efficiency, speedup and top-1 against the
+// points, one bar per scheme). Written atomically. Returns the path of sweep.html.
 std::filesystem::path write_sweep_results(const std::string& name,
                                           const std::vector<std::string>& axes,
                                           const std::vector<nlohmann::json>& records,
