@@ -60,6 +60,13 @@ class Cli : public ::testing::Test {
     }
 };
 
+// Terminal columns of a UTF-8 line (code points; the table uses no wide characters).
+size_t display_width(const std::string& line) {
+    size_t n = 0;
+    for (unsigned char c : line) n += (c & 0xC0) != 0x80;
+    return n;
+}
+
 int lines(const std::string& s) {
     int n = 0;
     for (char c : s) n += c == '\n';
@@ -123,6 +130,30 @@ TEST_F(Cli, EvaluateRunsEverySchemeByDefaultAndAllAreExact) {
     EXPECT_EQ(names, (std::vector<std::string>{"dense", "csr", "twofold", "sme", "pattern"}));
     EXPECT_TRUE(fs::exists(out / "report.html"));
     EXPECT_TRUE(fs::exists(out / "layers.csv"));
+    // The terminal table stays readable at 100 columns with all five schemes.
+    std::istringstream text(r.out);
+    int table_lines = 0;
+    for (std::string line; std::getline(text, line);) {
+        if (line.rfind("report: ", 0) == 0) continue;  // the output paths, not the table
+        ++table_lines;
+        EXPECT_LE(display_width(line), 100u) << line;
+    }
+    EXPECT_GE(table_lines, 10);
+}
+
+TEST_F(Cli, JsonFlagPrintsTheResultsJsonInsteadOfTheTable) {
+    const std::string model = zoo_model("tiny-cnn");
+    const auto out = dir / "out";
+    const CmdResult r = run("evaluate --model " + model +
+                            " --schemes dense,csr --images 1 --accuracy-images 10 "
+                            "--adc-accuracy-images 0 --calib-images 8 --json --out " +
+                            out.string());
+    ASSERT_EQ(r.code, 0) << r.err;
+    const auto printed = nlohmann::json::parse(r.out);  // stdout holds nothing but the JSON
+    const auto written = nlohmann::json::parse(slurp(out / "results.json"));
+    EXPECT_EQ(printed, written);
+    ASSERT_EQ(printed["schemes"].size(), 2u);
+    EXPECT_EQ(printed["schemes"][1]["name"], "csr");
 }
 
 TEST_F(Cli, SameInputsGiveSameResultsApartFromTiming) {

@@ -83,7 +83,7 @@ TEST_F(TrainCli, DefaultModelIsTrainedAndEvaluateReportsFinetunedAccuracy) {
             "--adc-accuracy-images 0 --finetune 1 --finetune-images 512 --out " +
             out.string());
     ASSERT_EQ(r.code, 0) << r.err;
-    EXPECT_NE(r.out.find("acc_ft: the same after finetuning"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("+ft row: the same after finetuning"), std::string::npos) << r.out;
     const auto j = nlohmann::json::parse(slurp(out / "results.json"));
     ASSERT_TRUE(j["schemes"][0]["accuracy_finetuned"].is_number()) << j["schemes"][0].dump();
     // The untrained tiny-cnn is at chance; 4 steps of finetuning already move it.

@@ -66,24 +66,25 @@ std::string activation_label(const LayerResult& l) {
 }
 
 std::string summary_table(const EvalResult& r) {
+    // Readable at 100 columns: short number forms, free text wrapped. A finetuned run's accuracy
+    // after finetuning is the `acc` of its "<scheme>+ft" rows (results.json and the HTML also
+    // keep it beside the scheme as accuracy_finetuned / acc_ft).
+    constexpr size_t kWidth = 100;
     const auto cmp = compare_schemes(r);
     TextTable t;
     t.header = {"scheme",  "xbars",  "area_mm2", "cells", "compr", "OU_ops",
                 "skipped", "cycles", "speedup",  "E_nJ",  "E_eff", "acc"};
     const bool finetuned = r.options.finetune_epochs > 0;
-    if (finetuned) t.header.push_back("acc_ft");
     for (size_t i = 0; i < r.schemes.size(); ++i) {
         const SchemeResult& s = r.schemes[i];
         t.rows.push_back(
-            {s.name, fmt_int(s.footprint.crossbars), fmt_sci(s.cost.total_area_um2() * 1e-6),
-             fmt_sci(static_cast<double>(s.footprint.stored_cells)), ratio_str(cmp[i].compression),
-             fmt_sci(static_cast<double>(s.stats.ou_ops)),
-             fmt_sci(static_cast<double>(s.stats.ou_ops_skipped)),
-             fmt_sci(static_cast<double>(s.stats.cycles)), ratio_str(cmp[i].speedup),
-             fmt_sci(s.cost.total_energy_pj() * 1e-3), ratio_str(cmp[i].energy_eff),
-             s.accuracy ? fmt_pct(*s.accuracy) : "-"});
-        if (finetuned)
-            t.rows.back().push_back(s.finetuned_accuracy ? fmt_pct(*s.finetuned_accuracy) : "-");
+            {s.name, fmt_int(s.footprint.crossbars), fmt_sci_short(s.cost.total_area_um2() * 1e-6),
+             fmt_sci_short(static_cast<double>(s.footprint.stored_cells)),
+             ratio_str(cmp[i].compression), fmt_sci_short(static_cast<double>(s.stats.ou_ops)),
+             fmt_sci_short(static_cast<double>(s.stats.ou_ops_skipped)),
+             fmt_sci_short(static_cast<double>(s.stats.cycles)), ratio_str(cmp[i].speedup),
+             fmt_sci_short(s.cost.total_energy_pj() * 1e-3), ratio_str(cmp[i].energy_eff),
+             s.accuracy ? fmt_pct_short(*s.accuracy) : "-"});
     }
     // Energy by component, one column per component any scheme uses.
     std::vector<std::string> comps;
@@ -99,48 +100,53 @@ std::string summary_table(const EvalResult& r) {
     for (const auto& s : r.schemes) e.header.push_back(s.name);
     for (const auto& c : comps) {
         std::vector<std::string> row = {c};
-        for (const auto& s : r.schemes) row.push_back(fmt_sci(part(s.cost.energy_pj, c) * 1e-3));
+        for (const auto& s : r.schemes)
+            row.push_back(fmt_sci_short(part(s.cost.energy_pj, c) * 1e-3));
         e.rows.push_back(std::move(row));
     }
-    std::string out = "model: " + r.model + "\n";
-    if (!r.model_note.empty()) out += "note:  " + r.model_note + "\n";
-    out += "hw:    " + r.hw.name + " (" + r.hw.source + ")\n";
-    out += "images simulated: " + std::to_string(r.options.images);
-    if (r.options.counts_only) out += " (counts only: no output values computed or checked)";
+    std::string out = wrap_text("model: " + r.model, kWidth, "       ");
+    if (!r.model_note.empty()) out += wrap_text("note:  " + r.model_note, kWidth, "       ");
+    out += wrap_text("hw:    " + r.hw.name + " (" + r.hw.source + ")", kWidth, "       ");
+    std::string images = "images simulated: " + std::to_string(r.options.images);
+    if (r.options.counts_only) images += " (counts only: no output values computed or checked)";
     if (r.float_accuracy)
-        out += ";  float top-1 on " + std::to_string(r.options.accuracy_images) +
-               " test images: " + fmt_pct(*r.float_accuracy);
+        images += ";  float top-1 on " + std::to_string(r.options.accuracy_images) +
+                  " test images: " + fmt_pct(*r.float_accuracy);
+    out += wrap_text(images, kWidth, "  ");
     if (!r.activations_note.empty())
-        out += "\nactivations: " + r.activations_note +
-               "\n  every layer's inputs are SYNTHETIC (density d, bit density b per layer in "
+        out += wrap_text("activations: " + r.activations_note, kWidth, "  ") +
+               "  every layer's inputs are SYNTHETIC (density d, bit density b per layer in "
                "report.html/results.json);\n  cycles and energy follow that model, accuracy is "
-               "not measured";
-    out += "\n\n" + t.render() + "\n" + e.render();
+               "not measured\n";
+    out += "\n" + t.render() + "\n" + e.render();
     out +=
         "\nratios (x) are dense / scheme: compression of stored cells, speedup in cycles, "
         "energy\nefficiency. acc: int top-1 with the scheme's quantization and pruning.\n";
     if (finetuned)
-        out += "acc_ft: the same after finetuning " + std::to_string(r.options.finetune_epochs) +
-               " epoch(s) with the scheme's masks held (LibTorch).\n";
+        out += wrap_text("acc of a <scheme>+ft row: the same after finetuning " +
+                             std::to_string(r.options.finetune_epochs) +
+                             " epoch(s) with the scheme's masks held (LibTorch), the finetuned "
+                             "model mapped and simulated again.",
+                         kWidth, "");
     for (const auto& s : r.schemes) {
-        out += s.name + ": real-ADC mismatches " +
-               (s.outputs_checked ? fmt_pct(static_cast<double>(s.mismatches) /
-                                            static_cast<double>(s.outputs_checked))
-                                  : std::string("-"));
+        std::string line = s.name + ": real-ADC mismatches " +
+                           (s.outputs_checked ? fmt_pct(static_cast<double>(s.mismatches) /
+                                                        static_cast<double>(s.outputs_checked))
+                                              : std::string("-"));
         if (s.adc_sim_accuracy)
-            out += ", top-1 on " + std::to_string(r.options.adc_accuracy_images) +
-                   " images through the ADC " + fmt_pct(*s.adc_sim_accuracy) + " vs exact " +
-                   fmt_pct(*s.adc_exact_accuracy);
+            line += ", top-1 on " + std::to_string(r.options.adc_accuracy_images) +
+                    " images through the ADC " + fmt_pct(*s.adc_sim_accuracy) + " vs exact " +
+                    fmt_pct(*s.adc_exact_accuracy);
         if (s.cell_states.size() > 1) {
-            out += ", stored cells by state";
+            line += ", stored cells by state";
             for (size_t st = 0; st < s.cell_states.size(); ++st)
-                out += (st ? "/" : " ") + std::to_string(s.cell_states[st]);
+                line += (st ? "/" : " ") + std::to_string(s.cell_states[st]);
         }
         if (s.ideal_mismatches)
-            out += ", ideal-ADC mismatches " + std::to_string(*s.ideal_mismatches) + " of " +
-                   std::to_string(s.outputs_checked) +
-                   (*s.ideal_mismatches == 0 ? " (exact)" : " (NOT EXACT)");
-        out += "\n";
+            line += ", ideal-ADC mismatches " + std::to_string(*s.ideal_mismatches) + " of " +
+                    std::to_string(s.outputs_checked) +
+                    (*s.ideal_mismatches == 0 ? " (exact)" : " (NOT EXACT)");
+        out += wrap_text(line, kWidth, "  ");
     }
     return out;
 }

@@ -64,4 +64,44 @@ std::string fmt_pct(double f) {
     return buf;
 }
 
+std::string fmt_sci_short(double v) {
+    std::string s = fmt_sci(v);
+    const size_t e = s.find('e');
+    if (e == std::string::npos) return s;
+    std::string exp = s.substr(e + 1);
+    const bool neg = !exp.empty() && exp[0] == '-';
+    if (!exp.empty() && (exp[0] == '+' || exp[0] == '-')) exp.erase(0, 1);
+    while (exp.size() > 1 && exp[0] == '0') exp.erase(0, 1);
+    return s.substr(0, e + 1) + (neg ? "-" : "") + exp;
+}
+
+std::string fmt_pct_short(double f) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.1f%%", 100.0 * f);
+    return buf;
+}
+
+std::string wrap_text(const std::string& text, size_t width, const std::string& indent) {
+    // Words keep the spaces before them (so aligned labels stay aligned) except at a break.
+    std::string out, line;
+    size_t pos = 0;
+    while (pos < text.size()) {
+        const size_t word_at = text.find_first_not_of(' ', pos);
+        if (word_at == std::string::npos) break;
+        size_t end = text.find(' ', word_at);
+        if (end == std::string::npos) end = text.size();
+        const std::string gap = text.substr(pos, word_at - pos);
+        const std::string word = text.substr(word_at, end - word_at);
+        pos = end;
+        const bool fresh = line.empty() || (!out.empty() && line == indent);
+        if (!fresh && line.size() + gap.size() + word.size() > width) {
+            out += line + '\n';
+            line = indent + word;
+        } else {
+            line += gap + word;
+        }
+    }
+    return out + line + '\n';
+}
+
 }  // namespace sparsecim
