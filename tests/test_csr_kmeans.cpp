@@ -1,14 +1,25 @@
 // The k-means comparison point of the csr scheme (deck 000's prior work): column patterns,
-// k-modes ordering and all-zero block skipping against a direct count on the weights,
-// determinism.
+// k-modes ordering and all-zero block skipping against a direct count on the weights, planted
+// clusters that only the clustered order turns into all-zero OU and crossbar blocks, determinism,
+// and the three utilizations (csr, no shuffle, k-means) on a pruned zoo model.
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <cstdio>
+#include <map>
 #include <numeric>
 #include <random>
+#include <string>
 
+#include <nlohmann/json.hpp>
+
+#include "core/error.hpp"
+#include "model/idx.hpp"
+#include "model/zoo.hpp"
 #include "schemes/csr/csr_kmeans.hpp"
+#include "schemes/csr/csr_mapper.hpp"
+#include "schemes/csr/csr_params.hpp"
+#include "schemes/scheme.hpp"
 
 using namespace sparsecim;
 
@@ -101,4 +112,99 @@ TEST(CsrKmeans, OrderIsAPermutationAndDeterministicForASeed) {
     // More clusters asked for than distinct patterns: one centre per pattern.
     const WeightMatrix few = planted(64, 40, 16);
     EXPECT_EQ(kmeans_column_order(column_patterns(few, 64, 16), 30, 100, 1).clusters, 4);
+}
+
+// 128 x 64 on the csr preset (P_WL 16, P_BL 8, 128 x 128 crossbars): column n is non-zero only on
+// OU slab n % 8, so every 8-column OU block of the original order meets every slab and none is
+// all zero; k-means (one cluster per OU block = 8) gathers each slab's columns into one block and
+// skips every zero weight. At crossbar size, 256 x 256 with column n non-zero only in band n % 2.
+TEST(CsrKmeans, PlantedClustersMakeWholeBlocksZeroOnlyAfterReordering) {
+    const HwConfig hw = load_hw_config(hw_preset_path("csr"));
+    const CsrParams params = parse_csr_params(nlohmann::json::object(), 3);
+
+    const WeightMatrix w = planted(128, 64, 16);
+    const int64_t zeros = w.K * w.N - w.nonzeros();
+    ASSERT_EQ(zeros, 128 * 64 - 64 * 16);
+    const ColumnPatterns p = column_patterns(w, 128, 16);
+    EXPECT_EQ(skipped_zero_weights(p, identity(w.N), 8), 0);
+    const KmeansOrder o = kmeans_column_order(p, 8, 100, 3);
+    EXPECT_EQ(o.clusters, 8);
+    EXPECT_EQ(skipped_zero_weights(p, o.order, 8), zeros);
+    // One cluster keeps the original order: nothing to skip.
+    EXPECT_EQ(skipped_zero_weights(p, kmeans_column_order(p, 1, 100, 3).order, 8), 0);
+
+    const Mapping m = map_csr(w, hw, params);
+    ASSERT_EQ(verify(m, w), "");
+    EXPECT_EQ(m.figures.at("zero_weights"), static_cast<double>(zeros));
+    EXPECT_EQ(m.figures.at("kmeans_zero_weights_removed_ou"), static_cast<double>(zeros));
+    EXPECT_EQ(m.figures.at("kmeans_zero_weights_removed_xbar"), 0.0);  // one band, all non-zero
+    CsrParams one = params;
+    one.kmeans_k = 1;
+    EXPECT_EQ(map_csr(w, hw, one).figures.at("kmeans_zero_weights_removed_ou"), 0.0);
+
+    const WeightMatrix big = planted(256, 256, 128);
+    const Mapping mb = map_csr(big, hw, params);
+    EXPECT_EQ(mb.figures.at("kmeans_zero_weights_removed_xbar"), 2.0 * 128 * 128);
+    EXPECT_EQ(skipped_zero_weights(column_patterns(big, 128, 128), identity(big.N), 128), 0);
+}
+
+// search=none maps exactly the no-shuffle comparison point that every run reports; the seed of
+// the k-means point comes from the run unless kmeans_seed is given.
+TEST(CsrKmeans, NoShuffleFigureEqualsTheUnshuffledMappingAndSeedsAreTheRuns) {
+    const HwConfig hw = load_hw_config(hw_preset_path("csr"));
+    const WeightMatrix w = random_sparse(300, 200, 0.03, 21);
+    const Mapping ga = map_csr(w, hw, parse_csr_params(nlohmann::json::object(), 4));
+    const Mapping none = map_csr(w, hw, parse_csr_params({{"search", "none"}}, 4));
+    EXPECT_EQ(ga.figures.at("noshuffle_zero_weights_removed"),
+              none.figures.at("zero_weights_removed"));
+    EXPECT_EQ(none.figures.at("noshuffle_zero_weights_removed"),
+              none.figures.at("zero_weights_removed"));
+    EXPECT_EQ(ga.figures.at("kmeans_zero_weights_removed_ou"),
+              none.figures.at("kmeans_zero_weights_removed_ou"));
+    EXPECT_EQ(parse_csr_params(nlohmann::json::object(), 4).kmeans_seed, 4u);
+    EXPECT_EQ(parse_csr_params({{"kmeans_seed", 6}}, 4).kmeans_seed, 6u);
+    EXPECT_EQ(parse_csr_params({{"kmeans_k", 12}}, 4).kmeans_k, 12);
+    EXPECT_THROW(parse_csr_params({{"kmeans_k", -1}}, 4), Error);
+    try {
+        parse_csr_params({{"kmeans_k", "many"}}, 4);
+        ADD_FAILURE() << "no error";
+    } catch (const Error& e) {
+        EXPECT_EQ(std::string(e.what()),
+                  "--param csr.kmeans_k: must be a non-negative integer (0 = auto)");
+    }
+}
+
+// On pruned resnet-mini at the deck's beta 4 and sparsity 0.8: every comparison figure is within
+// the zeros present, csr's utilization is at least the no-shuffle one, k-means skips something;
+// the three utilizations are printed.
+TEST(CsrKmeans, ZooUtilizationsCsrNoShuffleAndKmeans) {
+    SchemeContext ctx;
+    ctx.hw = load_hw_config(hw_preset_path("csr"));
+    ctx.params = {{"sparsity", 0.8}};
+    ctx.seed = 1;
+    const Scheme csr = find_scheme("csr");
+    const QuantModel qm =
+        csr.prepare(make_zoo_model("resnet-mini", 5), load_fashion_mnist("train", 16).images, ctx);
+    std::map<std::string, double> sum;
+    for (const QuantLayer& L : qm.layers) {
+        const Mapping m = csr.map(L, ctx);
+        const double zeros = m.figures.at("zero_weights");
+        for (const char* f :
+             {"zero_weights_removed", "noshuffle_zero_weights_removed",
+              "kmeans_zero_weights_removed_ou", "kmeans_zero_weights_removed_xbar"}) {
+            EXPECT_GE(m.figures.at(f), 0.0) << L.name << " " << f;
+            EXPECT_LE(m.figures.at(f), zeros) << L.name << " " << f;
+            sum[f] += m.figures.at(f);
+        }
+        sum["zero_weights"] += zeros;
+    }
+    const double z = sum["zero_weights"];
+    ASSERT_GT(z, 0.0);
+    std::printf(
+        "[csr] resnet-mini sparsity 0.8 utilization: csr %.3f, no shuffle %.3f, k-means OU %.3f, "
+        "k-means crossbar %.3f\n",
+        sum["zero_weights_removed"] / z, sum["noshuffle_zero_weights_removed"] / z,
+        sum["kmeans_zero_weights_removed_ou"] / z, sum["kmeans_zero_weights_removed_xbar"] / z);
+    EXPECT_GE(sum["zero_weights_removed"], sum["noshuffle_zero_weights_removed"]);
+    EXPECT_GT(sum["kmeans_zero_weights_removed_ou"], 0.0);
 }
