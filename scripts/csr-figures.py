@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Prints the csr figures of a results.json (sparsecim evaluate --schemes dense,csr ...):
-compression, sparsity utilization, OU slots, the shuffle's gain, index bits, speedup and energy
+compression, sparsity utilization (csr and its comparison points: no shuffle, k-means block
+skipping at OU and crossbar size), OU slots, the shuffle's gain, index bits, speedup and energy
 efficiency against dense. Usage: scripts/csr-figures.py OUT_DIR/results.json"""
 import json
 import sys
@@ -16,6 +17,16 @@ print(f"compression (stored/dense cells) {f['stored_cells']:.0f}/{f['dense_cells
       f"{f['stored_cells'] / f['dense_cells']:.3f}")
 print(f"sparsity utilization     {f['zero_weights_removed']:.0f}/{f['zero_weights']:.0f} = "
       f"{f['zero_weights_removed'] / max(1, f['zero_weights']):.3f}")
+zeros = max(1, f['zero_weights'])
+points = [("csr (GA shuffle + row compression)", "zero_weights_removed"),
+          ("row compression without shuffle", "noshuffle_zero_weights_removed"),
+          ("k-means + OU-block skipping", "kmeans_zero_weights_removed_ou"),
+          ("k-means + crossbar skipping", "kmeans_zero_weights_removed_xbar")]
+print("sparsity utilization by comparison point (csr / point in brackets):")
+for label, key in points:
+    if key in f:
+        gain = (f"{f['zero_weights_removed'] / f[key]:.2f}x" if f[key] > 0 else "-")
+        print(f"  {label:36s} {f[key]:.0f}/{zeros:.0f} = {f[key] / zeros:.3f} ({gain})")
 print(f"OU-rows stored: no shuffle {f['ou_rows_noshuffle']:.0f}, GA {f['ou_rows_searched']:.0f}, "
       f"final (balanced) {f['ou_rows_stored']:.0f}; padding {f['balance_padding_rows']:.0f}")
 print(f"OU slots per plane       csr {f['ou_slots']:.0f} vs dense {f['dense_ou_slots']:.0f}")

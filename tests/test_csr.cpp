@@ -158,6 +158,11 @@ TEST_P(CsrZoo, ReconstructsPrunedWeightsAndSimulatesExactlyWithSkipping) {
         EXPECT_FALSE(m.pipeline.empty());
         EXPECT_EQ(m.figures.at("stored_cells"), static_cast<double>(m.stored_cells()));
         EXPECT_LE(m.figures.at("zero_weights_removed"), m.figures.at("zero_weights"));
+        for (const char* f : {"noshuffle_zero_weights_removed", "kmeans_zero_weights_removed_ou",
+                              "kmeans_zero_weights_removed_xbar"}) {
+            EXPECT_GE(m.figures.at(f), 0.0) << L.name << " " << f;
+            EXPECT_LE(m.figures.at(f), m.figures.at("zero_weights")) << L.name << " " << f;
+        }
         EXPECT_LE(m.figures.at("ou_rows_searched"), m.figures.at("ou_rows_noshuffle"));
         EXPECT_LE(m.stored_cells(), static_cast<int64_t>(m.figures.at("dense_cells")));
         for (const Tile& t : m.tiles) EXPECT_LE(t.rows, ctx.hw.xbar_rows);
@@ -249,6 +254,8 @@ TEST(CsrMapping, BalanceRaisesShortGroupsToWithinOneOu) {
         EXPECT_EQ(m.figures.at("zero_weights"), 1712.0);
         EXPECT_EQ(m.figures.at("zero_weights_removed"),
                   2048.0 - 320.0 - (balance == "layer" ? 200.0 : 16.0));
+        EXPECT_EQ(m.figures.at("noshuffle_zero_weights_removed"),
+                  m.figures.at("zero_weights_removed"));  // search=none: the same mapping
     }
     HwConfig offset = hw;
     offset.encoding = Encoding::Offset;
@@ -283,6 +290,9 @@ TEST(CsrCli, EvaluateDenseAndCsrIsExact) {
     EXPECT_GT(csr.at("ou_ops_skipped").get<int64_t>(), 0);
     EXPECT_LT(csr.at("cycles").get<int64_t>(), r.at("schemes").at(0).at("cycles").get<int64_t>());
     EXPECT_GT(csr.at("scheme_figures").at("zero_weights_removed").get<double>(), 0.0);
+    for (const char* f : {"noshuffle_zero_weights_removed", "kmeans_zero_weights_removed_ou",
+                          "kmeans_zero_weights_removed_xbar"})
+        EXPECT_TRUE(csr.at("scheme_figures").contains(f)) << f;
     const std::string bad = bin + " evaluate --schemes csr --hw " + hw +
                             " --param csr.beta=0 --out " + out.string() + " > " +
                             (out / "err.txt").string() + " 2>&1";

@@ -11,6 +11,7 @@
 
 #include "core/error.hpp"
 #include "map/encoding.hpp"
+#include "schemes/csr/csr_kmeans.hpp"
 #include "schemes/csr/csr_search.hpp"
 
 namespace sparsecim {
@@ -39,6 +40,9 @@ uint64_t fnv1a(const std::string& s) {
     for (unsigned char c : s) h = (h ^ c) * 1099511628211ull;
     return h;
 }
+
+// Lloyd rounds of the k-means comparison point (k-modes converges in far fewer on every zoo layer).
+constexpr int kKmeansIterations = 100;
 
 int64_t ceil_div(int64_t a, int64_t b) {
     return (a + b - 1) / b;
@@ -160,62 +164,98 @@ Mapping map_csr(const WeightMatrix& w, const HwConfig& hw, const CsrParams& p) {
     auto gidx = [&](int64_t b, int64_t win, int64_t g) {
         return static_cast<size_t>((b * nwin + win) * groups_per_win_max + g);
     };
-    std::vector<std::vector<int32_t>> rows(static_cast<size_t>(nbands * nwin * groups_per_win_max));
-    int64_t padding_rows = 0;
-    for (int64_t b = 0; b < nbands; ++b) {
-        const int band_rows = static_cast<int>(std::min<int64_t>(R, w.K - b * R));
-        std::vector<std::vector<uint64_t>> gm(static_cast<size_t>(nwin));
-        for (int64_t win = 0; win < nwin; ++win) {
-            WindowProblem prob;
-            prob.blocks = static_cast<int>(win_width(win) / p.beta);
-            prob.beta = p.beta;
-            prob.ou_cols = PBL;
-            prob.ou_rows = PWL;
-            prob.words = words;
-            const int64_t j0 = win * Wl / p.beta;
-            prob.masks.assign(mask_of(b, j0), mask_of(b, j0) + prob.blocks * words);
-            gm[static_cast<size_t>(win)] =
-                group_row_masks(prob, perm[static_cast<size_t>(b * nwin + win)]);
-        }
-        auto height = [&](int64_t win, int64_t g) {
-            int64_t h = 0;
-            for (int x = 0; x < words; ++x)
-                h +=
-                    std::popcount(gm[static_cast<size_t>(win)][static_cast<size_t>(g * words + x)]);
-            return h;
-        };
-        // Floors from the balance constraint.
-        std::vector<int64_t> floor_h(static_cast<size_t>(nwin), 0);
-        if (p.balance != "none") {
-            int64_t layer_max = 0;
+    // Returns the balance padding rows; `perms` holds one permutation per (band, window).
+    auto compress = [&](const std::vector<std::vector<int>>& perms,
+                        std::vector<std::vector<int32_t>>& rows) {
+        rows.assign(static_cast<size_t>(nbands * nwin * groups_per_win_max), {});
+        int64_t padding_rows = 0;
+        for (int64_t b = 0; b < nbands; ++b) {
+            const int band_rows = static_cast<int>(std::min<int64_t>(R, w.K - b * R));
+            std::vector<std::vector<uint64_t>> gm(static_cast<size_t>(nwin));
             for (int64_t win = 0; win < nwin; ++win) {
-                int64_t hmax = 0;
-                for (int64_t g = 0; g < win_width(win) / PBL; ++g)
-                    hmax = std::max(hmax, height(win, g));
-                floor_h[static_cast<size_t>(win)] = std::max<int64_t>(0, hmax - (PWL - 1));
-                layer_max = std::max(layer_max, hmax);
+                WindowProblem prob;
+                prob.blocks = static_cast<int>(win_width(win) / p.beta);
+                prob.beta = p.beta;
+                prob.ou_cols = PBL;
+                prob.ou_rows = PWL;
+                prob.words = words;
+                const int64_t j0 = win * Wl / p.beta;
+                prob.masks.assign(mask_of(b, j0), mask_of(b, j0) + prob.blocks * words);
+                gm[static_cast<size_t>(win)] =
+                    group_row_masks(prob, perms[static_cast<size_t>(b * nwin + win)]);
             }
-            if (p.balance == "layer")
-                std::fill(floor_h.begin(), floor_h.end(),
-                          std::max<int64_t>(0, layer_max - (PWL - 1)));
-        }
-        for (int64_t win = 0; win < nwin; ++win)
-            for (int64_t g = 0; g < win_width(win) / PBL; ++g) {
-                const uint64_t* gmask = gm[static_cast<size_t>(win)].data() + g * words;
-                int64_t need = floor_h[static_cast<size_t>(win)] - height(win, g);
-                std::vector<int32_t>& out = rows[gidx(b, win, g)];
-                for (int r = 0; r < band_rows; ++r) {
-                    const bool set = (gmask[r / 64] >> (r % 64)) & 1;
-                    if (set || need > 0) {
-                        out.push_back(r);
-                        if (!set) {
-                            --need;
-                            ++padding_rows;
+            auto height = [&](int64_t win, int64_t g) {
+                int64_t h = 0;
+                for (int x = 0; x < words; ++x)
+                    h += std::popcount(
+                        gm[static_cast<size_t>(win)][static_cast<size_t>(g * words + x)]);
+                return h;
+            };
+            // Floors from the balance constraint.
+            std::vector<int64_t> floor_h(static_cast<size_t>(nwin), 0);
+            if (p.balance != "none") {
+                int64_t layer_max = 0;
+                for (int64_t win = 0; win < nwin; ++win) {
+                    int64_t hmax = 0;
+                    for (int64_t g = 0; g < win_width(win) / PBL; ++g)
+                        hmax = std::max(hmax, height(win, g));
+                    floor_h[static_cast<size_t>(win)] = std::max<int64_t>(0, hmax - (PWL - 1));
+                    layer_max = std::max(layer_max, hmax);
+                }
+                if (p.balance == "layer")
+                    std::fill(floor_h.begin(), floor_h.end(),
+                              std::max<int64_t>(0, layer_max - (PWL - 1)));
+            }
+            for (int64_t win = 0; win < nwin; ++win)
+                for (int64_t g = 0; g < win_width(win) / PBL; ++g) {
+                    const uint64_t* gmask = gm[static_cast<size_t>(win)].data() + g * words;
+                    int64_t need = floor_h[static_cast<size_t>(win)] - height(win, g);
+                    std::vector<int32_t>& out = rows[gidx(b, win, g)];
+                    for (int r = 0; r < band_rows; ++r) {
+                        const bool set = (gmask[r / 64] >> (r % 64)) & 1;
+                        if (set || need > 0) {
+                            out.push_back(r);
+                            if (!set) {
+                                --need;
+                                ++padding_rows;
+                            }
                         }
                     }
                 }
+        }
+        return padding_rows;
+    };
+    // Logical weights in OU column group g of (band, window) under a permutation (slice-plane
+    // padding columns hold none).
+    auto live_cols = [&](const std::vector<int>& pm, int64_t win, int64_t g) {
+        int64_t live = 0;
+        for (int64_t x = g * PBL; x < (g + 1) * PBL; ++x)
+            live += (win * Wl + pm[static_cast<size_t>(x / p.beta)] * p.beta + x % p.beta < w.N)
+                        ? 1
+                        : 0;
+        return live;
+    };
+    // Plain row compression without shuffling (the identity in every window), balanced as the
+    // final mapping: the weight slots it stores.
+    std::vector<std::vector<int32_t>> rows;
+    int64_t noshuffle_slots = 0;
+    {
+        std::vector<std::vector<int>> identity(perm.size());
+        for (int64_t b = 0; b < nbands; ++b)
+            for (int64_t win = 0; win < nwin; ++win) {
+                std::vector<int>& id = identity[static_cast<size_t>(b * nwin + win)];
+                id.resize(static_cast<size_t>(win_width(win) / p.beta));
+                std::iota(id.begin(), id.end(), 0);
             }
+        compress(identity, rows);
+        for (int64_t b = 0; b < nbands; ++b)
+            for (int64_t win = 0; win < nwin; ++win)
+                for (int64_t g = 0; g < win_width(win) / PBL; ++g)
+                    noshuffle_slots +=
+                        live_cols(identity[static_cast<size_t>(b * nwin + win)], win, g) *
+                        static_cast<int64_t>(rows[gidx(b, win, g)].size());
     }
+    const int64_t padding_rows = compress(perm, rows);
 
     // Column stripes: units (slice plane, window) packed into crossbar widths in order.
     std::vector<std::vector<Unit>> stripes;
@@ -290,10 +330,11 @@ Mapping map_csr(const WeightMatrix& w, const HwConfig& hw, const CsrParams& p) {
                 const std::vector<int32_t>& rr = rows[gidx(b, sg.u->window, sg.g)];
                 in_base[s] = static_cast<uint32_t>(tile->inputs.size());
                 steps = std::max<int64_t>(steps, ceil_div(static_cast<int64_t>(rr.size()), PWL));
-                int live = 0;
-                for (int x = 0; x < PBL; ++x)
-                    live += logical(*sg.u, static_cast<int>(sg.g) * PBL + x) >= 0;
-                if (sg.u->slice == 0) stored_weight_slots += live * static_cast<int64_t>(rr.size());
+                if (sg.u->slice == 0)
+                    stored_weight_slots +=
+                        live_cols(perm[static_cast<size_t>(b * nwin + sg.u->window)], sg.u->window,
+                                  sg.g) *
+                        static_cast<int64_t>(rr.size());
                 for (size_t i = 0; i < rr.size(); ++i) {
                     const int64_t k = b * R + rr[i];
                     tile->inputs.push_back(RowInput{static_cast<int32_t>(k), 0});
@@ -371,6 +412,18 @@ Mapping map_csr(const WeightMatrix& w, const HwConfig& hw, const CsrParams& p) {
         };
     }
 
+    // Comparison point (prior work): the logical columns clustered by their zero pattern over row
+    // slabs of `slab_rows` (k-modes), reordered cluster by cluster, cut into blocks of one slab x
+    // `block_cols` columns of a slice plane; the zero weights of the all-zero blocks, which a
+    // block-skipping mapping does not store. One cluster per column block unless kmeans_k is set.
+    auto kmeans_removed = [&](int slab_rows, int64_t block_cols, uint64_t tag) {
+        const ColumnPatterns cp = column_patterns(w, R, slab_rows);
+        const int k = p.kmeans_k > 0 ? p.kmeans_k : static_cast<int>(ceil_div(w.N, block_cols));
+        const KmeansOrder o = kmeans_column_order(cp, k, kKmeansIterations,
+                                                  mix(p.kmeans_seed ^ layer_hash ^ mix(tag)));
+        return skipped_zero_weights(cp, o.order, block_cols);
+    };
+
     // Figures (ratios as numerator and denominator).
     const int64_t nnz = w.nonzeros();
     const int64_t total = w.K * w.N;
@@ -385,6 +438,9 @@ Mapping map_csr(const WeightMatrix& w, const HwConfig& hw, const CsrParams& p) {
     m.figures["weights"] = static_cast<double>(total);
     m.figures["zero_weights"] = static_cast<double>(total - nnz);
     m.figures["zero_weights_removed"] = static_cast<double>(total - stored_weight_slots);
+    m.figures["noshuffle_zero_weights_removed"] = static_cast<double>(total - noshuffle_slots);
+    m.figures["kmeans_zero_weights_removed_ou"] = static_cast<double>(kmeans_removed(PWL, PBL, 1));
+    m.figures["kmeans_zero_weights_removed_xbar"] = static_cast<double>(kmeans_removed(R, C, 2));
     m.figures["ou_slots"] = static_cast<double>(m.ou_slots());
     m.figures["dense_ou_slots"] = static_cast<double>(dense_slots);
     m.figures["ou_rows_stored"] = static_cast<double>(stored_rows);

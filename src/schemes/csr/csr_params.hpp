@@ -23,12 +23,14 @@ struct CsrParams {
     double ga_mutation = 0.05;  // per-gene probability of a swap with a random gene
     int ga_tournament = 3;
     int ga_elite = 2;
-    uint64_t ga_seed = 0;   // 0 = the run's --seed
-    bool skip_zero = true;  // zero-skipping circuit: skip OU ops whose input bits are all zero
-    bool pipeline = true;   // stage-by-stage pipelined timing (Cache .. Shift&Add)
+    uint64_t ga_seed = 0;      // 0 = the run's --seed
+    bool skip_zero = true;     // zero-skipping circuit: skip OU ops whose input bits are all zero
+    bool pipeline = true;      // stage-by-stage pipelined timing (Cache .. Shift&Add)
+    int kmeans_k = 0;          // clusters of the k-means comparison point; 0 = one per column block
+    uint64_t kmeans_seed = 0;  // k-means++ seeding of the comparison point; 0 = the run's --seed
 };
 
-// Reads ctx.params; `run_seed` fills ga_seed when it is 0. Throws Error
+// Reads ctx.params; `run_seed` fills ga_seed and kmeans_seed when they are 0. Throws Error
 // "--param csr.KEY: problem" for an unknown key or a bad value.
 CsrParams parse_csr_params(const nlohmann::json& params, uint64_t run_seed);
 
