@@ -238,13 +238,16 @@ std::string charts_by_point(const std::vector<std::string>& axes,
             runs.push_back(&rec["results"]);
             for (const auto& s : rec["results"]["schemes"]) {
                 const std::string name = s.value("name", "");
-                if (std::find(schemes.begin(), schemes.end(), name) == schemes.end())
+                if (name != "dense" &&
+                    std::find(schemes.begin(), schemes.end(), name) == schemes.end())
                     schemes.push_back(name);
             }
         }
+        schemes.push_back("dense");  // last, so a scheme keeps its colour in every chart
         auto chart = [&](const std::string& title, const std::string& y_label, double scale,
                          std::vector<const char*> path, std::optional<double> reference) {
             BarChart c{title + " (" + axes_text + ")", y_label, labels, {}, false, reference};
+            bool any = false;
             for (const std::string& name : schemes) {
                 if (reference && name == "dense") continue;  // a ratio against itself
                 Series se{name, {}};
@@ -256,11 +259,13 @@ std::string charts_by_point(const std::vector<std::string>& axes,
                         for (const char* k : path) x = x->contains(k) ? &(*x)[k] : nullptr;
                         if (x) v = num_or_nan(*x) * scale;
                     }
+                    any = any || !std::isnan(v);
                     se.values.push_back(v);
                 }
                 c.series.push_back(std::move(se));
             }
-            return svg_bar_chart(c) + "\n";
+            // No value at all (top-1 of a model on modelled activations): no empty chart.
+            return any ? svg_bar_chart(c) + "\n" : std::string();
         };
         out += "<h2>" + xml_escape(group) + ": figures by point</h2>\n<div class=\"charts\">\n" +
                chart("Energy efficiency over dense", "dense energy / energy", 1.0,
