@@ -69,6 +69,9 @@ struct Node {
     std::map<std::string, AttrValue> attrs;
     // For OpKind::Unknown: the ONNX op type and domain ("" = default) as written in the file.
     std::string op_type, domain;
+    // Its (first) output has an integer ONNX element type, as import traces it from the graph
+    // inputs', initializers' and Casts' types: Div then truncates, as integer division does.
+    bool integer_output = false;
 
     // The op's name for messages: the ONNX type as written for an Unknown op, else op_name(op).
     std::string type() const;
