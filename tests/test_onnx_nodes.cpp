@@ -40,8 +40,6 @@ const std::map<std::string, std::string> kAllowlist = {
     {"test_cast_FLOAT_to_BFLOAT16", "bfloat16 tensor files are not decoded"},
     {"test_castlike_BFLOAT16_to_FLOAT_expanded", "bfloat16 tensor files are not decoded"},
     {"test_castlike_FLOAT_to_BFLOAT16_expanded", "bfloat16 tensor files are not decoded"},
-    {"test_convtranspose_1d", "1-D ConvTranspose: the IR's ConvTranspose is 2-D (NCHW) only"},
-    {"test_convtranspose_3d", "3-D ConvTranspose: the IR's ConvTranspose is 2-D (NCHW) only"},
 };
 // Resize's cubic mode is not implemented (nearest and linear are).
 const std::map<std::string, std::string> kCubic = [] {

@@ -1,5 +1,6 @@
 // ConvGeom: the geometry of a 2-D convolution (ONNX Conv attributes resolved against the input
-// and weight shapes), shared by the float kernels, the integer reference and im2col.
+// and weight shapes), shared by the float kernels, the integer reference and im2col. Also the
+// geometry of a ConvTranspose of any spatial rank.
 #pragma once
 
 #include <cstdint>
@@ -28,5 +29,15 @@ struct ConvGeom {
 // Resolves a Conv node (attributes kernel_shape, strides, pads, dilations, group, auto_pad)
 // for an NCHW input shape and an OIHW weight shape. Throws Error naming the node on a mismatch.
 ConvGeom conv_geom(const Node& n, const Shape& x_shape, const Shape& w_shape);
+
+// A ConvTranspose (ONNX attributes kernel_shape, strides, dilations, pads, output_padding,
+// output_shape, group, auto_pad) resolved for an input N x Cin x D1.. and a weight
+// Cin x Cout/group x k1..; one entry per spatial axis. Output pixel o receives input pixel i
+// through kernel tap t where o = i * stride - pad_begin + t * dilation.
+struct ConvTransposeGeom {
+    int64_t cin = 0, cout = 0, group = 1;
+    Shape in, kernel, stride, dilation, pad_begin, out;
+};
+ConvTransposeGeom conv_transpose_geom(const Node& n, const Shape& x_shape, const Shape& w_shape);
 
 }  // namespace sparsecim
