@@ -1,4 +1,5 @@
-// Resolution of ONNX Conv and ConvTranspose attributes (including auto_pad) into their geometry.
+// Resolution of ONNX Conv and ConvTranspose attributes (including auto_pad) into their geometry,
+// and of a 2-D ConvTranspose into the equivalent direct convolution.
 #include "model/conv_geom.hpp"
 
 #include <algorithm>
@@ -8,6 +9,13 @@
 #include "core/error.hpp"
 
 namespace sparsecim {
+
+bool ConvGeom::reads_input(int64_t oy, int64_t ox, int64_t ky, int64_t kx) const {
+    const int64_t uy = oy * stride_h - pad_top + ky * dil_h;
+    const int64_t ux = ox * stride_w - pad_left + kx * dil_w;
+    return uy >= 0 && ux >= 0 && uy % up_h == 0 && ux % up_w == 0 && uy / up_h < in_h &&
+           ux / up_w < in_w;
+}
 
 ConvGeom conv_geom(const Node& n, const Shape& x, const Shape& w) {
     auto fail = [&](const std::string& why) -> void {
@@ -146,6 +154,40 @@ ConvTransposeGeom conv_transpose_geom(const Node& n, const Shape& x, const Shape
     for (int64_t o : g.out)
         if (o <= 0) fail("output would be empty for input " + shape_str(x));
     return g;
+}
+
+ConvGeom conv_transpose_as_conv(const Node& n, const Shape& x, const Shape& w) {
+    const ConvTransposeGeom t = conv_transpose_geom(n, x, w);
+    if (t.in.size() != 2)
+        throw Error("node '" + n.name +
+                    "' (ConvTranspose): only a 2-D ConvTranspose (input N x C x " +
+                    "H x W) is a crossbar weight layer; this one has " +
+                    std::to_string(t.in.size()) + " spatial axes");
+    ConvGeom g;
+    g.cin = t.cin;
+    g.cout = t.cout;
+    g.group = t.group;
+    g.in_h = t.in[0];
+    g.in_w = t.in[1];
+    g.kh = t.kernel[0];
+    g.kw = t.kernel[1];
+    g.dil_h = t.dilation[0];
+    g.dil_w = t.dilation[1];
+    g.up_h = t.stride[0];
+    g.up_w = t.stride[1];
+    g.out_h = t.out[0];
+    g.out_w = t.out[1];
+    g.pad_top = (g.kh - 1) * g.dil_h - t.pad_begin[0];
+    g.pad_left = (g.kw - 1) * g.dil_w - t.pad_begin[1];
+    // The end padding that makes out = upsampled input + pads - dilated kernel + 1.
+    g.pad_bottom = g.out_h - 1 + (g.kh - 1) * g.dil_h + 1 - g.pad_top - ((g.in_h - 1) * g.up_h + 1);
+    g.pad_right = g.out_w - 1 + (g.kw - 1) * g.dil_w + 1 - g.pad_left - ((g.in_w - 1) * g.up_w + 1);
+    return g;
+}
+
+ConvGeom conv_layer_geom(const Node& n, const Shape& x, const Shape& w) {
+    if (n.op == OpKind::ConvTranspose) return conv_transpose_as_conv(n, x, w);
+    return conv_geom(n, x, w);
 }
 
 }  // namespace sparsecim

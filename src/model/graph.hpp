@@ -105,7 +105,7 @@ const Node* first_unsupported_node(const Graph& g);
 // "SOURCE: unsupported op 'T' in node 'N'": the error inference gives for an Unknown node.
 std::string unsupported_op_message(const Graph& g, const Node& n);
 
-// A weight layer is a Conv, Gemm or MatMul whose weight operand is a constant.
+// A weight layer is a Conv, ConvTranspose, Gemm or MatMul whose weight operand is a constant.
 bool is_weight_layer(const Graph& g, const Node& n);
 // Name of the weight operand's constant tensor of a weight layer.
 const std::string& weight_name(const Node& n);

@@ -1,4 +1,5 @@
-// weight_matrix_layout: the element -> (k, n) placement of Conv, Gemm and MatMul weights.
+// weight_matrix_layout: the element -> (k, n) placement of Conv, ConvTranspose, Gemm and MatMul
+// weights.
 #include "model/weight_layout.hpp"
 
 #include "core/error.hpp"
@@ -6,7 +7,7 @@
 namespace sparsecim {
 
 size_t weight_matrix_rank(const Node& n) {
-    return n.op == OpKind::Conv ? 4 : 2;
+    return n.op == OpKind::Conv || n.op == OpKind::ConvTranspose ? 4 : 2;
 }
 
 MatrixLayout weight_matrix_layout(const Graph& g, const Node& n) {
@@ -16,21 +17,36 @@ MatrixLayout weight_matrix_layout(const Graph& g, const Node& n) {
     };
     MatrixLayout L;
     L.pos.resize(W.data.size());
-    if (n.op == OpKind::Conv) {
-        if (W.rank() != 4) fail("weight must be 4-D OIHW, got " + shape_str(W.shape));
-        const int64_t O = W.dim(0), Ig = W.dim(1), kh = W.dim(2), kw = W.dim(3);
+    if (n.op == OpKind::Conv || n.op == OpKind::ConvTranspose) {
+        const bool transposed = n.op == OpKind::ConvTranspose;
+        if (W.rank() != 4)
+            fail(transposed ? "only a 2-D ConvTranspose (weight Cin x Cout/group x kh x kw) is a "
+                              "crossbar weight layer, got weight " +
+                                  shape_str(W.shape)
+                            : "weight must be 4-D OIHW, got " + shape_str(W.shape));
+        const int64_t A = W.dim(0), B = W.dim(1), kh = W.dim(2), kw = W.dim(3);
         const int64_t group = n.attr_int("group", 1);
-        if (group <= 0 || O % group != 0) fail("group " + std::to_string(group) + " is not valid");
-        const int64_t opg = O / group;
-        L.K = Ig * group * kh * kw;
-        L.N = O;
+        // Conv: A = O, B = I/group. ConvTranspose: A = I, B = O/group.
+        if (group <= 0 || A % group != 0) fail("group " + std::to_string(group) + " is not valid");
+        const int64_t per = A / group;  // output (Conv) or input (ConvTranspose) channels a group
+        const int64_t cin = transposed ? A : B * group;
+        L.K = cin * kh * kw;
+        L.N = transposed ? B * group : A;
         int64_t i = 0;
-        for (int64_t o = 0; o < O; ++o)
-            for (int64_t ci = 0; ci < Ig; ++ci)
+        for (int64_t a = 0; a < A; ++a)
+            for (int64_t b = 0; b < B; ++b)
                 for (int64_t y = 0; y < kh; ++y)
                     for (int64_t x = 0; x < kw; ++x, ++i) {
-                        const int64_t c = (o / opg) * Ig + ci;  // block-diagonal by group
-                        L.pos[static_cast<size_t>(i)] = ((c * kh + y) * kw + x) * L.N + o;
+                        const int64_t gi = a / per;
+                        int64_t k, col;
+                        if (transposed) {  // a = input channel, b = output channel in its group
+                            k = (a * kh + (kh - 1 - y)) * kw + (kw - 1 - x);
+                            col = gi * B + b;
+                        } else {  // a = output channel, b = input channel in its group
+                            k = ((gi * B + b) * kh + y) * kw + x;
+                            col = a;
+                        }
+                        L.pos[static_cast<size_t>(i)] = k * L.N + col;
                     }
         return L;
     }

@@ -1,5 +1,5 @@
-// Flattening of Conv / Gemm / MatMul weights into the K x N layout every mapper uses
-// (model/weight_layout.hpp places the elements), with the bias per output column.
+// Flattening of Conv / ConvTranspose / Gemm / MatMul weights into the K x N layout every mapper
+// uses (model/weight_layout.hpp places the elements), with the bias per output column.
 #include "quant/quant_model.hpp"
 
 #include "core/error.hpp"
@@ -27,8 +27,9 @@ FloatMatrix float_weight_matrix(const Graph& g, const Node& n) {
         m.in_block[at] = 1;
     }
     m.bias.assign(static_cast<size_t>(m.N), 0.0f);
-    const bool has_bias = (n.op == OpKind::Conv || n.op == OpKind::Gemm) && n.inputs.size() > 2 &&
-                          !n.inputs[2].empty();
+    const bool has_bias =
+        (n.op == OpKind::Conv || n.op == OpKind::ConvTranspose || n.op == OpKind::Gemm) &&
+        n.inputs.size() > 2 && !n.inputs[2].empty();
     if (has_bias) {
         if (!g.is_constant(n.inputs[2])) fail("bias must be a constant for the integer path");
         const Tensor& B = g.constant(n.inputs[2]);

@@ -71,7 +71,8 @@ void check_masks(const Graph& g, const MaskSet& masks) {
     const auto names = weight_constants(g);
     for (const auto& [name, m] : masks) {
         if (std::find(names.begin(), names.end(), name) == names.end())
-            throw Error("mask '" + name + "': not a weight of a Conv/Gemm/MatMul layer of " +
+            throw Error("mask '" + name +
+                        "': not a weight of a Conv/ConvTranspose/Gemm/MatMul layer of " +
                         (g.source.empty() ? g.name : g.source));
         const Tensor& w = g.constant(name);
         if (m.size() != w.data.size())

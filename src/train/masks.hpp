@@ -19,8 +19,8 @@ namespace sparsecim {
 // Constant name -> keep flag per element (same element count and order as the constant).
 using MaskSet = std::map<std::string, std::vector<uint8_t>>;
 
-// The weight constants of the weight layers (Conv/Gemm/MatMul weight operands), in graph order,
-// each once.
+// The weight constants of the weight layers (Conv/ConvTranspose/Gemm/MatMul weight operands), in
+// graph order, each once.
 std::vector<std::string> weight_constants(const Graph& g);
 
 // Masks holding every weight that is exactly zero in `g` at zero (the pruned weights of a pruned
