@@ -283,6 +283,74 @@ TEST(OnnxIo, InitializerListedAsInputIsNotARealInputAndInt64Converts) {
     EXPECT_EQ(out.at("z").data, (std::vector<float>{0, 2, 3, 0}));
 }
 
+// Div truncates where import traces an integer element type (an integer graph input or
+// constant, a Cast to an integer type), also when it folds at import; float Div does not.
+TEST(OnnxIo, IntegerTypedDivTruncatesTowardZero) {
+    onnx::ModelProto m;
+    m.set_ir_version(8);
+    m.add_opset_import()->set_version(13);
+    auto* g = m.mutable_graph();
+    auto input = [&](const std::string& name, int type) {
+        auto* vi = g->add_input();
+        vi->set_name(name);
+        vi->mutable_type()->mutable_tensor_type()->set_elem_type(type);
+        vi->mutable_type()->mutable_tensor_type()->mutable_shape()->add_dim()->set_dim_value(3);
+    };
+    input("x", onnx::TensorProto::INT64);
+    input("f", onnx::TensorProto::FLOAT);
+    auto scalar = [&](const std::string& name, int type, int64_t v) {
+        auto* t = g->add_initializer();
+        t->set_name(name);
+        t->set_data_type(type);
+        if (type == onnx::TensorProto::INT64)
+            t->add_int64_data(v);
+        else if (type == onnx::TensorProto::INT32)
+            t->add_int32_data(static_cast<int32_t>(v));
+        else
+            t->add_float_data(static_cast<float>(v));
+    };
+    scalar("two", onnx::TensorProto::INT64, 2);
+    scalar("two32", onnx::TensorProto::INT32, 2);
+    scalar("twof", onnx::TensorProto::FLOAT, 2);
+    scalar("seven", onnx::TensorProto::INT64, -7);
+    auto node = [&](const std::string& op, std::vector<std::string> ins, const std::string& out) {
+        auto* n = g->add_node();
+        n->set_op_type(op);
+        n->set_name(op + "_" + out);
+        for (const auto& i : ins) n->add_input(i);
+        n->add_output(out);
+        return n;
+    };
+    node("Div", {"x", "two"}, "q");
+    node("Div", {"f", "twof"}, "r");
+    auto* cast = node("Cast", {"f"}, "fi");
+    auto* to = cast->add_attribute();
+    to->set_name("to");
+    to->set_type(onnx::AttributeProto::INT);
+    to->set_i(onnx::TensorProto::INT32);
+    node("Div", {"fi", "two32"}, "s");
+    node("Div", {"seven", "two"}, "c");  // all constant: folded at import
+    for (const char* out : {"q", "r", "s", "c"}) g->add_output()->set_name(out);
+    const Graph imported = import_onnx_bytes(m.SerializeAsString(), "div.onnx");
+    EXPECT_TRUE(imported.is_constant("c"));
+    const Tensor v({3}, {-7, 7, 9});
+    const auto out = run_graph(imported, {{"x", v}, {"f", v}});
+    EXPECT_EQ(out.at("q").data, (std::vector<float>{-3, 3, 4}));
+    EXPECT_EQ(out.at("r").data, (std::vector<float>{-3.5f, 3.5f, 4.5f}));
+    EXPECT_EQ(out.at("s").data, (std::vector<float>{-3, 3, 4}));
+    EXPECT_EQ(out.at("c").data, (std::vector<float>{-3}));
+    // An integer division by zero is an error naming the node, not an infinity.
+    Graph by_zero = imported;
+    by_zero.constants.at("two32").data = {0};
+    try {
+        run_graph(by_zero, {{"x", v}, {"f", v}});
+        FAIL() << "no error";
+    } catch (const Error& e) {
+        EXPECT_NE(std::string(e.what()).find("node 'Div_s'"), std::string::npos) << e.what();
+        EXPECT_NE(std::string(e.what()).find("division by zero"), std::string::npos) << e.what();
+    }
+}
+
 TEST(OnnxIo, GemmWeightLayerKeepsAttributes) {
     const Graph g = make_zoo_model("lenet", 9);
     TempDir dir;

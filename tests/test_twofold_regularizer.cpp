@@ -169,7 +169,8 @@ TEST(TwofoldReg, FinetuneHookIsLambdaGroupLassoPlusSizeWeightedBitPenalty) {
             if (!is_weight_layer(g, n)) continue;
             ++layers;
             const Tensor& W = g.constant(weight_name(n));
-            // Expected, computed on float_weight_matrix's K x N matrix (an independent layout).
+            // Expected, computed on float_weight_matrix's K x N matrix (placed by the same
+            // weight_matrix_layout, whose positions test_conv_transpose checks by hand).
             const FloatMatrix fm = float_weight_matrix(g, n);
             Graph masked = g;
             apply_masks(masked, masks);

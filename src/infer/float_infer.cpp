@@ -579,6 +579,12 @@ std::vector<Tensor> eval_node(const Node& n, const std::vector<const Tensor*>& i
         case OpKind::Mul:
             return one(binary(n, need(n, ins, 0), need(n, ins, 1), std::multiplies<float>()));
         case OpKind::Div:
+            if (n.integer_output)  // integer division truncates toward zero (exact in double)
+                return one(binary(n, need(n, ins, 0), need(n, ins, 1), [&](float a, float b) {
+                    if (b == 0.0f) fail(n, "integer division by zero");
+                    return static_cast<float>(
+                        std::trunc(static_cast<double>(a) / static_cast<double>(b)));
+                }));
             return one(binary(n, need(n, ins, 0), need(n, ins, 1), std::divides<float>()));
         case OpKind::PRelu: {
             const Tensor& x = need(n, ins, 0);

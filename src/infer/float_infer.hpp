@@ -1,6 +1,6 @@
 // Float reference inference of a Graph: every OpKind, NCHW float32, checked against the ONNX
 // project's own node tests. The integer reference reuses this executor and overrides the weight
-// layers (Conv/Gemm/MatMul with constant weights) through `WeightLayerFn`.
+// layers (Conv/ConvTranspose/Gemm/MatMul with constant weights) through `WeightLayerFn`.
 #pragma once
 
 #include <cstddef>

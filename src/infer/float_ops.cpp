@@ -8,6 +8,7 @@
 #include <numeric>
 
 #include "core/error.hpp"
+#include "model/conv_geom.hpp"
 
 namespace sparsecim {
 
@@ -73,91 +74,39 @@ std::vector<int64_t> axes_of(const Node& n, const std::vector<const Tensor*>& in
 
 }  // namespace
 
-ConvTransposeGeom conv_transpose_geom(const Node& n, const Shape& x, const Shape& w) {
-    if (x.size() != 4) fail_node(n, "input must be 4-D NCHW, got " + shape_str(x));
-    if (w.size() != 4)
-        fail_node(n, "weight must be 4-D (Cin, Cout/group, kh, kw), got " + shape_str(w));
-    ConvTransposeGeom g;
-    g.group = n.attr_int("group", 1);
-    g.cin = x[1];
-    g.in_h = x[2];
-    g.in_w = x[3];
-    if (g.group <= 0 || w[0] != g.cin || g.cin % g.group != 0)
-        fail_node(n, "weight " + shape_str(w) + " does not match input " + shape_str(x));
-    g.cout = w[1] * g.group;
-    g.kh = w[2];
-    g.kw = w[3];
-    const auto ks = n.attr_ints("kernel_shape", {g.kh, g.kw});
-    if (ks != std::vector<int64_t>{g.kh, g.kw}) fail_node(n, "kernel_shape disagrees with weight");
-    const auto st = n.attr_ints("strides", {1, 1});
-    const auto dl = n.attr_ints("dilations", {1, 1});
-    const auto op = n.attr_ints("output_padding", {0, 0});
-    if (st.size() != 2 || dl.size() != 2 || op.size() != 2)
-        fail_node(n, "only 2-D strides/dilations/output_padding are supported");
-    g.stride_h = st[0];
-    g.stride_w = st[1];
-    g.dil_h = dl[0];
-    g.dil_w = dl[1];
-    if (g.stride_h <= 0 || g.stride_w <= 0 || g.dil_h <= 0 || g.dil_w <= 0)
-        fail_node(n, "strides and dilations must be positive");
-    // Full (unpadded) output extent per axis.
-    const int64_t full_h = g.stride_h * (g.in_h - 1) + op[0] + (g.kh - 1) * g.dil_h + 1;
-    const int64_t full_w = g.stride_w * (g.in_w - 1) + op[1] + (g.kw - 1) * g.dil_w + 1;
-    const std::string ap = n.attr_string("auto_pad", "NOTSET");
-    const auto out_shape = n.attr_ints("output_shape", {});
-    if (!out_shape.empty() || ap == "SAME_UPPER" || ap == "SAME_LOWER") {
-        if (!out_shape.empty() && out_shape.size() != 2)
-            fail_node(n, "output_shape must have 2 entries");
-        g.out_h = out_shape.empty() ? g.in_h * g.stride_h : out_shape[0];
-        g.out_w = out_shape.empty() ? g.in_w * g.stride_w : out_shape[1];
-        // ONNX: SAME_UPPER puts the odd padding at the end, otherwise at the start; a negative
-        // total (output_shape beyond the full output) leaves zero rows at the end. Floor halves.
-        auto half = [](int64_t t) { return t >= 0 ? t / 2 : -((-t + 1) / 2); };
-        const int64_t th = full_h - g.out_h, tw = full_w - g.out_w;
-        g.pad_top = ap == "SAME_UPPER" ? half(th) : th - half(th);
-        g.pad_left = ap == "SAME_UPPER" ? half(tw) : tw - half(tw);
-    } else if (ap == "NOTSET" || ap == "VALID") {
-        auto p = n.attr_ints("pads", {0, 0, 0, 0});
-        if (ap == "VALID") p = {0, 0, 0, 0};
-        if (p.size() != 4) fail_node(n, "pads must have 4 entries");
-        g.pad_top = p[0];
-        g.pad_left = p[1];
-        g.out_h = full_h - p[0] - p[2];
-        g.out_w = full_w - p[1] - p[3];
-    } else {
-        fail_node(n, "unknown auto_pad '" + ap + "'");
-    }
-    if (g.out_h <= 0 || g.out_w <= 0) fail_node(n, "output would be empty");
-    return g;
-}
-
+// Every input pixel times every kernel tap, added where it lands in the output (the definition);
+// the output offset of an (input pixel, tap) pair is found once and shared by all channel pairs.
 Tensor conv_transpose(const Node& n, const Tensor& x, const Tensor& w, const Tensor* b) {
     const ConvTransposeGeom g = conv_transpose_geom(n, x.shape, w.shape);
     if (b && b->size() != g.cout) fail_node(n, "bias has " + std::to_string(b->size()) + " values");
+    const size_t nd = g.in.size();
     const int64_t B = x.dim(0), cpg = g.cin / g.group, opg = g.cout / g.group;
-    Tensor y({B, g.cout, g.out_h, g.out_w});
+    Shape out_shape = {B, g.cout};
+    out_shape.insert(out_shape.end(), g.out.begin(), g.out.end());
+    Tensor y(out_shape);
+    const int64_t in_vol = numel(g.in), out_vol = numel(g.out), k_vol = numel(g.kernel);
     for (int64_t bi = 0; bi < B; ++bi)
-        for (int64_t oc = 0; oc < g.cout; ++oc) {
-            float* yp = y.data.data() + (bi * g.cout + oc) * g.out_h * g.out_w;
-            std::fill(yp, yp + g.out_h * g.out_w, b ? b->data[oc] : 0.0f);
-            const int64_t gi = oc / opg, o = oc % opg;
-            for (int64_t ic = gi * cpg; ic < (gi + 1) * cpg; ++ic) {
-                const float* xp = x.data.data() + (bi * g.cin + ic) * g.in_h * g.in_w;
-                const float* wp = w.data.data() + (ic * opg + o) * g.kh * g.kw;
-                for (int64_t iy = 0; iy < g.in_h; ++iy)
-                    for (int64_t ky = 0; ky < g.kh; ++ky) {
-                        const int64_t oy = iy * g.stride_h - g.pad_top + ky * g.dil_h;
-                        if (oy < 0 || oy >= g.out_h) continue;
-                        for (int64_t ix = 0; ix < g.in_w; ++ix) {
-                            const float xv = xp[iy * g.in_w + ix];
-                            for (int64_t kx = 0; kx < g.kw; ++kx) {
-                                const int64_t ox = ix * g.stride_w - g.pad_left + kx * g.dil_w;
-                                if (ox >= 0 && ox < g.out_w)
-                                    yp[oy * g.out_w + ox] += xv * wp[ky * g.kw + kx];
-                            }
-                        }
-                    }
+        for (int64_t oc = 0; oc < g.cout; ++oc)
+            std::fill_n(y.data.begin() + (bi * g.cout + oc) * out_vol, out_vol,
+                        b ? b->data[static_cast<size_t>(oc)] : 0.0f);
+    const Shape in_st = row_major_strides(g.in), k_st = row_major_strides(g.kernel);
+    for (int64_t i = 0; i < in_vol; ++i)
+        for (int64_t t = 0; t < k_vol; ++t) {
+            int64_t off = 0;  // of the output pixel input pixel i reaches through tap t, or -1
+            for (size_t d = 0; d < nd && off >= 0; ++d) {
+                const int64_t id = (i / in_st[d]) % g.in[d], td = (t / k_st[d]) % g.kernel[d];
+                const int64_t o = id * g.stride[d] - g.pad_begin[d] + td * g.dilation[d];
+                off = o < 0 || o >= g.out[d] ? -1 : off * g.out[d] + o;
             }
+            if (off < 0) continue;
+            for (int64_t bi = 0; bi < B; ++bi)
+                for (int64_t c = 0; c < g.cin; ++c) {
+                    const float xv = x.data[static_cast<size_t>((bi * g.cin + c) * in_vol + i)];
+                    if (xv == 0.0f) continue;
+                    const float* wp = w.data.data() + c * opg * k_vol + t;
+                    float* yp = y.data.data() + (bi * g.cout + c / cpg * opg) * out_vol + off;
+                    for (int64_t o = 0; o < opg; ++o) yp[o * out_vol] += xv * wp[o * k_vol];
+                }
         }
     return y;
 }

@@ -22,6 +22,7 @@ int64_t axis_in_range(const Node& n, int64_t axis, int64_t rank, bool inclusive_
 // A tensor holding integers (shapes, axes, indices) as int64 values, clamped to +-2^62.
 std::vector<int64_t> tensor_ints(const Tensor& t);
 
+// ConvTranspose of any spatial rank (1-D, 2-D, 3-D, ...), grouped or not.
 Tensor conv_transpose(const Node& n, const Tensor& x, const Tensor& w, const Tensor* b);
 Tensor pad(const Node& n, const std::vector<const Tensor*>& ins, int64_t opset);
 Tensor resize(const Node& n, const std::vector<const Tensor*>& ins, int64_t opset);
@@ -33,14 +34,5 @@ Tensor gather(const Node& n, const Tensor& data, const Tensor& indices);
 Tensor shape_of(const Node& n, const Tensor& x);
 Tensor cast(const Node& n, const Tensor& x);
 Tensor reduce_mean(const Node& n, const std::vector<const Tensor*>& ins);
-
-// Output geometry of a 2-D ConvTranspose (attributes resolved against input and weight shapes).
-struct ConvTransposeGeom {
-    int64_t cin = 0, cout = 0, group = 1, in_h = 0, in_w = 0, kh = 0, kw = 0;
-    int64_t stride_h = 1, stride_w = 1, dil_h = 1, dil_w = 1;
-    int64_t pad_top = 0, pad_left = 0;
-    int64_t out_h = 0, out_w = 0;
-};
-ConvTransposeGeom conv_transpose_geom(const Node& n, const Shape& x, const Shape& w);
 
 }  // namespace sparsecim

@@ -1,5 +1,5 @@
-// Integer conv (inputs quantized once, im2col rows in blocks, a blocked exact int32 GEMM) and
-// integer Gemm/MatMul as run_graph hooks.
+// Integer conv and transposed conv (inputs quantized once, im2col rows in blocks, a blocked exact
+// int32 GEMM) and integer Gemm/MatMul as run_graph hooks.
 #include "infer/int_infer.hpp"
 
 #include <algorithm>
@@ -101,7 +101,8 @@ void int_matmul(const int32_t* x, int64_t P, const WeightMatrix& w, int64_t w_ma
 }
 
 // Rows [p0, p1) of the im2col matrix of integer input `xin` (B x C x H x W) in (c, ky, kx)
-// order, into `out` ((p1 - p0) x K); padding is 0 (the symmetric grid's zero).
+// order, into `out` ((p1 - p0) x K); padding, and the zeros an upsampled input (a ConvTranspose's
+// equivalent convolution) has between its pixels, are 0 (the symmetric grid's zero).
 void im2col_rows(const std::vector<int32_t>& xin, const ConvGeom& g, int64_t p0, int64_t p1,
                  int32_t* out) {
     const int64_t OH = g.out_h, OW = g.out_w, K = g.K();
@@ -112,12 +113,16 @@ void im2col_rows(const std::vector<int32_t>& xin, const ConvGeom& g, int64_t p0,
         for (int64_t c = 0; c < g.cin; ++c) {
             const int32_t* xc = xin.data() + (b * g.cin + c) * g.in_h * g.in_w;
             for (int64_t ky = 0; ky < g.kh; ++ky) {
-                const int64_t iy = oy * g.stride_h - g.pad_top + ky * g.dil_h;
-                if (iy < 0 || iy >= g.in_h) continue;
-                const int32_t* xrow = xc + iy * g.in_w;
+                const int64_t uy = oy * g.stride_h - g.pad_top + ky * g.dil_h;  // upsampled
+                if (uy < 0 || uy % g.up_h != 0 || uy / g.up_h >= g.in_h) continue;
+                const int32_t* xrow = xc + (uy / g.up_h) * g.in_w;
                 int32_t* dst = row + (c * g.kh + ky) * g.kw;
                 for (int64_t kx = 0; kx < g.kw; ++kx) {
-                    const int64_t ix = ox * g.stride_w - g.pad_left + kx * g.dil_w;
+                    int64_t ix = ox * g.stride_w - g.pad_left + kx * g.dil_w;
+                    if (g.up_w != 1) {
+                        if (ix < 0 || ix % g.up_w != 0) continue;
+                        ix /= g.up_w;
+                    }
                     if (ix >= 0 && ix < g.in_w) dst[kx] = xrow[ix];
                 }
             }
@@ -172,8 +177,9 @@ Tensor run_int(const QuantModel& qm, const Tensor& images, std::vector<LayerTrac
             if (acc.size() != static_cast<size_t>(P * W.N))
                 throw Error(L->name + ": accumulate hook returned the wrong number of outputs");
         };
-        if (n.op == OpKind::Conv) {
-            const ConvGeom g = conv_geom(n, x.shape, qm.graph.constant(weight_name(n)).shape);
+        if (n.op == OpKind::Conv || n.op == OpKind::ConvTranspose) {  // a ConvTranspose as its
+            // equivalent direct convolution (model/conv_geom.hpp)
+            const ConvGeom g = conv_layer_geom(n, x.shape, qm.graph.constant(weight_name(n)).shape);
             const int64_t B = x.dim(0), OH = g.out_h, OW = g.out_w;
             const int64_t P = B * OH * OW;
             // Each input value quantized once, then gathered into im2col rows.

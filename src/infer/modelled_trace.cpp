@@ -61,7 +61,7 @@ ActivationStats activation_stats(const LayerTrace& t) {
 }
 
 LayerTrace modelled_trace(const QuantLayer& L, int64_t positions, const ActivationModel& m,
-                          uint64_t seed) {
+                          uint64_t seed, const ConvGeom* structure) {
     if (positions < 0) throw Error(L.name + ": negative position count");
     std::mt19937_64 rng(seed);
     auto uniform = [&] { return static_cast<double>(rng() >> 11) * 0x1.0p-53; };
@@ -74,7 +74,17 @@ LayerTrace modelled_trace(const QuantLayer& L, int64_t positions, const Activati
     t.in_signed = L.in_signed;
     t.positions = positions;
     t.inputs.assign(static_cast<size_t>(positions * t.K), 0);
-    for (int32_t& x : t.inputs) {
+    if (structure && structure->K() != t.K)
+        throw Error(L.name + ": the convolution's " + std::to_string(structure->K()) +
+                    " rows disagree with the weight matrix's " + std::to_string(t.K));
+    for (size_t i = 0; i < t.inputs.size(); ++i) {
+        int32_t& x = t.inputs[i];
+        if (structure) {  // row k = (c, ky, kx) of output pixel p (image after image)
+            const ConvGeom& s = *structure;
+            const int64_t p = static_cast<int64_t>(i) / t.K, k = static_cast<int64_t>(i) % t.K;
+            const int64_t pix = p % (s.out_h * s.out_w);
+            if (!s.reads_input(pix / s.out_w, pix % s.out_w, (k / s.kw) % s.kh, k % s.kw)) continue;
+        }
         if (uniform() >= m.density || bits <= 0) continue;
         int32_t v = 0;
         // A non-zero value: each magnitude bit set with bit_density, redrawn while all are 0

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "infer/trace.hpp"
+#include "model/conv_geom.hpp"
 #include "quant/quant_model.hpp"
 
 namespace sparsecim {
@@ -50,8 +51,10 @@ struct ActivationCounts {
 
 // `positions` input vectors for layer L drawn from `m` with `seed`, plus their exact accumulators.
 // Unsigned layers get values in [1, 2^a_bits - 1]; signed ones a magnitude in a_bits - 1 bits and
-// a random sign.
+// a random sign. With `structure` (a ConvTranspose's equivalent convolution: positions are its
+// output pixels, image after image), the entries that read no input pixel (the zeros the
+// upsampling inserts, and the border) stay 0 as in any real trace; `m` applies to the others.
 LayerTrace modelled_trace(const QuantLayer& L, int64_t positions, const ActivationModel& m,
-                          uint64_t seed);
+                          uint64_t seed, const ConvGeom* structure = nullptr);
 
 }  // namespace sparsecim

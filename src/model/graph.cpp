@@ -116,6 +116,7 @@ const Tensor& Graph::constant(const std::string& tensor) const {
 bool is_weight_layer(const Graph& g, const Node& n) {
     switch (n.op) {
         case OpKind::Conv:
+        case OpKind::ConvTranspose:
         case OpKind::Gemm:
         case OpKind::MatMul:
             return n.inputs.size() >= 2 && g.is_constant(n.inputs[1]);

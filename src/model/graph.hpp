@@ -69,6 +69,9 @@ struct Node {
     std::map<std::string, AttrValue> attrs;
     // For OpKind::Unknown: the ONNX op type and domain ("" = default) as written in the file.
     std::string op_type, domain;
+    // Its (first) output has an integer ONNX element type, as import traces it from the graph
+    // inputs', initializers' and Casts' types: Div then truncates, as integer division does.
+    bool integer_output = false;
 
     // The op's name for messages: the ONNX type as written for an Unknown op, else op_name(op).
     std::string type() const;
@@ -102,7 +105,7 @@ const Node* first_unsupported_node(const Graph& g);
 // "SOURCE: unsupported op 'T' in node 'N'": the error inference gives for an Unknown node.
 std::string unsupported_op_message(const Graph& g, const Node& n);
 
-// A weight layer is a Conv, Gemm or MatMul whose weight operand is a constant.
+// A weight layer is a Conv, ConvTranspose, Gemm or MatMul whose weight operand is a constant.
 bool is_weight_layer(const Graph& g, const Node& n);
 // Name of the weight operand's constant tensor of a weight layer.
 const std::string& weight_name(const Node& n);

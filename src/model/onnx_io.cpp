@@ -219,6 +219,16 @@ Tensor constant_node_value(const onnx::NodeProto& n, const std::string& where) {
                 "value_int(s))");
 }
 
+// The element type of what a Constant node produces.
+int32_t constant_node_type(const onnx::NodeProto& n) {
+    for (const auto& a : n.attribute()) {
+        if (a.name() == "value") return a.t().data_type();
+        if (a.name() == "value_int" || a.name() == "value_ints") return TensorProto::INT64;
+        if (a.name() == "value_float" || a.name() == "value_floats") return TensorProto::FLOAT;
+    }
+    return TensorProto::UNDEFINED;
+}
+
 std::string unique_name(const Graph& g, const std::string& base) {
     std::string name = base;
     for (int i = 1; g.constants.count(name) != 0; ++i) name = base + "_" + std::to_string(i);
@@ -387,6 +397,45 @@ void fold_constants(Graph& g, const onnx::ModelProto& model) {
         if (!used.count(name)) g.constants.erase(name);
 }
 
+bool is_integer_type(int32_t t) {
+    switch (t) {
+        case TensorProto::INT8:
+        case TensorProto::INT16:
+        case TensorProto::INT32:
+        case TensorProto::INT64:
+        case TensorProto::UINT8:
+        case TensorProto::UINT16:
+        case TensorProto::UINT32:
+        case TensorProto::UINT64:
+            return true;
+        default:
+            return false;
+    }
+}
+
+// Element types of the node outputs, from `types` (graph inputs, initializers and Constant nodes
+// by name): Shape gives INT64, Cast its `to`, an unknown op nothing known, and every other op the
+// type of its first input (true of every OpKind's first output). Marks the integer-typed nodes.
+void mark_integer_outputs(Graph& g, std::map<std::string, int32_t> types) {
+    for (Node& n : g.nodes) {
+        int32_t t = TensorProto::UNDEFINED;
+        if (n.op == OpKind::ShapeOf) {
+            t = TensorProto::INT64;
+        } else if (n.op == OpKind::Cast) {  // `to` is a string before opset 6: no type traced
+            const auto it = n.attrs.find("to");
+            const int64_t* to = it == n.attrs.end() ? nullptr : std::get_if<int64_t>(&it->second);
+            if (to && *to >= 0 && *to <= std::numeric_limits<int>::max() &&
+                TensorProto::DataType_IsValid(static_cast<int>(*to)))
+                t = static_cast<int32_t>(*to);
+        } else if (n.op != OpKind::Unknown && !n.inputs.empty()) {
+            const auto it = types.find(n.inputs[0]);
+            if (it != types.end()) t = it->second;
+        }
+        n.integer_output = is_integer_type(t);
+        if (!n.outputs.empty() && t != TensorProto::UNDEFINED) types[n.outputs[0]] = t;
+    }
+}
+
 }  // namespace
 
 Graph import_onnx(const std::filesystem::path& path, const ImportOptions& opt) {
@@ -409,10 +458,12 @@ Graph import_onnx_bytes(const std::string& bytes, const std::string& source,
     for (const auto& os : model.opset_import())
         if (os.domain().empty() || os.domain() == "ai.onnx") g.opset = os.version();
 
+    std::map<std::string, int32_t> types;  // ONNX element types of inputs and constants
     for (const auto& init : gp.initializer()) {
         if (init.name().empty()) throw Error(source + ": an initializer has no name");
         g.constants[init.name()] =
             tensor_from_proto(init, source + ": tensor '" + init.name() + "'");
+        types[init.name()] = init.data_type();
     }
     std::set<std::string> available;
     for (const auto& [name, t] : g.constants) available.insert(name);
@@ -421,6 +472,7 @@ Graph import_onnx_bytes(const std::string& bytes, const std::string& source,
         if (!vi.type().has_tensor_type())
             throw Error(source + ": graph input '" + vi.name() +
                         "' is not a tensor (sequence/optional/map inputs are unsupported)");
+        types[vi.name()] = vi.type().tensor_type().elem_type();
         ValueInfo info;
         info.name = vi.name();
         for (const auto& d : vi.type().tensor_type().shape().dim())
@@ -459,6 +511,7 @@ Graph import_onnx_bytes(const std::string& bytes, const std::string& source,
                 throw Error(where + ": output '" + np.output(0) +
                             "' is already defined (every tensor must be assigned once)");
             g.constants[np.output(0)] = constant_node_value(np, where);
+            types[np.output(0)] = constant_node_type(np);
             continue;
         }
         const bool std_domain = np.domain().empty() || np.domain() == "ai.onnx";
@@ -493,6 +546,7 @@ Graph import_onnx_bytes(const std::string& bytes, const std::string& source,
             throw Error(source + ": graph output '" + o.name() + "' is never produced");
         g.outputs.push_back(o.name());
     }
+    mark_integer_outputs(g, std::move(types));
     fold_constants(g, model);
     if (opt.fold_batchnorm) fold_batchnorms(g);
     return g;

@@ -33,11 +33,15 @@ LayerInfo layer_info(const Graph& g, size_t i, const Shape& input_shape) {
     li.N = fm.N;
     li.weights = W.size();
     for (float v : W.data) li.zeros += v == 0.0f;
-    if (n.op == OpKind::Conv) {
-        const ConvGeom cg = conv_geom(n, li.input_shape, W.shape);
+    if (n.op == OpKind::Conv || n.op == OpKind::ConvTranspose) {
+        const ConvGeom cg = conv_layer_geom(n, li.input_shape, W.shape);
         numel({li.input_shape[0], cg.cout, cg.out_h, cg.out_w});
-        li.positions = cg.out_h * cg.out_w;
-        li.macs = li.positions * cg.cout * cg.cin_per_group() * cg.kh * cg.kw;
+        li.positions = cg.out_h * cg.out_w;  // input vectors of the (equivalent) convolution
+        li.conv = cg;
+        // A ConvTranspose's MACs are every input pixel times every tap of its Cout/group kernels,
+        // not the crossbar's row reads, most of which meet the zeros the upsampling inserts.
+        const int64_t pixels = n.op == OpKind::Conv ? li.positions : cg.in_h * cg.in_w;
+        li.macs = pixels * cg.cout * cg.cin_per_group() * cg.kh * cg.kw;
     } else {
         // Every leading index is one input vector (the last dimension is K).
         li.positions = 1;
@@ -82,11 +86,12 @@ std::vector<LayerInfo> summarize(const Graph& g) {
                         "inference, or the graph input has no shape)");
         try {
             out.push_back(layer_info(g, i, it->second));
-        } catch (const Error& e) {  // name the file, and the node unless the message does
-            const std::string what = e.what();
-            const bool named = what.find("node '" + n.name + "'") != std::string::npos;
-            throw Error(g.source + ": " +
-                        (named ? what : "node '" + n.name + "' (" + n.type() + "): " + what));
+        } catch (const Error& e) {  // name the file and the node, unless the message does
+            std::string what = e.what();
+            if (what.find("node '" + n.name + "'") == std::string::npos)
+                what = "node '" + n.name + "' (" + n.type() + "): " + what;
+            if (what.rfind(g.source + ": ", 0) != 0) what = g.source + ": " + what;
+            throw Error(what);
         }
     }
     return out;

@@ -300,6 +300,7 @@ struct ModelData {
     bool modelled = false;
     std::string activations_note;
     std::map<std::string, int64_t> positions_per_image;  // modelled: input vectors per image
+    std::map<std::string, ConvGeom> upsampled;  // modelled: ConvTranspose layers' convolutions
     Dataset train, test;
     Tensor sim_images;
     std::optional<double> float_accuracy;
@@ -325,7 +326,11 @@ ModelData load_model_data(const EvalOptions& opt, const std::string& model_name,
                                           : obstacle));
         md.activations_note =
             obstacle.empty() ? "modelled (--activations modelled)" : "modelled: " + obstacle;
-        for (const LayerInfo& li : summarize(g)) md.positions_per_image[li.name] = li.positions;
+        for (const LayerInfo& li : summarize(g)) {
+            md.positions_per_image[li.name] = li.positions;
+            // Their input vectors hold the zeros the upsampling inserts, whatever the activations.
+            if (g.nodes[li.node].op == OpKind::ConvTranspose) md.upsampled[li.name] = *li.conv;
+        }
         return md;
     }
     const auto dir =
@@ -467,10 +472,12 @@ EvalResult evaluate(const EvalOptions& opt, EvalCache* cache) {
                     std::vector<LayerTrace>& one = tb.emplace_back();
                     for (size_t li = 0; li < qm.layers.size(); ++li) {
                         const QuantLayer& L = qm.layers[li];
+                        const auto up = md->upsampled.find(L.name);
                         one.push_back(
                             modelled_trace(L, opt.images * md->positions_per_image.at(L.name),
                                            opt.activation_model.for_layer(L.name),
-                                           opt.seed * 0x9E3779B97F4A7C15ull + li));
+                                           opt.seed * 0x9E3779B97F4A7C15ull + li,
+                                           up == md->upsampled.end() ? nullptr : &up->second));
                     }
                 } else {
                     for (int64_t i = 0; i < opt.images; ++i)

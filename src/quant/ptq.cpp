@@ -103,7 +103,7 @@ QuantModel quantize(const Graph& g, const Tensor& calib_images, const QuantOptio
         layer.node = i;
         layer.name = n.name;
         quantize_weights_symmetric(float_weight_matrix(g, n), opt.w_bits, layer);
-        if (n.op == OpKind::Conv) {
+        if (n.op == OpKind::Conv || n.op == OpKind::ConvTranspose) {
             const Tensor& w = g.constant(weight_name(n));
             layer.kernel_h = w.dim(2);
             layer.kernel_w = w.dim(3);

@@ -22,7 +22,8 @@ struct QuantLayer {
     float in_scale = 1.0f;       // real input = x_int * in_scale
     bool in_signed = false;      // inputs int a_bits (else uint a_bits)
     int a_bits = 8;
-    // Conv kernel height and width (rows of `weights` are (c, ky, kx)); 0 for Gemm/MatMul.
+    // Kernel height and width of a Conv or ConvTranspose (rows of `weights` are (c, ky, kx) of
+    // the direct convolution); 0 for Gemm/MatMul.
     int64_t kernel_h = 0, kernel_w = 0;
 };
 
@@ -37,9 +38,10 @@ struct QuantModel {
     }
 };
 
-// The float weights of a weight layer flattened to K x N (row-major) as in WeightMatrix:
-// Conv OIHW -> rows (c, ky, kx), grouped convs block-diagonal; Gemm B -> (K, N) honouring transB
-// and alpha; MatMul B (K, N). Throws Error naming the node for a form the integer path cannot take.
+// The float weights of a weight layer flattened to K x N (row-major) as in WeightMatrix, placed by
+// weight_matrix_layout: Conv OIHW -> rows (c, ky, kx), grouped convs block-diagonal; ConvTranspose
+// -> its equivalent direct convolution's (flipped kernel); Gemm B -> (K, N) honouring transB and
+// alpha; MatMul B (K, N). Throws Error naming the node for a form the integer path cannot take.
 struct FloatMatrix {
     int64_t K = 0, N = 0;
     std::vector<float> w;           // K*N

@@ -31,51 +31,18 @@ MaskSet masks_from_zeros(const Graph& g) {
     return masks;
 }
 
-int64_t output_channel_axis(const Node& n, const Tensor& w) {
-    if (n.op == OpKind::Conv) return 0;
-    if (n.op == OpKind::Gemm) return n.attr_int("transB", 0) != 0 ? 0 : 1;
-    return static_cast<int64_t>(w.rank()) - 1;
-}
-
 namespace {
 
 // Calls f(element index, output channel, row k of the K x N matrix) for every element of a weight
-// layer's constant, following float_weight_matrix's layout.
+// layer's constant, following float_weight_matrix's layout (weight_matrix_layout).
 template <typename F>
 void for_each_weight(const Graph& g, const Node& n, F f) {
-    const Tensor& W = g.constant(weight_name(n));
-    if (n.op == OpKind::Conv) {
-        const int64_t O = W.dim(0), Ig = W.dim(1), kh = W.dim(2), kw = W.dim(3);
-        const int64_t group = n.attr_int("group", 1), opg = O / group;
-        for (int64_t o = 0; o < O; ++o)
-            for (int64_t ci = 0; ci < Ig; ++ci)
-                for (int64_t y = 0; y < kh; ++y)
-                    for (int64_t x = 0; x < kw; ++x) {
-                        const int64_t c = (o / opg) * Ig + ci;
-                        f(((o * Ig + ci) * kh + y) * kw + x, o, (c * kh + y) * kw + x);
-                    }
-        return;
-    }
-    const bool transB = n.op == OpKind::Gemm && n.attr_int("transB", 0) != 0;
-    const int64_t K = transB ? W.dim(1) : W.dim(0), N = transB ? W.dim(0) : W.dim(1);
-    for (int64_t k = 0; k < K; ++k)
-        for (int64_t c = 0; c < N; ++c) f(transB ? c * K + k : k * N + c, c, k);
+    const MatrixLayout L = weight_matrix_layout(g, n);
+    for (size_t i = 0; i < L.pos.size(); ++i)
+        f(static_cast<int64_t>(i), L.pos[i] % L.N, L.pos[i] / L.N);
 }
 
 }  // namespace
-
-MatrixLayout weight_matrix_layout(const Graph& g, const Node& n) {
-    MatrixLayout L;
-    std::vector<std::pair<int64_t, int64_t>> kc(g.constant(weight_name(n)).data.size());
-    for_each_weight(g, n, [&](int64_t i, int64_t c, int64_t k) {
-        kc[static_cast<size_t>(i)] = {k, c};
-        L.K = std::max(L.K, k + 1);
-        L.N = std::max(L.N, c + 1);
-    });
-    L.pos.reserve(kc.size());
-    for (const auto& [k, c] : kc) L.pos.push_back(k * L.N + c);
-    return L;
-}
 
 MaskSet masks_from_quant_model(const QuantModel& qm) {
     const Graph& g = qm.graph;
@@ -83,7 +50,7 @@ MaskSet masks_from_quant_model(const QuantModel& qm) {
     for (const QuantLayer& L : qm.layers) {
         const Node& n = g.nodes.at(L.node);
         const Tensor& W = g.constant(weight_name(n));
-        if (W.rank() != (n.op == OpKind::Conv ? 4u : 2u))
+        if (W.rank() != weight_matrix_rank(n))
             throw Error("layer '" + L.name + "': weight of shape " + shape_str(W.shape) +
                         " cannot take a mask");
         auto& m = masks[weight_name(n)];
@@ -104,7 +71,8 @@ void check_masks(const Graph& g, const MaskSet& masks) {
     const auto names = weight_constants(g);
     for (const auto& [name, m] : masks) {
         if (std::find(names.begin(), names.end(), name) == names.end())
-            throw Error("mask '" + name + "': not a weight of a Conv/Gemm/MatMul layer of " +
+            throw Error("mask '" + name +
+                        "': not a weight of a Conv/ConvTranspose/Gemm/MatMul layer of " +
                         (g.source.empty() ? g.name : g.source));
         const Tensor& w = g.constant(name);
         if (m.size() != w.data.size())
@@ -139,11 +107,9 @@ void snap_weights_to_grid(Graph& g, int w_bits) {
     for (const Node& n : g.nodes) {
         if (!is_weight_layer(g, n) || !done.insert(weight_name(n)).second) continue;
         const Tensor& W = g.constant(weight_name(n));
-        if (W.rank() != (n.op == OpKind::Conv ? 4u : 2u)) continue;
+        if (W.rank() != weight_matrix_rank(n)) continue;
         Tensor out = W;
-        const int64_t axis = output_channel_axis(n, W);
-        const int64_t channels = W.dim(static_cast<size_t>(axis));
-        std::vector<float> mx(static_cast<size_t>(channels), 0.0f);
+        std::vector<float> mx(static_cast<size_t>(weight_matrix_layout(g, n).N), 0.0f);
         for_each_weight(g, n, [&](int64_t i, int64_t c, int64_t) {
             mx[static_cast<size_t>(c)] =
                 std::max(mx[static_cast<size_t>(c)], std::fabs(W.data[static_cast<size_t>(i)]));

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "model/graph.hpp"
+#include "model/weight_layout.hpp"
 #include "quant/quant_model.hpp"
 
 namespace sparsecim {
@@ -18,8 +19,8 @@ namespace sparsecim {
 // Constant name -> keep flag per element (same element count and order as the constant).
 using MaskSet = std::map<std::string, std::vector<uint8_t>>;
 
-// The weight constants of the weight layers (Conv/Gemm/MatMul weight operands), in graph order,
-// each once.
+// The weight constants of the weight layers (Conv/ConvTranspose/Gemm/MatMul weight operands), in
+// graph order, each once.
 std::vector<std::string> weight_constants(const Graph& g);
 
 // Masks holding every weight that is exactly zero in `g` at zero (the pruned weights of a pruned
@@ -31,14 +32,8 @@ MaskSet masks_from_zeros(const Graph& g);
 // be the graph the masks are applied to (same constants and shapes).
 MaskSet masks_from_quant_model(const QuantModel& qm);
 
-// Where each element of a weight layer's weight constant sits in its K x N weight matrix (the
-// layout of float_weight_matrix): pos[i] = k * N + n for element i of the constant. Lets plain
-// C++ code (a scheme's regulariser) work on K x N matrices and scatter results back.
-struct MatrixLayout {
-    int64_t K = 0, N = 0;
-    std::vector<int64_t> pos;
-};
-MatrixLayout weight_matrix_layout(const Graph& g, const Node& n);
+// Where each element of a weight layer's constant sits in its K x N matrix (MatrixLayout,
+// weight_matrix_layout) is model/weight_layout.hpp's, shared with the quantizers.
 
 // Throws Error naming the constant when a mask names no weight constant of `g` or has the wrong
 // number of elements.
@@ -49,10 +44,6 @@ void apply_masks(Graph& g, const MaskSet& masks);
 
 // Fraction of masked-out elements over all masks (0 for none).
 double masked_fraction(const MaskSet& masks);
-
-// Per-output-channel axis of a weight layer's weight constant: Conv 0 (O of OIHW), Gemm 0 with
-// transB=1 else 1, MatMul the last axis.
-int64_t output_channel_axis(const Node& n, const Tensor& w);
 
 // Replaces every weight constant by its value on the symmetric per-output-channel grid of
 // `w_bits` bits (scale = max|w| / (2^(w_bits-1) - 1), round half away from zero, as the

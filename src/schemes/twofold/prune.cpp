@@ -6,6 +6,7 @@
 #include <string>
 
 #include "core/error.hpp"
+#include "model/weight_layout.hpp"
 
 namespace sparsecim {
 
@@ -56,39 +57,12 @@ LayerMask lfsr_layer_mask(int64_t K, int64_t N, const TwofoldParams& p, size_t n
 
 void zero_pruned_weights(Graph& g, size_t ni, const std::vector<uint8_t>& keep) {
     const Node& n = g.nodes.at(ni);
+    const MatrixLayout layout = weight_matrix_layout(g, n);
+    if (keep.size() != static_cast<size_t>(layout.K * layout.N))
+        throw Error(g.source + ": node '" + n.name + "': mask size disagrees with the weight");
     Tensor& W = g.constants.at(weight_name(n));
-    auto fail = [&](const std::string& why) {
-        throw Error(g.source + ": node '" + n.name + "': " + why);
-    };
-    if (n.op == OpKind::Conv) {
-        if (W.rank() != 4) fail("weight must be 4-D OIHW");
-        const int64_t O = W.dim(0), Ig = W.dim(1), kh = W.dim(2), kw = W.dim(3);
-        const int64_t group = n.attr_int("group", 1);
-        const int64_t opg = O / group, N = O;
-        if (keep.size() != static_cast<size_t>(Ig * group * kh * kw * N))
-            fail("mask size disagrees with the weight");
-        for (int64_t o = 0; o < O; ++o)
-            for (int64_t ci = 0; ci < Ig; ++ci)
-                for (int64_t y = 0; y < kh; ++y)
-                    for (int64_t x = 0; x < kw; ++x) {
-                        const int64_t c = (o / opg) * Ig + ci;
-                        const int64_t k = (c * kh + y) * kw + x;
-                        if (!keep[static_cast<size_t>(k * N + o)])
-                            W.data[static_cast<size_t>(((o * Ig + ci) * kh + y) * kw + x)] = 0.0f;
-                    }
-    } else if (n.op == OpKind::Gemm || n.op == OpKind::MatMul) {
-        if (W.rank() != 2) fail("weight must be 2-D");
-        const bool transB = n.op == OpKind::Gemm && n.attr_int("transB", 0) != 0;
-        const int64_t K = transB ? W.dim(1) : W.dim(0);
-        const int64_t N = transB ? W.dim(0) : W.dim(1);
-        if (keep.size() != static_cast<size_t>(K * N)) fail("mask size disagrees with the weight");
-        for (int64_t k = 0; k < K; ++k)
-            for (int64_t c = 0; c < N; ++c)
-                if (!keep[static_cast<size_t>(k * N + c)])
-                    W.data[static_cast<size_t>(transB ? c * K + k : k * N + c)] = 0.0f;
-    } else {
-        fail("not a weight layer");
-    }
+    for (size_t i = 0; i < layout.pos.size(); ++i)
+        if (!keep[static_cast<size_t>(layout.pos[i])]) W.data[i] = 0.0f;
 }
 
 }  // namespace sparsecim
