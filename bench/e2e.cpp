@@ -100,6 +100,7 @@ struct SchemeTimes {
     double prepare_peak = 0, map_peak = 0, trace_peak = 0, sim_peak = 0;
     uint64_t ou_ops = 0, ou_ops_skipped = 0;
     int64_t mismatches = 0, checked = 0;
+    int64_t search_evaluations = 0;
 };
 
 }  // namespace
@@ -181,6 +182,12 @@ int main(int argc, char** argv) {
                 p = measure([&] { mappings = map_network(scheme, qm, ctx, threads); });
                 st.map.push_back(p.wall);
                 st.map_peak = std::max(st.map_peak, p.peak);
+                st.search_evaluations = 0;  // fitness evaluations of a mapper's search (csr's GA)
+                for (const Mapping& m : mappings) {
+                    const auto it = m.figures.find("ga_evaluations");
+                    if (it != m.figures.end())
+                        st.search_evaluations += static_cast<int64_t>(it->second);
+                }
                 NetworkSimOptions so;
                 so.sim.ideal_adc = ideal;
                 so.sim.counts_only = counts_only;
@@ -234,8 +241,15 @@ int main(int argc, char** argv) {
                     st.trace_peak, sim_s, sim_cpu, st.sim_peak,
                     static_cast<unsigned long long>(st.ou_ops), mops, mops_cpu,
                     static_cast<long long>(st.mismatches), static_cast<long long>(st.checked));
+            if (st.search_evaluations > 0 && !markdown)
+                std::printf(
+                    "%-8s mapping searched %lld fitness evaluations in %.2f s (all layers, "
+                    "%d thread(s)): %.2f M evaluations/s\n",
+                    name.c_str(), static_cast<long long>(st.search_evaluations), median(st.map),
+                    workers, static_cast<double>(st.search_evaluations) / median(st.map) / 1e6);
             std::fflush(stdout);
             out.push_back({{"scheme", name},
+                           {"search_evaluations", st.search_evaluations},
                            {"prepare_s", median(st.prepare)},
                            {"prepare_peak_mib", st.prepare_peak},
                            {"map_s", median(st.map)},
