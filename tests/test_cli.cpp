@@ -83,6 +83,11 @@ TEST_F(Cli, ImportPrintsLayerTableWithTotals) {
     EXPECT_NE(r.out.find("Gemm"), std::string::npos);
     EXPECT_NE(r.out.find("72 x 16"), std::string::npos);  // second conv: 8*3*3 rows, 16 outputs
     EXPECT_NE(r.out.find("total (3 weight layers)"), std::string::npos);
+    // A built-in architecture by name, as evaluate takes it: ResNet-18's 21 weight layers.
+    const CmdResult z = run("import zoo:resnet18");
+    ASSERT_EQ(z.code, 0) << z.err;
+    EXPECT_NE(z.out.find("total (21 weight layers)"), std::string::npos) << z.out;
+    EXPECT_NE(z.out.find("11,678,912 weights"), std::string::npos) << z.out;
 }
 
 TEST_F(Cli, EvaluateWritesResultsJsonAndIsExact) {

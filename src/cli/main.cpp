@@ -52,7 +52,7 @@ std::vector<std::string> split_list(const std::string& s) {
 }
 
 int cmd_import(const std::string& file) {
-    const Graph g = import_onnx(file);
+    const Graph g = file.rfind("zoo:", 0) == 0 ? load_model(file, 1) : import_onnx(file);
     const auto layers = summarize(g);
     TextTable t;
     t.header = {"layer", "op", "weight shape", "K x N", "MACs/image", "weight sparsity"};
@@ -359,7 +359,7 @@ int main(int argc, char** argv) {
 
     std::string import_file;
     auto* imp = app.add_subcommand("import", "Import an ONNX model and print its weight layers");
-    imp->add_option("file", import_file, "ONNX model file")->required();
+    imp->add_option("file", import_file, "ONNX model file or zoo:NAME (seed 1)")->required();
 
     std::string acc_model;
     int64_t acc_images = 10000, acc_calib = 256;
