@@ -20,6 +20,7 @@
 #include "quant/ptq.hpp"
 #include "schemes/pattern/pattern_params.hpp"
 #include "schemes/scheme.hpp"
+#include "support/graph_builder.hpp"
 #include "support/process.hpp"
 
 using namespace sparsecim;
@@ -27,33 +28,10 @@ using Ints = std::vector<int64_t>;
 
 namespace {
 
-// A small graph builder: constants, and nodes named after their op and a counter.
-struct Net {
-    Graph g;
-    Net(Shape input, int64_t opset = 13) {
-        g.name = "conv-transpose";
-        g.opset = opset;
-        g.inputs.push_back({"input", std::move(input)});
-    }
-    std::string constant(const std::string& name, Tensor t) {
-        g.constants[name] = std::move(t);
-        return name;
-    }
-    std::string node(OpKind op, std::vector<std::string> ins,
-                     std::map<std::string, AttrValue> attrs = {}) {
-        Node n;
-        n.op = op;
-        n.name = std::string(op_name(op)) + std::to_string(g.nodes.size());
-        n.inputs = std::move(ins);
-        n.outputs = {n.name + "_out"};
-        n.attrs = std::move(attrs);
-        g.nodes.push_back(std::move(n));
-        return g.nodes.back().outputs[0];
-    }
-    Graph done(const std::string& out) {
-        g.outputs = {out};
-        return g;
-    }
+// The test graphs: "conv-transpose", opset 13 unless given.
+struct Net : sparsecim::testing::GraphBuilder {
+    explicit Net(Shape input, int64_t opset = 13)
+        : GraphBuilder("conv-transpose", std::move(input), opset) {}
 };
 
 // Uniform values in [lo, hi], rounded to integers when `integers`.

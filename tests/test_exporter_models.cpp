@@ -19,39 +19,27 @@
 #include "model/summary.hpp"
 #include "model/zoo.hpp"
 #include "pipeline/evaluate.hpp"
+#include "support/graph_builder.hpp"
 
 using namespace sparsecim;
 namespace fs = std::filesystem;
 
 namespace {
 
-// A small graph builder: seeded constants, nodes named after their op and a counter.
-class Net {
+// The exporter-style graphs: seeded constants (uniform in [-1, 1) unless given) on the shared
+// builder, and the blocks the exporters write.
+class Net : public sparsecim::testing::GraphBuilder {
   public:
-    Net(int64_t opset, Shape input, uint64_t seed) : rng_(seed) {
-        g.opset = opset;
-        g.name = "exporter-style";
-        g.inputs.push_back({"input", std::move(input)});
-    }
+    Net(int64_t opset, Shape input, uint64_t seed)
+        : GraphBuilder("exporter-style", std::move(input), opset), rng_(seed) {}
+    using GraphBuilder::constant;
     std::string constant(const std::string& name, Shape shape, std::vector<float> v = {}) {
         Tensor t(std::move(shape));
         if (v.empty())
             for (float& e : t.data) e = static_cast<float>(rng_() >> 40) / 8388608.0f - 1.0f;
         else
             t.data = std::move(v);
-        g.constants[name] = std::move(t);
-        return name;
-    }
-    std::string node(OpKind op, std::vector<std::string> ins,
-                     std::map<std::string, AttrValue> attrs = {}) {
-        Node n;
-        n.op = op;
-        n.name = std::string(op_name(op)) + std::to_string(g.nodes.size());
-        n.inputs = std::move(ins);
-        n.outputs = {n.name + "_out"};
-        n.attrs = std::move(attrs);
-        g.nodes.push_back(std::move(n));
-        return g.nodes.back().outputs[0];
+        return constant(name, std::move(t));
     }
     std::string conv(const std::string& x, int64_t cin, int64_t cout, int64_t k, int64_t stride,
                      int64_t pad, int64_t group = 1) {
@@ -80,11 +68,6 @@ class Net {
         return node(OpKind::Clip,
                     {x, constant("lo" + x, {}, {0.0f}), constant("hi" + x, {}, {6.0f})});
     }
-    Graph done(const std::string& out) {
-        g.outputs = {out};
-        return g;
-    }
-    Graph g;
 
   private:
     std::mt19937_64 rng_;

@@ -117,6 +117,20 @@ Mapping map_csr(const WeightMatrix& w, const HwConfig& hw, const CsrParams& p) {
                 mask_of(b, n / p.beta)[r / 64] |= uint64_t{1} << (r % 64);
             }
 
+    // The block masks of one (band, window): the search's problem (balance off unless set).
+    auto window_problem = [&](int64_t b, int64_t win) {
+        WindowProblem prob;
+        prob.blocks = static_cast<int>(win_width(win) / p.beta);
+        prob.beta = p.beta;
+        prob.ou_cols = PBL;
+        prob.ou_rows = PWL;
+        prob.words = words;
+        prob.balance = false;
+        const int64_t j0 = win * Wl / p.beta;
+        prob.masks.assign(mask_of(b, j0), mask_of(b, j0) + prob.blocks * words);
+        return prob;
+    };
+
     // Search a permutation per (band, window).
     std::vector<std::vector<int>> perm(static_cast<size_t>(nbands * nwin));
     GaOptions ga;
@@ -130,15 +144,8 @@ Mapping map_csr(const WeightMatrix& w, const HwConfig& hw, const CsrParams& p) {
             ops_searched = 0, windows_improved = 0;
     for (int64_t b = 0; b < nbands; ++b)
         for (int64_t win = 0; win < nwin; ++win) {
-            WindowProblem prob;
-            prob.blocks = static_cast<int>(win_width(win) / p.beta);
-            prob.beta = p.beta;
-            prob.ou_cols = PBL;
-            prob.ou_rows = PWL;
-            prob.words = words;
+            WindowProblem prob = window_problem(b, win);
             prob.balance = p.balance != "none";
-            const int64_t j0 = win * Wl / p.beta;
-            prob.masks.assign(mask_of(b, j0), mask_of(b, j0) + prob.blocks * words);
             const SearchResult id = identity_search(prob);
             SearchResult best = id;
             if (id.cost == zero_cost) {
@@ -173,16 +180,8 @@ Mapping map_csr(const WeightMatrix& w, const HwConfig& hw, const CsrParams& p) {
             const int band_rows = static_cast<int>(std::min<int64_t>(R, w.K - b * R));
             std::vector<std::vector<uint64_t>> gm(static_cast<size_t>(nwin));
             for (int64_t win = 0; win < nwin; ++win) {
-                WindowProblem prob;
-                prob.blocks = static_cast<int>(win_width(win) / p.beta);
-                prob.beta = p.beta;
-                prob.ou_cols = PBL;
-                prob.ou_rows = PWL;
-                prob.words = words;
-                const int64_t j0 = win * Wl / p.beta;
-                prob.masks.assign(mask_of(b, j0), mask_of(b, j0) + prob.blocks * words);
-                gm[static_cast<size_t>(win)] =
-                    group_row_masks(prob, perms[static_cast<size_t>(b * nwin + win)]);
+                gm[static_cast<size_t>(win)] = group_row_masks(
+                    window_problem(b, win), perms[static_cast<size_t>(b * nwin + win)]);
             }
             auto height = [&](int64_t win, int64_t g) {
                 int64_t h = 0;
