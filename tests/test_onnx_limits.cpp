@@ -164,3 +164,38 @@ TEST(OnnxLimits, ConvOnATensorOfTheWrongRankIsAnError) {
     const std::string e = import_error(m);
     EXPECT_EQ(e.rfind("crafted.onnx: node 'conv_on_2d' (Conv): ", 0), 0u) << e;
 }
+
+// A zero stride reached libonnx's shape inference, which divides by it: SIGFPE (fuzz finding,
+// fuzz/regressions/onnx_model/conv-stride-zero.onnx). Every window attribute is checked first.
+TEST(OnnxLimits, ZeroStrideOrDilationOrKernelIsAnErrorNotACrash) {
+    for (const char* name : {"strides", "dilations", "kernel_shape"}) {
+        onnx::ModelProto m = base_model();
+        add_initializer(m, "w", {2, 1, 3, 3}, std::vector<float>(18, 1.0f));
+        onnx::NodeProto* n = add_node(m, "Conv", "conv0", {"x", "w"}, {"c"});
+        add_node(m, "MaxPool", "pool0", {"c"}, {"y"});
+        auto* a = n->add_attribute();
+        a->set_name(name);
+        a->set_type(onnx::AttributeProto::INTS);
+        a->add_ints(std::string(name) == "kernel_shape" ? 3 : 1);
+        a->add_ints(0);
+        const std::string e = import_error(m);
+        EXPECT_EQ(e.rfind("crafted.onnx: node 'conv0' (Conv): " + std::string(name) +
+                              " must be positive, got ",
+                          0),
+                  0u)
+            << e;
+    }
+    onnx::ModelProto m = base_model();
+    onnx::NodeProto* pool = add_node(m, "MaxPool", "pool0", {"x"}, {"y"});
+    for (const char* name : {"kernel_shape", "strides"}) {
+        auto* a = pool->add_attribute();
+        a->set_name(name);
+        a->set_type(onnx::AttributeProto::INTS);
+        a->add_ints(2);
+        a->add_ints(std::string(name) == "strides" ? 0 : 2);
+    }
+    EXPECT_EQ(
+        import_error(m).rfind("crafted.onnx: node 'pool0' (MaxPool): strides must be positive", 0),
+        0u)
+        << import_error(m);
+}

@@ -768,9 +768,28 @@ void infer_model_shapes(onnx::ModelProto& model) {
     for (onnx::NodeProto* n : guarded) n->mutable_attribute()->RemoveLast();  // as written
 }
 
+// libonnx's conv/pool shape inference divides by strides and multiplies by dilations without
+// checking them: a stride of 0 is a SIGFPE inside the library (found by fuzzing). So the window
+// attributes of every Conv, ConvTranspose and pooling node must be positive before it runs.
+void check_window_attributes(const Graph& g) {
+    for (const Node& n : g.nodes) {
+        const bool windowed = n.op == OpKind::Conv || n.op == OpKind::ConvTranspose ||
+                              n.op == OpKind::MaxPool || n.op == OpKind::AveragePool;
+        if (!windowed) continue;
+        for (const char* name : {"strides", "dilations", "kernel_shape"}) {
+            const Shape v = n.attr_ints(name, {});
+            for (int64_t x : v)
+                if (x <= 0)
+                    throw Error(g.source + ": node '" + n.name + "' (" + op_name(n.op) +
+                                "): " + name + " must be positive, got " + shape_str(v));
+        }
+    }
+}
+
 }  // namespace
 
 std::string export_onnx_bytes(const Graph& g, const ExportOptions& opt) {
+    check_window_attributes(g);
     onnx::ModelProto model = model_proto(g, opt);
     // Output shapes come from ONNX's own shape inference (the checker requires them); a graph
     // it cannot infer is still written, with shapeless outputs.
@@ -784,6 +803,7 @@ std::string export_onnx_bytes(const Graph& g, const ExportOptions& opt) {
 }
 
 std::map<std::string, Shape> infer_shapes(const Graph& g) {
+    check_window_attributes(g);
     onnx::ModelProto model = model_proto(g);
     infer_model_shapes(model);
     std::map<std::string, Shape> shapes = value_shapes(model.graph());
