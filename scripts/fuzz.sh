@@ -27,7 +27,7 @@ for m in tiny-cnn lenet concat-net; do
   "$b/sparsecim" zoo "$m" --out "$seeds/onnx_model/$m.onnx" >/dev/null
 done
 cp configs/hw/*.yaml "$seeds/hw_config/"
-cp configs/experiments/*.yaml "$seeds/experiment/"
+cp configs/experiments/*.yaml configs/sweeps/*.yaml "$seeds/experiment/"
 printf 'name: e\nmodels: [zoo:tiny-cnn, zoo:lenet]\nschemes: [dense, csr]\nparams: {csr: {beta: 4}}\nimages: 2\nseed: 3\ncheck_exact: true\n' \
   >"$seeds/experiment/small.yaml"
 printf 'hw_overrides: [ou.rows=8, adc.bits=6]\ncalibration: percentile\npercentile: 99.9\n' \
