@@ -256,7 +256,8 @@ std::string charts_by_point(const std::vector<std::string>& axes,
                     for (const auto& s : (*run)["schemes"]) {
                         if (s.value("name", "") != name) continue;
                         const nlohmann::json* x = &s;
-                        for (const char* k : path) x = x->contains(k) ? &(*x)[k] : nullptr;
+                        for (const char* k : path)
+                            if (x) x = x->is_object() && x->contains(k) ? &(*x)[k] : nullptr;
                         if (x) v = num_or_nan(*x) * scale;
                     }
                     any = any || !std::isnan(v);
