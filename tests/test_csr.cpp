@@ -262,6 +262,38 @@ TEST(CsrMapping, BalanceRaisesShortGroupsToWithinOneOu) {
     EXPECT_THROW(map_csr(w, offset, CsrParams{}), Error);
 }
 
+// A depthwise layer (16 channels, 9 x 1 blocks, every weight non-zero but one) has 144 weights,
+// not 144 x 16: its figures count weight positions (zero weights 1, of which at most 1 removed),
+// dense cells are what the dense mapper stores (144 x 8 columns), and the dense OU slots are its
+// packed layout's (one 9 x 8 op per channel). csr itself stores the structural zeros that share
+// an OU-row with a weight, and maps the layer exactly.
+TEST(CsrMapping, DepthwiseFiguresCountWeightPositions) {
+    constexpr int64_t C = 16;
+    WeightMatrix w("dw", C * 9, C, 8);
+    w.groups = C;
+    for (int64_t k = 0; k < C * 9; ++k)
+        for (int64_t n = 0; n < C; ++n) {
+            w.at(k, n) = w.is_weight(k, n) && !(k == 0 && n == 0) ? 1 + (k % 3) : 0;
+            w.keep[static_cast<size_t>(k * C + n)] = w.at(k, n) != 0;
+        }
+    const HwConfig hw = load_hw_config(hw_preset_path("csr"));  // 8 columns a weight
+    for (const std::string search : {"none", "ga"}) {
+        const Mapping m = map_csr(w, hw, parse_csr_params({{"search", search}}, 1));
+        ASSERT_EQ(verify(m, w), "") << search;
+        EXPECT_EQ(m.figures.at("weights"), 144.0);
+        EXPECT_EQ(m.figures.at("zero_weights"), 1.0);
+        EXPECT_EQ(m.figures.at("dense_cells"), 144.0 * 8);
+        EXPECT_EQ(m.figures.at("dense_ou_slots"), 16.0);
+        for (const char* removed :
+             {"zero_weights_removed", "noshuffle_zero_weights_removed",
+              "kmeans_zero_weights_removed_ou", "kmeans_zero_weights_removed_xbar"}) {
+            EXPECT_GE(m.figures.at(removed), 0.0) << removed;
+            EXPECT_LE(m.figures.at(removed), 1.0) << removed;
+        }
+        EXPECT_GE(m.figures.at("stored_cells"), 143.0 * 8);
+    }
+}
+
 TEST(CsrMapping, BenesSwitchCounts) {
     EXPECT_EQ(benes_switches(16), 56);  // 16 * 4 - 8
     EXPECT_EQ(benes_switches(8), 20);
