@@ -99,6 +99,26 @@ TEST(CsrPrune, ZeroesTheSmallestL2BlocksOfARow) {
     EXPECT_EQ(r.weights_zeroed, 3);
 }
 
+// A depthwise layer of 4 channels with 2 rows each (K = 8, N = 4) has 8 weights, 1..8; its 24
+// structural zeros are none. At 0.5 with beta 1, per layer or global, the 4 smallest go.
+TEST(CsrPrune, DepthwiseLayerReachesTheTargetAmongItsWeights) {
+    for (bool global : {false, true}) {
+        QuantModel qm = one_layer_model(8, 4, std::vector<int32_t>(32, 0));
+        WeightMatrix& w = qm.layers[0].weights;
+        w.groups = 4;
+        for (int64_t k = 0; k < 8; ++k)
+            for (int64_t n = 0; n < 4; ++n) {
+                w.at(k, n) = w.is_weight(k, n) ? static_cast<int32_t>(k + 1) : 0;
+                w.keep[static_cast<size_t>(k * 4 + n)] = w.is_weight(k, n);
+            }
+        const BlockPruneResult r = prune_row_blocks(qm, 1, 0.5, global);
+        EXPECT_EQ(r.weights_zeroed, 4) << global;
+        for (int64_t k = 0; k < 8; ++k)
+            EXPECT_EQ(w.at(k, k / 2), k < 4 ? 0 : k + 1) << global << " row " << k;
+        EXPECT_DOUBLE_EQ(w.sparsity(), 0.5) << global;
+    }
+}
+
 TEST(CsrPrune, ScaleEntersTheNormAndGlobalScopeRanksAcrossLayers) {
     QuantModel qm = one_layer_model(1, 4, {5, 5, 5, 5});
     qm.layers[0].w_scale = {1.0f, 1.0f, 0.1f, 0.1f};
