@@ -60,12 +60,29 @@ TEST(ConvTransposeLayout, HandComputedPositionsForGroupedWeights) {
     EXPECT_EQ(t.K, 8);
     EXPECT_EQ(t.N, 2);
     EXPECT_EQ(t.pos, (Ints{6, 4, 2, 0, 15, 13, 11, 9}));
+    EXPECT_EQ(t.groups, 2);
     const MatrixLayout c = weight_matrix_layout(g, g.nodes[1]);
     EXPECT_EQ(c.pos, (Ints{0, 2, 4, 6, 9, 11, 13, 15}));
+    EXPECT_EQ(c.groups, 2);
     // The float matrix: flipped kernels, structural zeros outside each group's block.
     const FloatMatrix fm = float_weight_matrix(g, g.nodes[0]);
     EXPECT_EQ(fm.w, (std::vector<float>{4, 0, 3, 0, 2, 0, 1, 0, 0, 8, 0, 7, 0, 6, 0, 5}));
     EXPECT_EQ(std::count(fm.in_block.begin(), fm.in_block.end(), 1), 8);
+    EXPECT_EQ(fm.groups, 2);
+    // The quantized matrix carries the groups; its weight positions are the in-block entries,
+    // and the sparsity counts zeros among them only (one of the 8 weights set to zero).
+    QuantLayer L;
+    L.name = "t";
+    FloatMatrix one_zero = fm;
+    one_zero.w[0] = 0;
+    quantize_weights_symmetric(one_zero, 8, L);
+    EXPECT_EQ(L.weights.groups, 2);
+    EXPECT_EQ(L.weights.weight_positions(), 8);
+    for (int64_t k = 0; k < 8; ++k)
+        for (int64_t col = 0; col < 2; ++col)
+            EXPECT_EQ(L.weights.is_weight(k, col),
+                      fm.in_block[static_cast<size_t>(k * 2 + col)] != 0);
+    EXPECT_DOUBLE_EQ(L.weights.sparsity(), 1.0 / 8.0);
 }
 
 TEST(ConvTransposeFloat, HandComputedStridePadsAndOneDimension) {

@@ -99,6 +99,26 @@ TEST(CsrPrune, ZeroesTheSmallestL2BlocksOfARow) {
     EXPECT_EQ(r.weights_zeroed, 3);
 }
 
+// A depthwise layer of 4 channels with 2 rows each (K = 8, N = 4) has 8 weights, 1..8; its 24
+// structural zeros are none. At 0.5 with beta 1, per layer or global, the 4 smallest go.
+TEST(CsrPrune, DepthwiseLayerReachesTheTargetAmongItsWeights) {
+    for (bool global : {false, true}) {
+        QuantModel qm = one_layer_model(8, 4, std::vector<int32_t>(32, 0));
+        WeightMatrix& w = qm.layers[0].weights;
+        w.groups = 4;
+        for (int64_t k = 0; k < 8; ++k)
+            for (int64_t n = 0; n < 4; ++n) {
+                w.at(k, n) = w.is_weight(k, n) ? static_cast<int32_t>(k + 1) : 0;
+                w.keep[static_cast<size_t>(k * 4 + n)] = w.is_weight(k, n);
+            }
+        const BlockPruneResult r = prune_row_blocks(qm, 1, 0.5, global);
+        EXPECT_EQ(r.weights_zeroed, 4) << global;
+        for (int64_t k = 0; k < 8; ++k)
+            EXPECT_EQ(w.at(k, k / 2), k < 4 ? 0 : k + 1) << global << " row " << k;
+        EXPECT_DOUBLE_EQ(w.sparsity(), 0.5) << global;
+    }
+}
+
 TEST(CsrPrune, ScaleEntersTheNormAndGlobalScopeRanksAcrossLayers) {
     QuantModel qm = one_layer_model(1, 4, {5, 5, 5, 5});
     qm.layers[0].w_scale = {1.0f, 1.0f, 0.1f, 0.1f};
@@ -260,6 +280,38 @@ TEST(CsrMapping, BalanceRaisesShortGroupsToWithinOneOu) {
     HwConfig offset = hw;
     offset.encoding = Encoding::Offset;
     EXPECT_THROW(map_csr(w, offset, CsrParams{}), Error);
+}
+
+// A depthwise layer (16 channels, 9 x 1 blocks, every weight non-zero but one) has 144 weights,
+// not 144 x 16: its figures count weight positions (zero weights 1, of which at most 1 removed),
+// dense cells are what the dense mapper stores (144 x 8 columns), and the dense OU slots are its
+// packed layout's (one 9 x 8 op per channel). csr itself stores the structural zeros that share
+// an OU-row with a weight, and maps the layer exactly.
+TEST(CsrMapping, DepthwiseFiguresCountWeightPositions) {
+    constexpr int64_t C = 16;
+    WeightMatrix w("dw", C * 9, C, 8);
+    w.groups = C;
+    for (int64_t k = 0; k < C * 9; ++k)
+        for (int64_t n = 0; n < C; ++n) {
+            w.at(k, n) = w.is_weight(k, n) && !(k == 0 && n == 0) ? 1 + (k % 3) : 0;
+            w.keep[static_cast<size_t>(k * C + n)] = w.at(k, n) != 0;
+        }
+    const HwConfig hw = load_hw_config(hw_preset_path("csr"));  // 8 columns a weight
+    for (const std::string search : {"none", "ga"}) {
+        const Mapping m = map_csr(w, hw, parse_csr_params({{"search", search}}, 1));
+        ASSERT_EQ(verify(m, w), "") << search;
+        EXPECT_EQ(m.figures.at("weights"), 144.0);
+        EXPECT_EQ(m.figures.at("zero_weights"), 1.0);
+        EXPECT_EQ(m.figures.at("dense_cells"), 144.0 * 8);
+        EXPECT_EQ(m.figures.at("dense_ou_slots"), 16.0);
+        for (const char* removed :
+             {"zero_weights_removed", "noshuffle_zero_weights_removed",
+              "kmeans_zero_weights_removed_ou", "kmeans_zero_weights_removed_xbar"}) {
+            EXPECT_GE(m.figures.at(removed), 0.0) << removed;
+            EXPECT_LE(m.figures.at(removed), 1.0) << removed;
+        }
+        EXPECT_GE(m.figures.at("stored_cells"), 143.0 * 8);
+    }
 }
 
 TEST(CsrMapping, BenesSwitchCounts) {

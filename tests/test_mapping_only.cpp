@@ -178,29 +178,40 @@ TEST(MappingOnly, NonImageInputIsModelled) {
     EXPECT_EQ(r.schemes[0].ideal_mismatches.value_or(-1), 0);
 }
 
-// A depthwise conv is a block-diagonal K x N matrix (K = C x 9, N = C): the dense mapper stores it
-// whole, and its array utilization shows the cost: 1/C of what the same matrix full of non-zero
-// weights gets on the same crossbars.
+// A depthwise conv is a block-diagonal K x N matrix (K = C x 9, N = C) whose off-block entries are
+// no weights: the dense mapper stores only the C diagonal blocks, 9 rows x 1 output each, packed
+// along crossbar diagonals, and the array utilization shows what is left of the poor fit. On
+// 64 x 64 crossbars (8 outputs of 8 columns): min(64 / 9, 8) = 7 channels a crossbar, 3 crossbars
+// for C = 16, holding 16 x 9 x 8 weight cells of 3 x 4096: 3/32. The same matrix full of weights
+// takes 3 row bands x 2 output groups = 6 crossbars at 144 x 16 x 8 / (6 x 4096) = 3/4.
 TEST(MappingOnly, DepthwiseConvShowsItsPoorArrayUtilization) {
     constexpr int64_t C = 16, K = C * 9;
     WeightMatrix full("full", K, C, 8), depthwise("dw", K, C, 8);
+    depthwise.groups = C;
     for (int64_t k = 0; k < K; ++k)
         for (int64_t n = 0; n < C; ++n) {
             const int32_t v = static_cast<int32_t>((k * 7 + n * 3) % 5) + 1;  // never zero
             full.w[static_cast<size_t>(k * C + n)] = (k + n) % 2 ? v : -v;
-            if (k / 9 == n) depthwise.w[static_cast<size_t>(k * C + n)] = v;
+            if (k / 9 == n)
+                depthwise.w[static_cast<size_t>(k * C + n)] = v;
+            else
+                depthwise.keep[static_cast<size_t>(k * C + n)] = 0;
         }
     HwConfig hw;
     hw.xbar_rows = 64;
     hw.xbar_cols = 64;
     const Mapping mf = map_dense(full, hw), md = map_dense(depthwise, hw);
-    ASSERT_EQ(mf.crossbar_cells(), md.crossbar_cells());
-    // Every cell an OU op computes belongs to a non-zero weight of the full matrix.
+    ASSERT_EQ(verify(md, depthwise), "");
+    EXPECT_EQ(mf.tiles.size(), 6u);
+    EXPECT_EQ(md.tiles.size(), 3u);
+    // Every cell an OU op computes belongs to a non-zero weight, in both.
     EXPECT_EQ(weight_cells(mf, full), mf.used_cells());
-    EXPECT_EQ(weight_cells(md, depthwise) * C, weight_cells(mf, full));
-    Footprint fd;
+    EXPECT_EQ(weight_cells(md, depthwise), md.used_cells());
+    Footprint ff, fd;
+    ff.crossbar_cells = mf.crossbar_cells();
+    ff.weight_cells = weight_cells(mf, full);
     fd.crossbar_cells = md.crossbar_cells();
     fd.weight_cells = weight_cells(md, depthwise);
-    EXPECT_GT(fd.array_utilization(), 0.0);
-    EXPECT_LT(fd.array_utilization(), 1.0 / static_cast<double>(C) + 1e-12);
+    EXPECT_DOUBLE_EQ(ff.array_utilization(), 3.0 / 4.0);
+    EXPECT_DOUBLE_EQ(fd.array_utilization(), 3.0 / 32.0);
 }

@@ -11,6 +11,7 @@
 
 #include "core/error.hpp"
 #include "infer/int_infer.hpp"
+#include "map/dense_mapper.hpp"
 #include "model/idx.hpp"
 #include "model/zoo.hpp"
 #include "schemes/pattern/pattern_map.hpp"
@@ -285,6 +286,34 @@ TEST(PatternMap, NonConvAndNon3x3LayersFallBackToDenseWithANote) {
         EXPECT_EQ(m.figures.at("dense_fallback_layers"), 1);
         EXPECT_FALSE(m.skip_zero_ou);
     }
+}
+
+// A depthwise 3x3 layer of 130 channels keeps all 9 positions of its 130 kernels (one per
+// channel, not 130 x 130): one pattern, 130 blocks. The dense comparison is the packed dense
+// mapping on the same 512 x 512 array (128 outputs of 4 columns): min(512 / 9, 128) = 56
+// channels a crossbar, 3 crossbars, where the whole 1170 x 130 matrix takes 3 x 2 = 6.
+TEST(PatternMap, DepthwiseLayerCountsItsKernelsAndThePackedDenseCrossbars) {
+    constexpr int64_t C = 130;
+    QuantLayer L;
+    L.name = "dw";
+    L.kernel_h = L.kernel_w = 3;
+    L.weights = WeightMatrix("dw", C * 9, C, 8);
+    L.weights.groups = C;
+    for (int64_t k = 0; k < C * 9; ++k)
+        for (int64_t n = 0; n < C; ++n) {
+            const bool in = L.weights.is_weight(k, n);
+            L.weights.keep[static_cast<size_t>(k * C + n)] = in;
+            L.weights.at(k, n) = in ? static_cast<int32_t>(1 + k % 7) : 0;
+        }
+    const HwConfig hw = pattern_hw();
+    const Mapping m = map_pattern(L, hw, PatternParams{});
+    ASSERT_EQ(verify(m, L.weights), "");
+    EXPECT_EQ(m.figures.at("patterns"), 1);
+    EXPECT_EQ(m.figures.at("kernels"), C);
+    EXPECT_EQ(m.figures.at("kernels_kept"), C);
+    EXPECT_EQ(m.figures.at("pattern_blocks"), C);
+    EXPECT_EQ(m.figures.at("dense_crossbars"), 3);
+    EXPECT_EQ(map_dense(L.weights, hw).tiles.size(), 3u);
 }
 
 TEST(PatternMap, OffsetEncodingIsRejected) {

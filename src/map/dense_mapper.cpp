@@ -1,26 +1,58 @@
 // Dense baseline mapping: whole logical outputs per crossbar (outputs never straddle two
-// crossbars), rows in order, OU grid schedule.
+// crossbars), rows in order, OU grid schedule; a grouped layer's diagonal blocks packed along the
+// crossbars' diagonals, each with its own OU grid.
 #include "map/dense_mapper.hpp"
 
 #include <algorithm>
+#include <string>
 
 #include "core/error.hpp"
 #include "map/encoding.hpp"
 
 namespace sparsecim {
 
-void add_grid_schedule(Tile& tile, int used_rows, int used_cols, const HwConfig& hw) {
-    for (int r0 = 0; r0 < used_rows; r0 += hw.ou_rows)
-        for (int c0 = 0; c0 < used_cols; c0 += hw.ou_cols) {
+void add_block_schedule(Tile& tile, int r0, int rows, int c0, int cols, const HwConfig& hw) {
+    for (int r = r0; r < r0 + rows; r += hw.ou_rows)
+        for (int c = c0; c < c0 + cols; c += hw.ou_cols) {
             OuOp op;
-            op.r0 = static_cast<uint16_t>(r0);
-            op.rows = static_cast<uint16_t>(std::min(hw.ou_rows, used_rows - r0));
-            op.c0 = static_cast<uint16_t>(c0);
-            op.cols = static_cast<uint16_t>(std::min(hw.ou_cols, used_cols - c0));
-            op.in_ofs = static_cast<uint32_t>(r0);
-            op.out_ofs = static_cast<uint32_t>(c0);
+            op.r0 = static_cast<uint16_t>(r);
+            op.rows = static_cast<uint16_t>(std::min(hw.ou_rows, r0 + rows - r));
+            op.c0 = static_cast<uint16_t>(c);
+            op.cols = static_cast<uint16_t>(std::min(hw.ou_cols, c0 + cols - c));
+            op.in_ofs = static_cast<uint32_t>(r);
+            op.out_ofs = static_cast<uint32_t>(c);
             tile.ops.push_back(op);
         }
+}
+
+void add_grid_schedule(Tile& tile, int used_rows, int used_cols, const HwConfig& hw) {
+    add_block_schedule(tile, 0, used_rows, 0, used_cols, hw);
+}
+
+std::vector<DensePiece> dense_pieces(const WeightMatrix& w, int64_t xbar_rows,
+                                     int64_t outs_per_xbar) {
+    if (std::string problem = w.groups_problem(); !problem.empty()) throw Error(problem);
+    if (xbar_rows < 1 || outs_per_xbar < 1)
+        throw Error(w.name + ": a crossbar of " + std::to_string(xbar_rows) + " rows and " +
+                    std::to_string(outs_per_xbar) + " outputs holds no weight");
+    std::vector<DensePiece> pieces;
+    const int64_t gk = w.group_rows(), gn = w.group_cols();
+    int64_t tile = -1, rows_used = 0, outs_used = 0;
+    for (int64_t g = 0; g < w.groups; ++g)
+        for (int64_t k0 = g * gk; k0 < (g + 1) * gk; k0 += xbar_rows) {
+            const int64_t rows = std::min(xbar_rows, (g + 1) * gk - k0);
+            for (int64_t n0 = g * gn; n0 < (g + 1) * gn; n0 += outs_per_xbar) {
+                const int64_t outs = std::min(outs_per_xbar, (g + 1) * gn - n0);
+                if (tile < 0 || rows_used + rows > xbar_rows || outs_used + outs > outs_per_xbar) {
+                    ++tile;
+                    rows_used = outs_used = 0;
+                }
+                pieces.push_back({tile, k0, n0, rows, outs, rows_used, outs_used});
+                rows_used += rows;
+                outs_used += outs;
+            }
+        }
+    return pieces;
 }
 
 Mapping map_dense(const WeightMatrix& w, const HwConfig& hw) {
@@ -32,32 +64,42 @@ Mapping map_dense(const WeightMatrix& w, const HwConfig& hw) {
     Mapping m = empty_mapping("dense", w, hw.cell_bits);
     m.offset = code.offset;
     const int64_t outs_per_xbar = hw.xbar_cols / cpo;
+    const std::vector<DensePiece> pieces = dense_pieces(w, hw.xbar_rows, outs_per_xbar);
     std::vector<uint8_t> states(static_cast<size_t>(cpo));
-    for (int64_t k0 = 0; k0 < w.K; k0 += hw.xbar_rows) {
-        const int rows = static_cast<int>(std::min<int64_t>(hw.xbar_rows, w.K - k0));
-        for (int64_t n0 = 0; n0 < w.N; n0 += outs_per_xbar) {
-            const int64_t nouts = std::min<int64_t>(outs_per_xbar, w.N - n0);
-            const int cols = static_cast<int>(nouts * cpo);
-            Tile t = empty_tile(hw.xbar_rows, hw.xbar_cols);
-            t.inputs.resize(static_cast<size_t>(rows));
-            for (int r = 0; r < rows; ++r)
-                t.inputs[static_cast<size_t>(r)].k = static_cast<int32_t>(k0 + r);
-            t.outputs.resize(static_cast<size_t>(cols));
-            for (int64_t o = 0; o < nouts; ++o)
-                for (int c = 0; c < cpo; ++c) {
-                    ColOutput co = code.columns[static_cast<size_t>(c)];
-                    co.n = static_cast<int32_t>(n0 + o);
-                    t.outputs[static_cast<size_t>(o * cpo + c)] = co;
-                }
-            for (int r = 0; r < rows; ++r)
-                for (int64_t o = 0; o < nouts; ++o) {
-                    encode_weight(w.at(k0 + r, n0 + o), code, hw, states.data());
-                    for (int c = 0; c < cpo; ++c)
-                        t.cell(r, static_cast<int>(o * cpo + c)) = states[static_cast<size_t>(c)];
-                }
-            add_grid_schedule(t, rows, cols, hw);
-            m.tiles.push_back(std::move(t));
-        }
+    for (const DensePiece& p : pieces) {
+        if (p.tile == static_cast<int64_t>(m.tiles.size()))
+            m.tiles.push_back(empty_tile(hw.xbar_rows, hw.xbar_cols));
+        Tile& t = m.tiles.back();
+        const int r0 = static_cast<int>(p.r0), rows = static_cast<int>(p.rows);
+        const int c0 = static_cast<int>(p.o0 * cpo), cols = static_cast<int>(p.outs * cpo);
+        // The tables are indexed by physical row and column; the pieces fill them in order.
+        t.inputs.resize(static_cast<size_t>(r0 + rows));
+        for (int r = 0; r < rows; ++r)
+            t.inputs[static_cast<size_t>(r0 + r)].k = static_cast<int32_t>(p.k0 + r);
+        t.outputs.resize(static_cast<size_t>(c0 + cols));
+        for (int64_t o = 0; o < p.outs; ++o)
+            for (int c = 0; c < cpo; ++c) {
+                ColOutput co = code.columns[static_cast<size_t>(c)];
+                co.n = static_cast<int32_t>(p.n0 + o);
+                t.outputs[static_cast<size_t>(c0 + o * cpo + c)] = co;
+            }
+        for (int r = 0; r < rows; ++r)
+            for (int64_t o = 0; o < p.outs; ++o) {
+                encode_weight(w.at(p.k0 + r, p.n0 + o), code, hw, states.data());
+                for (int c = 0; c < cpo; ++c)
+                    t.cell(r0 + r, static_cast<int>(c0 + o * cpo + c)) =
+                        states[static_cast<size_t>(c)];
+            }
+        add_block_schedule(t, r0, rows, c0, cols, hw);
+    }
+    if (w.groups > 1 && !pieces.empty()) {
+        const int64_t whole =
+            ((w.K + hw.xbar_rows - 1) / hw.xbar_rows) * ((w.N + outs_per_xbar - 1) / outs_per_xbar);
+        m.notes.push_back(
+            std::to_string(w.groups) + " groups of " + std::to_string(w.group_rows()) + " x " +
+            std::to_string(w.group_cols()) + " weights packed along crossbar diagonals: " +
+            std::to_string(m.tiles.size()) + " crossbars (the whole " + std::to_string(w.K) +
+            " x " + std::to_string(w.N) + " matrix: " + std::to_string(whole) + ")");
     }
     return m;
 }

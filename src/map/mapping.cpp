@@ -84,6 +84,7 @@ Mapping empty_mapping(const std::string& scheme, const WeightMatrix& w, int cell
     m.layer = w.name;
     m.K = w.K;
     m.N = w.N;
+    m.groups = w.groups;
     m.cell_bits = cell_bits;
     return m;
 }
@@ -174,6 +175,10 @@ std::string verify(const Mapping& m, const WeightMatrix& weights) {
         return m.layer + ": mapping is " + std::to_string(m.K) + "x" + std::to_string(m.N) +
                " but the weights are " + std::to_string(weights.K) + "x" +
                std::to_string(weights.N);
+    if (std::string problem = weights.groups_problem(); !problem.empty()) return problem;
+    if (m.groups != weights.groups)
+        return m.layer + ": mapping has " + std::to_string(m.groups) + " groups but the weights " +
+               std::to_string(weights.groups);
     if (std::string problem = check_tables(m); !problem.empty()) return problem;
     // A physical cell may serve one (row input, column output) pair once per OU op; the same
     // cell computed by two ops would double-count its product.
@@ -191,15 +196,20 @@ std::string verify(const Mapping& m, const WeightMatrix& weights) {
     });
     if (!dup.empty()) return dup;
     const std::vector<int64_t> w = reconstruct(m);
-    for (int64_t k = 0; k < m.K; ++k)
+    for (int64_t k = 0; k < m.K; ++k) {
+        // Row k's weight positions: the columns of its own diagonal block.
+        const int64_t n0 = k / weights.group_rows() * weights.group_cols();
         for (int64_t n = 0; n < m.N; ++n) {
-            const int64_t want = static_cast<int64_t>(weights.at(k, n)) + m.offset;
+            const bool real = n >= n0 && n < n0 + weights.group_cols();
+            const int64_t offset = real ? m.offset : 0;
+            const int64_t want = static_cast<int64_t>(weights.at(k, n)) + offset;
             const int64_t got = w[static_cast<size_t>(k * m.N + n)];
             if (got != want)
-                return m.layer + ": weight (" + std::to_string(k) + "," + std::to_string(n) +
-                       ") reconstructs to " + std::to_string(got - m.offset) + ", expected " +
-                       std::to_string(want - m.offset);
+                return m.layer + ": " + (real ? "weight" : "structural zero") + " (" +
+                       std::to_string(k) + "," + std::to_string(n) + ") reconstructs to " +
+                       std::to_string(got - offset) + ", expected " + std::to_string(want - offset);
         }
+    }
     return {};
 }
 

@@ -51,9 +51,13 @@ struct Mapping {
     std::string scheme;
     std::string layer;
     int64_t K = 0, N = 0;
+    // The weight matrix's diagonal blocks (WeightMatrix::groups): entries outside them are no
+    // weights, so the offset below applies inside the blocks only.
+    int64_t groups = 1;
     int cell_bits = 2;
     std::vector<Tile> tiles;
-    // Offset encoding: the digital periphery subtracts offset * sum_k x_k from every output.
+    // Offset encoding: the digital periphery subtracts offset * sum_k x_k from every output, the
+    // sum over the rows k of the output's own group.
     int64_t offset = 0;
     // Whether the hardware skips an OU op whose rows' input bits are all zero in a bit-plane.
     bool skip_zero_ou = false;
@@ -116,12 +120,13 @@ Tile empty_tile(int rows, int cols);
 
 // Reconstructs the K x N integer matrix a mapping computes (sum over every OU op of
 // sign * 2^(col shift + row shift) * cell, at (k, n)), minus nothing for the offset: the offset
-// correction is applied by comparing against w + offset. Throws Error on malformed tables.
+// correction is applied by comparing against w + offset at the weight positions. Throws Error on
+// malformed tables.
 std::vector<int64_t> reconstruct(const Mapping& m);
 
 // Checks that the mapping reconstructs `weights` exactly and is well-formed (every table index in
-// range, cells within cell_bits, no cell computed twice for the same output). Returns an empty
-// string when it does, else a description of the first discrepancy.
+// range, cells within cell_bits, no cell computed twice for the same output, the groups of the
+// weights). Returns an empty string when it does, else a description of the first discrepancy.
 std::string verify(const Mapping& m, const WeightMatrix& weights);
 
 }  // namespace sparsecim

@@ -32,6 +32,7 @@ MatrixLayout weight_matrix_layout(const Graph& g, const Node& n) {
         const int64_t cin = transposed ? A : B * group;
         L.K = cin * kh * kw;
         L.N = transposed ? B * group : A;
+        L.groups = group;
         int64_t i = 0;
         for (int64_t a = 0; a < A; ++a)
             for (int64_t b = 0; b < B; ++b)

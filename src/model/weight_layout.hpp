@@ -20,6 +20,7 @@ namespace sparsecim {
 // - Gemm B: (k, n), honouring transB; MatMul B (K x N): (k, n).
 struct MatrixLayout {
     int64_t K = 0, N = 0;
+    int64_t groups = 1;  // the conv's group: K x N is block-diagonal in `groups` blocks
     std::vector<int64_t> pos;
 };
 // Throws Error naming the node for a weight of another rank than weight_matrix_rank(n), or

@@ -10,8 +10,15 @@ int64_t WeightMatrix::nonzeros() const {
 }
 
 double WeightMatrix::sparsity() const {
-    if (w.empty()) return 0.0;
-    return 1.0 - static_cast<double>(nonzeros()) / static_cast<double>(w.size());
+    const int64_t positions = weight_positions();
+    if (positions <= 0) return 0.0;
+    return 1.0 - static_cast<double>(nonzeros()) / static_cast<double>(positions);
+}
+
+std::string WeightMatrix::groups_problem() const {
+    if (groups >= 1 && K % groups == 0 && N % groups == 0) return {};
+    return name + ": " + std::to_string(groups) + " groups do not divide the " + std::to_string(K) +
+           " x " + std::to_string(N) + " weight matrix";
 }
 
 }  // namespace sparsecim

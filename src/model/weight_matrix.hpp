@@ -1,6 +1,7 @@
 // WeightMatrix: one weight layer flattened to 2-D, the input of every mapper. Rows are wordlines
 // (K = Cin*kh*kw in input-major order c, ky, kx; or the input features of a Gemm/MatMul),
-// columns are logical outputs (N output channels). Integer values plus a keep-mask.
+// columns are logical outputs (N output channels). Integer values plus a keep-mask, and the
+// block-diagonal structure of a grouped or depthwise convolution (`groups`).
 #pragma once
 
 #include <cstdint>
@@ -16,6 +17,10 @@ struct WeightMatrix {
     int w_bits = 8;             // values lie in [-(2^(w_bits-1)), 2^(w_bits-1) - 1]
     std::vector<int32_t> w;     // K*N, row-major: w[k*N + n]
     std::vector<uint8_t> keep;  // K*N, 1 = kept, 0 = pruned (value must then be 0)
+    // Groups of a grouped (depthwise: groups = channels) convolution: only the diagonal blocks,
+    // rows [g*K/groups, (g+1)*K/groups) x columns [g*N/groups, (g+1)*N/groups), are weights;
+    // every other entry is a structural zero, no weight at all (value 0, keep 0). 1 = dense.
+    int64_t groups = 1;
 
     WeightMatrix() = default;
     WeightMatrix(std::string n, int64_t k, int64_t cols, int bits)
@@ -28,8 +33,16 @@ struct WeightMatrix {
 
     int32_t at(int64_t k, int64_t n) const { return w[static_cast<size_t>(k * N + n)]; }
     int32_t& at(int64_t k, int64_t n) { return w[static_cast<size_t>(k * N + n)]; }
+    int64_t group_rows() const { return K / groups; }  // rows of one diagonal block
+    int64_t group_cols() const { return N / groups; }  // columns of one diagonal block
+    // Whether (k, n) is a weight position (inside its row's diagonal block).
+    bool is_weight(int64_t k, int64_t n) const { return k / group_rows() == n / group_cols(); }
+    int64_t weight_positions() const { return K * N / groups; }
+    // Empty when `groups` divides K and N (K x N may be empty), else what is wrong.
+    std::string groups_problem() const;
+
     int64_t nonzeros() const;
-    double sparsity() const;  // fraction of zero values
+    double sparsity() const;  // fraction of the weight positions holding zero
 };
 
 }  // namespace sparsecim

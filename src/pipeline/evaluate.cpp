@@ -170,9 +170,11 @@ void price_network(const MappedNetwork& mn, const QuantModel& qm, const HwConfig
         lr.measured = ls.activations.stats();
         lr.K = L.weights.K;
         lr.N = L.weights.N;
+        lr.groups = L.weights.groups;
         lr.weight_sparsity = L.weights.sparsity();
-        weights_total += static_cast<int64_t>(L.weights.w.size());
-        weights_zero += static_cast<int64_t>(L.weights.w.size()) - L.weights.nonzeros();
+        // Weight positions only: a grouped conv's structural zeros are no weights.
+        weights_total += L.weights.weight_positions();
+        weights_zero += L.weights.weight_positions() - L.weights.nonzeros();
         lr.footprint = m.footprint;
         lr.cell_states = m.cell_states;
         lr.figures = m.figures;

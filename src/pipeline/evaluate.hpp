@@ -76,7 +76,8 @@ struct LayerResult {
     std::string name;
     std::string op;
     int64_t K = 0, N = 0;
-    double weight_sparsity = 0.0;
+    int64_t groups = 1;  // diagonal blocks of a grouped conv: K x N / groups weight positions
+    double weight_sparsity = 0.0;  // zero weights over the weight positions
     int64_t positions = 0;
     // Whether the layer's input trace is real (integer reference on test images) or modelled;
     // `model` is what was asked for when modelled, `measured` what the trace holds (both kinds).

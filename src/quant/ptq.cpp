@@ -64,6 +64,7 @@ std::vector<InputStats> calibrate_inputs(const Graph& g, const Tensor& images,
 void quantize_weights_symmetric(const FloatMatrix& fm, int w_bits, QuantLayer& layer) {
     const int32_t qmax = (1 << (w_bits - 1)) - 1;
     layer.weights = WeightMatrix(layer.name, fm.K, fm.N, w_bits);
+    layer.weights.groups = fm.groups;
     layer.w_scale.assign(static_cast<size_t>(fm.N), 1.0f);
     layer.bias = fm.bias;
     for (int64_t n = 0; n < fm.N; ++n) {

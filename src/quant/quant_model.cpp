@@ -19,6 +19,7 @@ FloatMatrix float_weight_matrix(const Graph& g, const Node& n) {
     FloatMatrix m;
     m.K = layout.K;
     m.N = layout.N;
+    m.groups = layout.groups;
     m.w.assign(static_cast<size_t>(m.K * m.N), 0.0f);
     m.in_block.assign(static_cast<size_t>(m.K * m.N), 0);
     for (size_t i = 0; i < layout.pos.size(); ++i) {

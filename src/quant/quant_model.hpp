@@ -47,6 +47,7 @@ struct FloatMatrix {
     std::vector<float> w;           // K*N
     std::vector<uint8_t> in_block;  // K*N: 1 where the weight exists (0 outside a group's block)
     std::vector<float> bias;        // N (zeros when the layer has none)
+    int64_t groups = 1;             // the diagonal blocks (WeightMatrix::groups)
 };
 FloatMatrix float_weight_matrix(const Graph& g, const Node& n);
 

@@ -11,8 +11,13 @@ std::optional<double> ratio(double dense, double scheme) {
     return dense / scheme;
 }
 
+// Weight positions of a layer (a grouped conv's structural zeros are none).
+int64_t weight_positions(const LayerResult& l) {
+    return l.groups > 0 ? l.K * l.N / l.groups : l.K * l.N;
+}
+
 int64_t zero_weights(const LayerResult& l) {
-    return std::llround(l.weight_sparsity * static_cast<double>(l.K * l.N));
+    return std::llround(l.weight_sparsity * static_cast<double>(weight_positions(l)));
 }
 
 }  // namespace
@@ -31,7 +36,7 @@ std::vector<SchemeComparison> compare_schemes(const EvalResult& r) {
         SchemeComparison c;
         c.name = s.name;
         for (const LayerResult& l : s.layers) {
-            c.weights += l.K * l.N;
+            c.weights += weight_positions(l);
             c.zero_weights += zero_weights(l);
         }
         if (d) {

@@ -221,6 +221,7 @@ nlohmann::json results_json(const EvalResult& r) {
             jl["op"] = l.op;
             jl["K"] = l.K;
             jl["N"] = l.N;
+            jl["groups"] = l.groups;
             jl["weight_sparsity"] = l.weight_sparsity;
             jl["stored_cell_states"] = l.cell_states;
             jl["scheme_figures"] = l.figures;

@@ -244,7 +244,9 @@ std::string render_html(const EvalResult& r) {
             std::string notes;
             for (const auto& n : l.notes) notes += (notes.empty() ? "" : "; ") + n;
             lt.rows.push_back(
-                {l.name, l.op, std::to_string(l.K) + " x " + std::to_string(l.N),
+                {l.name, l.op,
+                 std::to_string(l.K) + " x " + std::to_string(l.N) +
+                     (l.groups > 1 ? ", " + std::to_string(l.groups) + " groups" : ""),
                  activation_label(l), fmt_pct(l.weight_sparsity), fmt_int(l.footprint.crossbars),
                  fmt_pct(l.footprint.array_utilization()), fmt_int(l.footprint.stored_cells),
                  fmt_int(static_cast<int64_t>(l.stats.ou_ops)),

@@ -436,6 +436,9 @@ SimResult simulate(const Mapping& m, const LayerTrace& tr, const HwConfig& hw,
     if (tr.inputs.size() != static_cast<size_t>(tr.positions * tr.K))
         throw Error(m.layer + ": trace holds " + std::to_string(tr.inputs.size()) +
                     " inputs, expected positions x K");
+    if (m.groups < 1 || m.K % m.groups != 0 || m.N % m.groups != 0)
+        throw Error(m.layer + ": " + std::to_string(m.groups) + " groups do not divide the " +
+                    std::to_string(m.K) + " x " + std::to_string(m.N) + " mapping");
     const Prepared P = prepare(m, tr, hw);
     const int64_t positions = tr.positions;
     const size_t tiles = m.tiles.size();
@@ -481,14 +484,20 @@ SimResult simulate(const Mapping& m, const LayerTrace& tr, const HwConfig& hw,
     res.stats.buffer_bytes += P.input_bytes * npos;
     res.stats.digital_adds += P.digital_adds * npos;
     res.stats.index_bits_read += static_cast<uint64_t>(m.total_index_bits()) * npos;
-    if (!opt.counts_only && m.offset != 0)
+    if (!opt.counts_only && m.offset != 0) {
+        // Per output, offset x the sum of its own group's inputs (all inputs when groups = 1).
+        const int64_t group_rows = m.K / m.groups, group_cols = m.N / m.groups;
         for (int64_t p = 0; p < positions; ++p) {
             const int32_t* x = tr.input(p);
-            int64_t sx = 0;
-            for (int64_t k = 0; k < m.K; ++k) sx += x[k];
             int64_t* yp = y.data() + p * m.N;
-            for (int64_t n = 0; n < m.N; ++n) yp[n] -= m.offset * sx;
+            for (int64_t g = 0; g < m.groups; ++g) {
+                int64_t sx = 0;
+                for (int64_t k = g * group_rows; k < (g + 1) * group_rows; ++k) sx += x[k];
+                for (int64_t n = g * group_cols; n < (g + 1) * group_cols; ++n)
+                    yp[n] -= m.offset * sx;
+            }
         }
+    }
     for (const Mapping::EventRule& rule : m.events) {
         using Per = Mapping::EventRule::Per;
         const Stats& st = res.stats;

@@ -36,10 +36,14 @@ ColumnPatterns column_patterns(const WeightMatrix& w, int band_rows, int slab_ro
     p.slabs = bands * per_band;
     p.words = static_cast<int>((p.slabs + 63) / 64);
     p.slab_size.assign(static_cast<size_t>(p.slabs), 0);
+    p.slab_first.assign(static_cast<size_t>(p.slabs), 0);
+    p.groups = w.groups;
+    p.group_rows = w.group_rows();
+    p.group_cols = w.group_cols();
     p.bits.assign(static_cast<size_t>(w.N * p.words), 0);
     for (int64_t k = 0; k < w.K; ++k) {
         const int64_t s = (k / band_rows) * per_band + (k % band_rows) / slab_rows;
-        ++p.slab_size[static_cast<size_t>(s)];
+        if (p.slab_size[static_cast<size_t>(s)]++ == 0) p.slab_first[static_cast<size_t>(s)] = k;
         const uint64_t bit = uint64_t{1} << (s % 64);
         uint64_t* word = p.bits.data() + s / 64;
         for (int64_t n = 0; n < w.N; ++n)
@@ -158,9 +162,20 @@ int64_t skipped_zero_weights(const ColumnPatterns& p, const std::vector<int64_t>
         for (int64_t i = b0; i < b0 + cols; ++i)
             for (int x = 0; x < p.words; ++x)
                 acc[static_cast<size_t>(x)] |= p.column(order[static_cast<size_t>(i)])[x];
-        for (int64_t s = 0; s < p.slabs; ++s)
-            if (((acc[static_cast<size_t>(s / 64)] >> (s % 64)) & 1) == 0)
-                removed += p.slab_size[static_cast<size_t>(s)] * cols;
+        for (int64_t s = 0; s < p.slabs; ++s) {
+            if (((acc[static_cast<size_t>(s / 64)] >> (s % 64)) & 1) != 0) continue;
+            const int64_t size = p.slab_size[static_cast<size_t>(s)];
+            if (p.groups == 1) {
+                removed += size * cols;
+                continue;
+            }
+            // Only the slab's rows in each column's own diagonal block are weights.
+            const int64_t r0 = p.slab_first[static_cast<size_t>(s)], r1 = r0 + size;
+            for (int64_t i = b0; i < b0 + cols; ++i) {
+                const int64_t g0 = order[static_cast<size_t>(i)] / p.group_cols * p.group_rows;
+                removed += std::max<int64_t>(0, std::min(r1, g0 + p.group_rows) - std::max(r0, g0));
+            }
+        }
     }
     return removed;
 }

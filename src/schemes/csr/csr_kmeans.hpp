@@ -20,9 +20,13 @@ namespace sparsecim {
 struct ColumnPatterns {
     int64_t N = 0;
     int64_t slabs = 0;
-    int words = 0;                   // 64-bit words per column
-    std::vector<int64_t> slab_size;  // rows of each slab
-    std::vector<uint64_t> bits;      // N * words
+    int words = 0;                    // 64-bit words per column
+    std::vector<int64_t> slab_size;   // rows of each slab
+    std::vector<int64_t> slab_first;  // first row of each slab
+    std::vector<uint64_t> bits;       // N * words
+    // The weights' diagonal blocks (WeightMatrix::groups, group_rows, group_cols): column n has
+    // weight positions on rows [n / group_cols * group_rows, + group_rows) only.
+    int64_t groups = 1, group_rows = 0, group_cols = 0;
 
     const uint64_t* column(int64_t n) const { return bits.data() + n * words; }
 };
@@ -43,7 +47,8 @@ KmeansOrder kmeans_column_order(const ColumnPatterns& p, int k, int max_iteratio
 
 // Zero weights in the all-zero blocks when the columns, in `order`, are cut into runs of
 // `block_cols` (the last run may be shorter) and every run into the slabs: the weights a
-// block-skipping mapping does not store.
+// block-skipping mapping does not store (weight positions only, not a grouped layer's structural
+// zeros).
 int64_t skipped_zero_weights(const ColumnPatterns& p, const std::vector<int64_t>& order,
                              int64_t block_cols);
 

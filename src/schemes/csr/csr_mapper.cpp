@@ -10,6 +10,7 @@
 #include <string>
 
 #include "core/error.hpp"
+#include "map/dense_mapper.hpp"
 #include "map/encoding.hpp"
 #include "schemes/csr/csr_kmeans.hpp"
 #include "schemes/csr/csr_search.hpp"
@@ -234,10 +235,21 @@ Mapping map_csr(const WeightMatrix& w, const HwConfig& hw, const CsrParams& p) {
                         : 0;
         return live;
     };
+    // Weight positions of row k in OU column group g of (band, window) under a permutation: the
+    // live columns in k's diagonal block (all of them unless the layer is grouped).
+    auto live_positions = [&](const std::vector<int>& pm, int64_t win, int64_t g, int64_t k) {
+        if (w.groups == 1) return live_cols(pm, win, g);
+        int64_t live = 0;
+        for (int64_t x = g * PBL; x < (g + 1) * PBL; ++x) {
+            const int64_t n = win * Wl + pm[static_cast<size_t>(x / p.beta)] * p.beta + x % p.beta;
+            live += n < w.N && w.is_weight(k, n) ? 1 : 0;
+        }
+        return live;
+    };
     // Plain row compression without shuffling (the identity in every window), balanced as the
-    // final mapping: the weight slots it stores.
+    // final mapping: the weight positions it stores.
     std::vector<std::vector<int32_t>> rows;
-    int64_t noshuffle_slots = 0;
+    int64_t noshuffle_positions = 0;
     {
         std::vector<std::vector<int>> identity(perm.size());
         for (int64_t b = 0; b < nbands; ++b)
@@ -249,10 +261,12 @@ Mapping map_csr(const WeightMatrix& w, const HwConfig& hw, const CsrParams& p) {
         compress(identity, rows);
         for (int64_t b = 0; b < nbands; ++b)
             for (int64_t win = 0; win < nwin; ++win)
-                for (int64_t g = 0; g < win_width(win) / PBL; ++g)
-                    noshuffle_slots +=
-                        live_cols(identity[static_cast<size_t>(b * nwin + win)], win, g) *
-                        static_cast<int64_t>(rows[gidx(b, win, g)].size());
+                for (int64_t g = 0; g < win_width(win) / PBL; ++g) {
+                    const std::vector<int>& id = identity[static_cast<size_t>(b * nwin + win)];
+                    const std::vector<int32_t>& rr = rows[gidx(b, win, g)];
+                    for (int32_t r : rr)
+                        noshuffle_positions += live_positions(id, win, g, b * R + r);
+                }
     }
     const int64_t padding_rows = compress(perm, rows);
 
@@ -277,7 +291,7 @@ Mapping map_csr(const WeightMatrix& w, const HwConfig& hw, const CsrParams& p) {
             encode_weight(w.w[static_cast<size_t>(i)], code, hw, enc.data() + i * cpo);
 
     // Stack compressed bands into crossbars and emit tables, cells and the row-first schedule.
-    int64_t stored_weight_slots = 0;
+    int64_t stored_weight_slots = 0, stored_positions = 0;
     for (const std::vector<Unit>& stripe : stripes) {
         struct SG {  // one OU column group of the stripe
             const Unit* u;
@@ -336,6 +350,10 @@ Mapping map_csr(const WeightMatrix& w, const HwConfig& hw, const CsrParams& p) {
                         static_cast<int64_t>(rr.size());
                 for (size_t i = 0; i < rr.size(); ++i) {
                     const int64_t k = b * R + rr[i];
+                    if (sg.u->slice == 0)
+                        stored_positions +=
+                            live_positions(perm[static_cast<size_t>(b * nwin + sg.u->window)],
+                                           sg.u->window, sg.g, k);
                     tile->inputs.push_back(RowInput{static_cast<int32_t>(k), 0});
                     for (int x = 0; x < PBL; ++x) {
                         const int64_t n = logical(*sg.u, static_cast<int>(sg.g) * PBL + x);
@@ -423,21 +441,20 @@ Mapping map_csr(const WeightMatrix& w, const HwConfig& hw, const CsrParams& p) {
         return skipped_zero_weights(cp, o.order, block_cols);
     };
 
-    // Figures (ratios as numerator and denominator).
+    // Figures (ratios as numerator and denominator). Weights are weight positions (a grouped
+    // layer's structural zeros are none, and the dense mapper does not store them); stored cells
+    // are every slot csr stores, structural zeros included.
     const int64_t nnz = w.nonzeros();
-    const int64_t total = w.K * w.N;
-    const int64_t outs_per_xbar = std::max(1, C / cpo);
+    const int64_t total = w.weight_positions();
     int64_t dense_slots = 0;
-    for (int64_t k0 = 0; k0 < w.K; k0 += R)
-        for (int64_t n0 = 0; n0 < w.N; n0 += outs_per_xbar)
-            dense_slots += ceil_div(std::min<int64_t>(R, w.K - k0), PWL) *
-                           ceil_div(std::min<int64_t>(outs_per_xbar, w.N - n0) * cpo, PBL);
+    for (const DensePiece& dp : dense_pieces(w, R, std::max(1, C / cpo)))
+        dense_slots += ceil_div(dp.rows, PWL) * ceil_div(dp.outs * cpo, PBL);
     m.figures["dense_cells"] = static_cast<double>(total * cpo);
     m.figures["stored_cells"] = static_cast<double>(stored_weight_slots * cpo);
     m.figures["weights"] = static_cast<double>(total);
     m.figures["zero_weights"] = static_cast<double>(total - nnz);
-    m.figures["zero_weights_removed"] = static_cast<double>(total - stored_weight_slots);
-    m.figures["noshuffle_zero_weights_removed"] = static_cast<double>(total - noshuffle_slots);
+    m.figures["zero_weights_removed"] = static_cast<double>(total - stored_positions);
+    m.figures["noshuffle_zero_weights_removed"] = static_cast<double>(total - noshuffle_positions);
     m.figures["kmeans_zero_weights_removed_ou"] = static_cast<double>(kmeans_removed(PWL, PBL, 1));
     m.figures["kmeans_zero_weights_removed_xbar"] = static_cast<double>(kmeans_removed(R, C, 2));
     m.figures["ou_slots"] = static_cast<double>(m.ou_slots());

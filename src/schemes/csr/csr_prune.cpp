@@ -17,8 +17,9 @@ struct Block {
     int64_t k = 0, j = 0;
 };
 
+// Zero weights among the weight positions (a grouped layer's structural zeros are no weights).
 int64_t zeros_of(const WeightMatrix& w) {
-    return static_cast<int64_t>(w.w.size()) - w.nonzeros();
+    return w.weight_positions() - w.nonzeros();
 }
 
 // Appends every block of layer `li` that holds a non-zero weight.
@@ -85,7 +86,7 @@ BlockPruneResult prune_row_blocks(QuantModel& qm, int beta, double sparsity, boo
         for (size_t li = 0; li < qm.layers.size(); ++li) {
             collect_blocks(qm.layers[li], static_cast<uint32_t>(li), beta, blocks);
             zeros += zeros_of(qm.layers[li].weights);
-            total += static_cast<int64_t>(qm.layers[li].weights.w.size());
+            total += qm.layers[li].weights.weight_positions();
         }
         prune_until(qm, blocks, beta, zeros, target_of(total), res);
         return res;
@@ -94,8 +95,7 @@ BlockPruneResult prune_row_blocks(QuantModel& qm, int beta, double sparsity, boo
         std::vector<Block> blocks;
         collect_blocks(qm.layers[li], static_cast<uint32_t>(li), beta, blocks);
         const WeightMatrix& w = qm.layers[li].weights;
-        prune_until(qm, blocks, beta, zeros_of(w), target_of(static_cast<int64_t>(w.w.size())),
-                    res);
+        prune_until(qm, blocks, beta, zeros_of(w), target_of(w.weight_positions()), res);
     }
     return res;
 }

@@ -182,10 +182,13 @@ Mapping map_pattern(const QuantLayer& layer, const HwConfig& hw, const PatternPa
 
     int64_t kernels_kept = 0;
     for (const PatternBlock& b : blocks) kernels_kept += static_cast<int64_t>(b.outputs.size());
-    const int64_t dense_xbars =
-        ((W.K + hw.xbar_rows - 1) / hw.xbar_rows) * ((W.N + capacity - 1) / capacity);
+    // The dense mapper's crossbars for this layer, and its kernels (a grouped layer's structural
+    // zeros are no kernels).
+    const std::vector<DensePiece> dense = dense_pieces(W, hw.xbar_rows, capacity);
+    const int64_t dense_xbars = dense.empty() ? 0 : dense.back().tile + 1;
+    const int64_t kernels = cin * W.N / W.groups;
     m.figures["patterns"] = static_cast<double>(lib.size());
-    m.figures["kernels"] = static_cast<double>(cin * W.N);
+    m.figures["kernels"] = static_cast<double>(kernels);
     m.figures["kernels_kept"] = static_cast<double>(kernels_kept);
     m.figures["pattern_blocks"] = static_cast<double>(blocks.size());
     m.figures["block_segments"] = static_cast<double>(segments);
@@ -198,7 +201,7 @@ Mapping map_pattern(const QuantLayer& layer, const HwConfig& hw, const PatternPa
     m.figures["dense_crossbars"] = static_cast<double>(dense_xbars);
     m.figures["pattern_layers"] = 1;
     m.notes.push_back("3x3 pattern blocks: " + std::to_string(lib.size()) + " patterns, " +
-                      std::to_string(kernels_kept) + "/" + std::to_string(cin * W.N) +
+                      std::to_string(kernels_kept) + "/" + std::to_string(kernels) +
                       " kernels kept, " + std::to_string(blocks.size()) + " blocks in " +
                       std::to_string(segments) + " segments, placement " +
                       placement_name(p.placement) + ": " + std::to_string(ntiles) +

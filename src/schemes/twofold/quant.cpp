@@ -30,6 +30,7 @@ void scaled_quantize(const FloatMatrix& fm, const std::vector<uint8_t>& keep, in
         if (keep[i]) s = std::max(s, std::fabs(fm.w[i]));
     if (s == 0.0f) s = 1.0f;  // nothing kept, or all zero: any scale reproduces the zeros
     layer.weights = WeightMatrix(layer.name, fm.K, fm.N, bits);
+    layer.weights.groups = fm.groups;
     layer.w_scale.assign(static_cast<size_t>(fm.N), s / static_cast<float>(qmax));
     layer.bias = fm.bias;
     for (size_t i = 0; i < fm.w.size(); ++i) {
