@@ -17,6 +17,7 @@
 #include "map/dense_mapper.hpp"
 #include "map/encoding.hpp"
 #include "sim/simulator.hpp"
+#include "support/hw_builder.hpp"
 
 using namespace sparsecim;
 
@@ -40,14 +41,7 @@ WeightMatrix grouped(int64_t K, int64_t N, int64_t groups) {
 }
 
 HwConfig hw_of(Encoding enc, int cell_bits, int rows, int cols, int ou_rows, int ou_cols) {
-    HwConfig hw;
-    hw.encoding = enc;
-    hw.cell_bits = cell_bits;
-    hw.xbar_rows = rows;
-    hw.xbar_cols = cols;
-    hw.ou_rows = ou_rows;
-    hw.ou_cols = ou_cols;
-    return hw;
+    return sparsecim::testing::hw_shape(enc, cell_bits, rows, cols, ou_rows, ou_cols);
 }
 
 // The project's default array: 128 x 128, 2-bit cells, differential int8 (8 columns a weight, 16

@@ -14,6 +14,7 @@
 #include "schemes/scheme.hpp"
 #include "sim/simulator.hpp"
 #include "support/graph_builder.hpp"
+#include "support/hw_builder.hpp"
 
 using namespace sparsecim;
 
@@ -34,13 +35,7 @@ Traced trace_model(const std::string& name) {
 }
 
 HwConfig config(Encoding enc, int cell_bits, int rows, int cols, int ou_rows, int ou_cols) {
-    HwConfig hw;
-    hw.encoding = enc;
-    hw.cell_bits = cell_bits;
-    hw.xbar_rows = rows;
-    hw.xbar_cols = cols;
-    hw.ou_rows = ou_rows;
-    hw.ou_cols = ou_cols;
+    HwConfig hw = sparsecim::testing::hw_shape(enc, cell_bits, rows, cols, ou_rows, ou_cols);
     hw.adc_bits = 4;  // deliberately narrow: the ideal-ADC runs must not depend on it
     return hw;
 }

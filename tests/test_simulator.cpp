@@ -10,6 +10,7 @@
 #include "map/dense_mapper.hpp"
 #include "map/mapping.hpp"
 #include "sim/simulator.hpp"
+#include "support/hw_builder.hpp"
 
 using namespace sparsecim;
 
@@ -51,13 +52,7 @@ LayerTrace random_trace(const WeightMatrix& w, int64_t positions, bool is_signed
 }
 
 HwConfig hw_with(int rows, int cols, int cell_bits, int ou_rows, int ou_cols, Encoding enc) {
-    HwConfig hw;
-    hw.xbar_rows = rows;
-    hw.xbar_cols = cols;
-    hw.cell_bits = cell_bits;
-    hw.ou_rows = ou_rows;
-    hw.ou_cols = ou_cols;
-    hw.encoding = enc;
+    HwConfig hw = sparsecim::testing::hw_shape(enc, cell_bits, rows, cols, ou_rows, ou_cols);
     hw.adc_bits = 5;
     return hw;
 }
