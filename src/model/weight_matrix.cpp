@@ -15,7 +15,7 @@ double WeightMatrix::sparsity() const {
     return 1.0 - static_cast<double>(nonzeros()) / static_cast<double>(positions);
 }
 
-std::string WeightMatrix::groups_problem() const {
+std::string groups_problem(const std::string& name, int64_t K, int64_t N, int64_t groups) {
     if (groups >= 1 && K % groups == 0 && N % groups == 0) return {};
     return name + ": " + std::to_string(groups) + " groups do not divide the " + std::to_string(K) +
            " x " + std::to_string(N) + " weight matrix";

@@ -10,6 +10,10 @@
 
 namespace sparsecim {
 
+// Empty when `groups` (>= 1) divides both K and N of the K x N matrix of `name`, else what is
+// wrong; shared by the weight matrix and the mapping made of it.
+std::string groups_problem(const std::string& name, int64_t K, int64_t N, int64_t groups);
+
 struct WeightMatrix {
     std::string name;  // the layer (node) it belongs to
     int64_t K = 0;
@@ -39,7 +43,7 @@ struct WeightMatrix {
     bool is_weight(int64_t k, int64_t n) const { return k / group_rows() == n / group_cols(); }
     int64_t weight_positions() const { return K * N / groups; }
     // Empty when `groups` divides K and N (K x N may be empty), else what is wrong.
-    std::string groups_problem() const;
+    std::string groups_problem() const { return sparsecim::groups_problem(name, K, N, groups); }
 
     int64_t nonzeros() const;
     double sparsity() const;  // fraction of the weight positions holding zero

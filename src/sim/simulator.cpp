@@ -436,9 +436,8 @@ SimResult simulate(const Mapping& m, const LayerTrace& tr, const HwConfig& hw,
     if (tr.inputs.size() != static_cast<size_t>(tr.positions * tr.K))
         throw Error(m.layer + ": trace holds " + std::to_string(tr.inputs.size()) +
                     " inputs, expected positions x K");
-    if (m.groups < 1 || m.K % m.groups != 0 || m.N % m.groups != 0)
-        throw Error(m.layer + ": " + std::to_string(m.groups) + " groups do not divide the " +
-                    std::to_string(m.K) + " x " + std::to_string(m.N) + " mapping");
+    if (std::string problem = groups_problem(m.layer, m.K, m.N, m.groups); !problem.empty())
+        throw Error(problem);
     const Prepared P = prepare(m, tr, hw);
     const int64_t positions = tr.positions;
     const size_t tiles = m.tiles.size();

@@ -225,14 +225,17 @@ Mapping map_csr(const WeightMatrix& w, const HwConfig& hw, const CsrParams& p) {
         }
         return padding_rows;
     };
-    // Logical weights in OU column group g of (band, window) under a permutation (slice-plane
-    // padding columns hold none).
+    // The logical column at position x of window `win` under permutation `pm`, or -1 for a
+    // slice-plane padding column.
+    auto column_at = [&](const std::vector<int>& pm, int64_t win, int64_t x) -> int64_t {
+        const int64_t n = win * Wl + pm[static_cast<size_t>(x / p.beta)] * p.beta + x % p.beta;
+        return n < w.N ? n : -1;
+    };
+    // Logical weights in OU column group g of (band, window) under a permutation (padding
+    // columns hold none).
     auto live_cols = [&](const std::vector<int>& pm, int64_t win, int64_t g) {
         int64_t live = 0;
-        for (int64_t x = g * PBL; x < (g + 1) * PBL; ++x)
-            live += (win * Wl + pm[static_cast<size_t>(x / p.beta)] * p.beta + x % p.beta < w.N)
-                        ? 1
-                        : 0;
+        for (int64_t x = g * PBL; x < (g + 1) * PBL; ++x) live += column_at(pm, win, x) >= 0;
         return live;
     };
     // Weight positions of row k in OU column group g of (band, window) under a permutation: the
@@ -241,8 +244,8 @@ Mapping map_csr(const WeightMatrix& w, const HwConfig& hw, const CsrParams& p) {
         if (w.groups == 1) return live_cols(pm, win, g);
         int64_t live = 0;
         for (int64_t x = g * PBL; x < (g + 1) * PBL; ++x) {
-            const int64_t n = win * Wl + pm[static_cast<size_t>(x / p.beta)] * p.beta + x % p.beta;
-            live += n < w.N && w.is_weight(k, n) ? 1 : 0;
+            const int64_t n = column_at(pm, win, x);
+            live += n >= 0 && w.is_weight(k, n);
         }
         return live;
     };
@@ -320,11 +323,8 @@ Mapping map_csr(const WeightMatrix& w, const HwConfig& hw, const CsrParams& p) {
             }
             // Output tables: per unit, its columns in permuted order (the Benes's undoing).
             std::vector<uint32_t> out_base(stripe.size());
-            auto logical = [&](const Unit& u, int x) -> int64_t {
-                const std::vector<int>& pm = perm[static_cast<size_t>(b * nwin + u.window)];
-                const int64_t blk = pm[static_cast<size_t>(x / p.beta)];
-                const int64_t n = u.window * Wl + blk * p.beta + x % p.beta;
-                return n < w.N ? n : -1;
+            auto logical = [&](const Unit& u, int x) {
+                return column_at(perm[static_cast<size_t>(b * nwin + u.window)], u.window, x);
             };
             for (size_t ui = 0; ui < stripe.size(); ++ui) {
                 const Unit& u = stripe[ui];
