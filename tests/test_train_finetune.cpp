@@ -162,3 +162,39 @@ TEST(Masks, QuantModelMasksFollowTheWeightLayout) {
         EXPECT_GT(std::count(b.at(name).begin(), b.at(name).end(), uint8_t{1}), 0) << name;
     }
 }
+
+// A run resumed from its epoch-1 checkpoint replays the data order and the schedule: with an
+// optimizer that keeps no state (SGD without momentum) it ends on the uninterrupted run's weights.
+TEST(Finetune, ResumedRunContinuesDataOrderAndSchedule) {
+    const Graph g = make_zoo_model("tiny-cnn", 2);
+    TrainOptions o = quick(0);
+    o.epochs = 3;
+    o.train_images = 320;
+    o.optimizer = "sgd";
+    o.momentum = 0.0;
+    o.augment = true;
+    std::vector<int> seen;
+    Graph after1;
+    o.on_epoch = [&](int epoch, const Graph& cur) {
+        seen.push_back(epoch);
+        if (epoch == 1) after1 = cur;
+    };
+    const TrainResult full = train_graph(g, train_set(), test_set(), o);
+    EXPECT_EQ(seen, (std::vector<int>{1, 2, 3}));
+
+    seen.clear();
+    o.start_epoch = 2;
+    const TrainResult resumed = train_graph(after1, train_set(), test_set(), o);
+    EXPECT_EQ(seen, (std::vector<int>{2, 3}));
+    ASSERT_EQ(resumed.epochs.size(), 2u);
+    EXPECT_EQ(resumed.epochs.front().epoch, 2);
+    const size_t per_epoch = full.step_losses.size() / 3;
+    EXPECT_EQ(resumed.step_losses,
+              std::vector<double>(full.step_losses.begin() + static_cast<std::ptrdiff_t>(per_epoch),
+                                  full.step_losses.end()));
+    for (const auto& [name, t] : full.graph.constants)
+        EXPECT_EQ(t.data, resumed.graph.constant(name).data) << name;
+
+    o.start_epoch = 4;
+    EXPECT_THROW(train_graph(g, train_set(), test_set(), o), Error);
+}

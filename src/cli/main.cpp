@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
@@ -244,7 +245,7 @@ struct TrainCli {
     double lr = 0.0, weight_decay = 0.0, prune = 0.0;
     int64_t batch = 128, train_images = 0, test_images = 10000, max_steps = 0;
     int threads = 0, w_bits = 8;
-    bool augment = false;
+    bool augment = false, resume = false;
 };
 
 void add_train_options(CLI::App* c, TrainCli& o) {
@@ -260,6 +261,8 @@ void add_train_options(CLI::App* c, TrainCli& o) {
     c->add_option("--test-images", o.test_images, "test images scored after each epoch");
     c->add_option("--max-steps", o.max_steps, "stop after N steps in total (0: no limit)");
     c->add_flag("--augment", o.augment, "mirror training images left-right at random");
+    c->add_flag("--resume", o.resume,
+                "continue from OUT.ckpt.onnx (written after every epoch) if it exists");
     c->add_option("--data", o.data_dir, "Fashion-MNIST directory");
     c->add_option("--out", o.out, "output .onnx file")->required();
 }
@@ -292,16 +295,54 @@ void report_training(const TrainResult& r, const std::string& out) {
     std::printf("total %.1f s; wrote %s\n", r.seconds, out.c_str());
 }
 
+// A checkpoint after every epoch: OUT.ckpt.onnx (the weights, BatchNorm unfolded) and
+// OUT.ckpt (the number of the last finished epoch), each written to a temporary name and renamed,
+// so a cut leaves either the previous checkpoint or the new one. Removed once OUT is written.
+struct Checkpoint {
+    std::string onnx, epoch_file;
+    explicit Checkpoint(const std::string& out)
+        : onnx(out + ".ckpt.onnx"), epoch_file(out + ".ckpt") {}
+    int last_epoch() const {
+        std::ifstream in(epoch_file);
+        int e = 0;
+        if (!in || !(in >> e) || e < 1 || !std::filesystem::exists(onnx)) return 0;
+        return e;
+    }
+    void save(int epoch, const Graph& g) const {
+        export_onnx(g, onnx + ".tmp");
+        std::filesystem::rename(onnx + ".tmp", onnx);
+        write_file_atomic(epoch_file, std::to_string(epoch) + "\n");
+    }
+    void remove() const {
+        std::filesystem::remove(onnx);
+        std::filesystem::remove(epoch_file);
+    }
+};
+
 int cmd_train(const TrainCli& c) {
     if (c.model.empty()) throw Error("--model: required (zoo:NAME or an ONNX file)");
-    validate(train_options(c, "train"));
-    Graph g = load_model(c.model, c.seed);
-    if (c.model.rfind("zoo:", 0) == 0) reset_batchnorm(g);  // from scratch; a file continues
+    TrainOptions t = train_options(c, "train");
+    validate(t);
+    const Checkpoint ckpt(c.out);
+    const int done = c.resume ? ckpt.last_epoch() : 0;
+    Graph g;
+    if (done > 0) {
+        ImportOptions io;
+        io.fold_batchnorm = false;
+        g = import_onnx(ckpt.onnx, io);
+        t.start_epoch = done + 1;
+        std::fprintf(stderr, "train: resuming after epoch %d from %s\n", done, ckpt.onnx.c_str());
+    } else {
+        g = load_model(c.model, c.seed);
+        if (c.model.rfind("zoo:", 0) == 0) reset_batchnorm(g);  // from scratch; a file continues
+    }
+    t.on_epoch = [&](int epoch, const Graph& cur) { ckpt.save(epoch, cur); };
     const auto dir = c.data_dir.empty() ? fashion_mnist_dir() : std::filesystem::path(c.data_dir);
     const Dataset train = load_fashion_mnist("train", c.train_images, dir);
     const Dataset test = load_fashion_mnist("test", c.test_images, dir);
-    const TrainResult r = train_graph(g, train, test, train_options(c, "train"));
+    const TrainResult r = train_graph(g, train, test, t);
     export_onnx(r.graph, c.out);
+    ckpt.remove();
     report_training(r, c.out);
     return 0;
 }

@@ -47,7 +47,14 @@ struct TrainOptions {
     MaskSet masks;                // weights held at exactly zero (see masks.hpp)
     int ste_bits = 0;             // > 0: quantization-aware with a straight-through estimator
     RegularizerFn regularizer;    // optional
-    bool progress = true;         // progress on stderr
+    // Called after each finished epoch with its number and the weights so far (a checkpoint).
+    std::function<void(int epoch, const Graph& g)> on_epoch;
+    bool progress = true;  // progress on stderr
+    // Resume: epochs before `start_epoch` are skipped (their shuffles and mirror draws replayed,
+    // so the data order and the learning-rate schedule continue where they stopped). The
+    // optimizer's state (Adam moments, momentum) starts afresh, so a resumed run is close to,
+    // not bit-identical with, an uninterrupted one.
+    int start_epoch = 1;
     std::string label = "train";  // prefix of the progress lines
 };
 

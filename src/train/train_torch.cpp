@@ -80,6 +80,9 @@ double torch_accuracy(const Graph& g, const Dataset& test, int64_t count, int st
 
 void validate(const TrainOptions& opt) {
     if (opt.epochs < 1) throw Error("--epochs: must be at least 1");
+    if (opt.start_epoch < 1 || opt.start_epoch > opt.epochs)
+        throw Error("--resume: the checkpoint's next epoch " + std::to_string(opt.start_epoch) +
+                    " is outside 1.." + std::to_string(opt.epochs));
     if (opt.batch < 1) throw Error("--batch: must be at least 1");
     if (opt.optimizer != "adam" && opt.optimizer != "sgd")
         throw Error("--optimizer: expected 'adam' or 'sgd', got '" + opt.optimizer + "'");
@@ -151,6 +154,12 @@ TrainResult train_graph(const Graph& g, const Dataset& train, const Dataset& tes
     for (int epoch = 1; epoch <= opt.epochs && step < total_steps; ++epoch) {
         const auto te0 = Clock::now();
         std::shuffle(order.begin(), order.end(), rng);
+        if (epoch < opt.start_epoch) {  // resumed: replay this epoch's random draws only
+            for (int64_t b0 = 0; b0 < tr.n && step < total_steps; b0 += opt.batch, ++step)
+                if (opt.augment)
+                    for (int64_t i = 0; i < std::min(opt.batch, tr.n - b0); ++i) (void)rng();
+            continue;
+        }
         EpochLog log;
         log.epoch = epoch;
         double loss_sum = 0.0, pen_sum = 0.0;
@@ -241,6 +250,11 @@ TrainResult train_graph(const Graph& g, const Dataset& train, const Dataset& tes
                     .c_str());
         }
         res.epochs.push_back(log);
+        if (opt.on_epoch) {
+            m.training = false;
+            opt.on_epoch(epoch, gm.to_graph());
+            m.training = true;
+        }
     }
     m.training = false;
     res.graph = gm.to_graph();
