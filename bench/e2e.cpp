@@ -134,10 +134,7 @@ int main(int argc, char** argv) {
     try {
         if (images < 1 || calib < 1 || repeats < 1 || batch < 1)
             throw Error("--images, --calib-images, --batch and --repeats must be at least 1");
-        HwConfig hw = load_hw_config(hw_path.empty() ? std::filesystem::path(SPARSECIM_SOURCE_DIR) /
-                                                           "configs/hw/dense.yaml"
-                                                     : std::filesystem::path(hw_path));
-        for (const auto& o : hw_overrides) apply_hw_override(hw, o);
+        const HwConfig hw = resolve_hw(hw_path, hw_overrides);
         std::vector<std::string> schemes;
         if (schemes_arg.empty()) {
             for (const Scheme& s : scheme_registry()) schemes.push_back(s.name);

@@ -10,6 +10,7 @@
 #include "infer/int_infer.hpp"
 #include "map/dense_mapper.hpp"
 #include "model/zoo.hpp"
+#include "pipeline/evaluate.hpp"
 #include "schemes/csr/csr_search.hpp"
 #include "schemes/scheme.hpp"
 #include "sim/simulator.hpp"
@@ -19,7 +20,7 @@ using namespace sparsecim;
 namespace {
 
 HwConfig default_hw() {
-    return load_hw_config(std::filesystem::path(SPARSECIM_SOURCE_DIR) / "configs/hw/dense.yaml");
+    return resolve_hw("", {});
 }
 
 Tensor noise(Shape s, uint64_t seed) {

@@ -8,9 +8,9 @@
 
 #include "core/error.hpp"
 #include "hw/hw_config.hpp"
+#include "import/onnx_io.hpp"
+#include "import/summary.hpp"
 #include "model/idx.hpp"
-#include "model/onnx_io.hpp"
-#include "model/summary.hpp"
 #include "pipeline/experiment.hpp"
 
 namespace sparsecim::fuzz {

@@ -5,7 +5,7 @@ pkgs=(
   build-essential cmake ninja-build clang-format
   clang libclang-rt-14-dev
   libonnx-dev libprotobuf-dev protobuf-compiler libonnx-testdata
-  libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libfmt-dev zlib1g-dev
+  libyaml-cpp-dev nlohmann-json3-dev libcli11-dev zlib1g-dev
   libgtest-dev libbenchmark-dev libxml2-dev
   chromium
   dataset-fashion-mnist

@@ -10,11 +10,11 @@
 #include <random>
 
 #include "core/error.hpp"
+#include "import/onnx_io.hpp"
+#include "import/summary.hpp"
 #include "infer/float_infer.hpp"
 #include "infer/int_infer.hpp"
 #include "infer/modelled_trace.hpp"
-#include "model/onnx_io.hpp"
-#include "model/summary.hpp"
 #include "model/weight_layout.hpp"
 #include "pipeline/evaluate.hpp"
 #include "quant/ptq.hpp"

@@ -4,7 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.hpp"
-#include "hw/cost_model.hpp"
+#include "cost/cost_model.hpp"
 
 using namespace sparsecim;
 

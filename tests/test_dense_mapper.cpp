@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "core/error.hpp"
-#include "hw/cost_model.hpp"
+#include "cost/cost_model.hpp"
 #include "map/dense_mapper.hpp"
 #include "map/encoding.hpp"
 #include "sim/simulator.hpp"

@@ -13,10 +13,10 @@
 #include <random>
 
 #include "core/error.hpp"
+#include "import/onnx_io.hpp"
+#include "import/summary.hpp"
 #include "infer/float_infer.hpp"
 #include "infer/int_infer.hpp"
-#include "model/onnx_io.hpp"
-#include "model/summary.hpp"
 #include "model/zoo.hpp"
 #include "pipeline/evaluate.hpp"
 #include "support/graph_builder.hpp"

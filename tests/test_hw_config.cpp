@@ -9,6 +9,7 @@
 
 #include "core/error.hpp"
 #include "hw/hw_config.hpp"
+#include "schemes/scheme.hpp"
 
 using namespace sparsecim;
 
@@ -231,7 +232,8 @@ TEST(HwConfig, JsonEchoUsesYamlKeysAndParsesBack) {
 }
 
 TEST(HwConfig, PresetsLoadWithTheSourceDocumentsValues) {
-    for (const char* name : {"dense", "csr", "twofold", "sme", "pattern"}) {
+    for (const Scheme& scheme : scheme_registry()) {  // every scheme brings its preset
+        const std::string& name = scheme.name;
         const HwConfig hw = load_hw_config(hw_preset_path(name));
         EXPECT_EQ(hw.name, name);
         EXPECT_EQ(to_json(parse_hw_config(to_json(hw).dump(), "echo")), to_json(hw)) << name;

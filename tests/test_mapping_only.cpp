@@ -8,12 +8,12 @@
 #include <filesystem>
 
 #include "core/error.hpp"
+#include "import/onnx_io.hpp"
+#include "import/summary.hpp"
 #include "infer/float_infer.hpp"
 #include "infer/int_infer.hpp"
 #include "infer/modelled_trace.hpp"
 #include "map/dense_mapper.hpp"
-#include "model/onnx_io.hpp"
-#include "model/summary.hpp"
 #include "model/zoo.hpp"
 #include "pipeline/evaluate.hpp"
 #include "report/eval_report.hpp"

@@ -26,8 +26,7 @@ SchemeContext context(const HwConfig& hw) {
 }  // namespace
 
 TEST(Network, ParallelMappingAndStreamingDoNotChangeResults) {
-    const HwConfig hw =
-        load_hw_config(std::filesystem::path(SPARSECIM_SOURCE_DIR) / "configs/hw/dense.yaml");
+    const HwConfig hw = resolve_hw("", {});
     const SchemeContext ctx = context(hw);
     const Scheme& csr = find_scheme("csr");
     const QuantModel qm =

@@ -14,8 +14,8 @@
 
 #include "core/atomic_file.hpp"
 #include "core/error.hpp"
+#include "import/onnx_io.hpp"
 #include "infer/float_infer.hpp"
-#include "model/onnx_io.hpp"
 #include "model/zoo.hpp"
 
 using namespace sparsecim;

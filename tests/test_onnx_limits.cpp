@@ -9,8 +9,8 @@
 
 #include "core/error.hpp"
 #include "core/tensor.hpp"
-#include "model/onnx_io.hpp"
-#include "model/summary.hpp"
+#include "import/onnx_io.hpp"
+#include "import/summary.hpp"
 #include "support/onnx_craft.hpp"
 #include "support/process.hpp"
 

@@ -13,8 +13,8 @@
 #include <vector>
 
 #include "core/error.hpp"
+#include "import/onnx_io.hpp"
 #include "infer/float_infer.hpp"
-#include "model/onnx_io.hpp"
 
 using namespace sparsecim;
 namespace fs = std::filesystem;

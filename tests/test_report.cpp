@@ -9,9 +9,10 @@
 #include <fstream>
 #include <sstream>
 
-#include "report/compare.hpp"
+#include "pipeline/evaluate.hpp"
 #include "report/html_report.hpp"
 #include "report/svg.hpp"
+#include "results/compare.hpp"
 
 using namespace sparsecim;
 namespace fs = std::filesystem;

@@ -14,6 +14,7 @@
 #include "infer/int_infer.hpp"
 #include "model/idx.hpp"
 #include "model/zoo.hpp"
+#include "pipeline/evaluate.hpp"
 #include "pipeline/network.hpp"
 #include "schemes/scheme.hpp"
 #include "sim/simulator.hpp"
@@ -172,8 +173,7 @@ TEST_P(SimPaths, EqualTheCellByCellOracleAtAnyThreadCountAndInCountsOnlyMode) {
     const Graph g = make_zoo_model(c.model, 3);
     const Dataset calib = load_fashion_mnist("train", 16);
     const Dataset test = load_fashion_mnist("test", 2);
-    HwConfig hw =
-        load_hw_config(std::filesystem::path(SPARSECIM_SOURCE_DIR) / "configs/hw/dense.yaml");
+    HwConfig hw = resolve_hw("", {});
     const Scheme& scheme = find_scheme(c.scheme);
     SchemeContext ctx;
     ctx.hw = hw;

@@ -5,7 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli_harness.hpp"
-#include "model/onnx_io.hpp"
+#include "import/onnx_io.hpp"
 #include "train/masks.hpp"
 
 namespace fs = std::filesystem;

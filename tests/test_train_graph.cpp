@@ -7,10 +7,10 @@
 #include <cmath>
 
 #include "core/error.hpp"
+#include "import/onnx_io.hpp"
 #include "infer/float_infer.hpp"
 #include "infer/int_infer.hpp"
 #include "model/idx.hpp"
-#include "model/onnx_io.hpp"
 #include "model/zoo.hpp"
 #include "train/graph_module.hpp"
 

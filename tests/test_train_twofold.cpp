@@ -7,8 +7,8 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "import/onnx_io.hpp"
 #include "model/idx.hpp"
-#include "model/onnx_io.hpp"
 #include "schemes/scheme.hpp"
 #include "schemes/twofold/quant.hpp"
 #include "schemes/twofold/regularizer.hpp"

@@ -6,7 +6,7 @@
 #include <algorithm>
 
 #include "core/error.hpp"
-#include "hw/cost_model.hpp"
+#include "cost/cost_model.hpp"
 #include "map/mapping.hpp"
 #include "schemes/twofold/map.hpp"
 #include "schemes/twofold/quant.hpp"

@@ -8,7 +8,7 @@
 #include <cmath>
 
 #include "core/error.hpp"
-#include "model/summary.hpp"
+#include "import/summary.hpp"
 #include "model/zoo.hpp"
 
 using namespace sparsecim;

@@ -11,10 +11,10 @@
 
 #include "core/atomic_file.hpp"
 #include "core/error.hpp"
+#include "import/onnx_io.hpp"
+#include "import/summary.hpp"
 #include "infer/int_infer.hpp"
 #include "model/idx.hpp"
-#include "model/onnx_io.hpp"
-#include "model/summary.hpp"
 #include "model/zoo.hpp"
 #include "pipeline/evaluate.hpp"
 #include "pipeline/experiment.hpp"
@@ -203,7 +203,7 @@ int cmd_run(const std::string& file, const std::string& out, bool json, bool res
 int cmd_sweep(const std::string& file, const std::string& out, SweepOptions opt) {
     const std::string again = "sparsecim sweep " + file + (out.empty() ? "" : " --out " + out);
 #ifdef SPARSECIM_HAVE_MPI
-    if (mpi_launched()) return run_sweep_mpi(file, out, opt, again);
+    if (mpi_launched()) return run_sweep_mpi(file, out, opt, again, finish_sweep);
 #endif
     const Experiment ex = load_experiment(file, out);
     check_sweepable(ex);

@@ -328,6 +328,13 @@ void parse_components(HwConfig& hw, const YAML::Node& section, const std::string
     }
 }
 
+void inherit_components_of(HwConfig& hw, const std::filesystem::path& p) {
+    const YAML::Node root = load_yaml(read_file(p), p.string());
+    HwConfig other;
+    if (root.IsMap() && root["components"]) parse_components(other, root["components"], p.string());
+    for (auto& [name, spec] : other.components) hw.components.emplace(name, spec);
+}
+
 // The components of other hardware files (`components_from`, relative to `source`): only their
 // `components:` sections are read; a component the file defines itself wins.
 void inherit_components(HwConfig& hw, const std::vector<std::string>& files,
@@ -340,11 +347,7 @@ void inherit_components(HwConfig& hw, const std::vector<std::string>& files,
         std::error_code ec;
         if (!std::filesystem::is_regular_file(p, ec))
             fail(source, field, "no such hardware config file: " + p.string());
-        const YAML::Node root = load_yaml(read_file(p), p.string());
-        HwConfig other;
-        if (root.IsMap() && root["components"])
-            parse_components(other, root["components"], p.string());
-        for (auto& [name, spec] : other.components) hw.components.emplace(name, spec);
+        inherit_components_of(hw, p);
     }
 }
 
@@ -401,6 +404,10 @@ void parse_tree(HwConfig& hw, const YAML::Node& root, const std::string& source)
 }
 
 }  // namespace
+
+void inherit_components(HwConfig& hw, const std::filesystem::path& file) {
+    inherit_components_of(hw, file);
+}
 
 void validate(const HwConfig& hw) {
     validate_as(hw, hw.source);

@@ -87,6 +87,9 @@ struct HwConfig {
 HwConfig load_hw_config(const std::filesystem::path& path);
 // Same, from text; `source` names it in messages.
 HwConfig parse_hw_config(const std::string& yaml_text, const std::string& source);
+// Adds the `components:` of another hardware file; a component `hw` already has wins. Throws
+// Error naming `file` when it cannot be read or its components are malformed.
+void inherit_components(HwConfig& hw, const std::filesystem::path& file);
 // Applies "section.key=value" overrides (same keys as the YAML), then re-validates.
 void apply_hw_override(HwConfig& hw, const std::string& assignment);
 // Throws Error naming hw.source and the field when the config is impossible.

@@ -9,12 +9,13 @@
 #include <map>
 #include <optional>
 
+#include "core/atomic_file.hpp"
 #include "core/error.hpp"
 #include "core/parallel.hpp"
+#include "import/onnx_io.hpp"
+#include "import/summary.hpp"
 #include "infer/int_infer.hpp"
 #include "model/idx.hpp"
-#include "model/onnx_io.hpp"
-#include "model/summary.hpp"
 #include "model/zoo.hpp"
 #include "pipeline/network.hpp"
 #include "schemes/scheme.hpp"
@@ -26,10 +27,6 @@ namespace {
 
 // The bundled default: the VGG-style net (3x3 convs) trained on Fashion-MNIST (models/README.md).
 constexpr const char* kDefaultModel = "models/vgg-small-fmnist.onnx";
-
-std::filesystem::path default_hw_path() {
-    return std::filesystem::path(SPARSECIM_SOURCE_DIR) / "configs" / "hw" / "dense.yaml";
-}
 
 // Top-1 accuracy of `forward` on the first `count` images of `test`, in batches run on all
 // cores (at least one batch per core; the outcome does not depend on the batching). Batches stay
@@ -212,6 +209,17 @@ void price_network(const MappedNetwork& mn, const QuantModel& qm, const HwConfig
 }
 
 }  // namespace
+
+HwConfig resolve_hw(const std::string& hw_path, const std::vector<std::string>& overrides) {
+    HwConfig hw =
+        load_hw_config(hw_path.empty() ? hw_preset_path("dense") : std::filesystem::path(hw_path));
+    for (const Scheme& s : scheme_registry()) {
+        const std::filesystem::path preset = hw_preset_path(s.name);
+        if (path_exists(preset)) inherit_components(hw, preset);
+    }
+    for (const auto& o : overrides) apply_hw_override(hw, o);
+    return hw;
+}
 
 Graph load_model(const std::string& spec, uint64_t seed, std::string* note) {
     if (spec.empty()) {
@@ -396,7 +404,7 @@ EvalResult evaluate(const EvalOptions& opt, EvalCache* cache) {
     const auto t0 = std::chrono::steady_clock::now();
     Progress progress{opt.progress && ::isatty(2)};
     EvalResult res;
-    res.options = opt;
+    res.options = static_cast<const EvalSettings&>(opt);
     res.model = opt.model.empty() ? kDefaultModel : opt.model;
     if (opt.images < 1) throw Error("--images: must be at least 1");
     if (opt.accuracy_images < 0) throw Error("--accuracy-images: must not be negative");
@@ -417,9 +425,7 @@ EvalResult evaluate(const EvalOptions& opt, EvalCache* cache) {
         throw Error("--activations: expected auto, traces or modelled, got '" + opt.activations +
                     "'");
 
-    HwConfig hw = load_hw_config(opt.hw_path.empty() ? default_hw_path()
-                                                     : std::filesystem::path(opt.hw_path));
-    for (const auto& o : opt.hw_overrides) apply_hw_override(hw, o);
+    const HwConfig hw = resolve_hw(opt.hw_path, opt.hw_overrides);
     res.hw = hw;
 
     const std::string mkey = model_key(opt);

@@ -12,13 +12,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "hw/cost_model.hpp"
-#include "hw/hw_config.hpp"
-#include "infer/modelled_trace.hpp"
 #include "model/graph.hpp"
 #include "pipeline/eval_cache.hpp"
-#include "quant/ptq.hpp"
-#include "sim/stats.hpp"
+#include "results/results.hpp"
 #include "train/masks.hpp"
 #include "train/train.hpp"
 
@@ -31,104 +27,24 @@ namespace sparsecim {
 using FinetuneFn = std::function<Graph(const Graph& g, const MaskSet& masks, int w_bits,
                                        const RegularizerFn& regularizer)>;
 
-struct EvalOptions {
-    std::string experiment;                 // name of the experiment file it came from, if any
-    std::string model;                      // ONNX file or zoo:NAME; empty = the bundled default
-    std::string hw_path;                    // empty = configs/hw/dense.yaml
-    std::vector<std::string> hw_overrides;  // "section.key=value"
-    std::vector<std::string> schemes = {"dense"};
-    // Scheme parameters, "scheme.key=value" (value parsed as JSON, else taken as a string).
-    std::vector<std::string> scheme_params;
-    int64_t images = 1;               // test images simulated bit-serially
-    int64_t accuracy_images = 10000;  // test images for top-1 (0 = skip)
-    int64_t calib_images = 256;       // training images for calibration
-    // Test images run end to end through the simulator with the config's ADC (every weight layer
-    // computed by its mapping), to measure the accuracy change the real ADC causes (0 = skip).
-    int64_t adc_accuracy_images = 0;
-    bool check_exact = false;  // also simulate with an ideal ADC and compare
-    // Simulate counts only (Stats, hence energy, cycles and area, without output values; no
-    // mismatch check). The same Stats as the full simulation, faster.
-    bool counts_only = false;
-    uint64_t seed = 1;
-    QuantOptions quant;
+// What evaluate() is asked to do: the settings recorded with the results, plus the inputs that
+// are not results (where the model, hardware and data come from, threads, progress, the
+// finetuning hook).
+struct EvalOptions : EvalSettings {
+    std::string model;     // ONNX file or zoo:NAME; empty = the bundled default
+    std::string hw_path;   // empty = configs/hw/dense.yaml
     std::string data_dir;  // empty = Debian's dataset-fashion-mnist
     bool progress = false;
     // Threads for mapping, simulation and top-1 (0 = all cores); the figures never depend on it.
     // Sweeps running points side by side give each point one.
     int threads = 0;
-    // With finetune_epochs > 0 (and accuracy_images > 0): per scheme, the model is finetuned with
-    // the scheme's masks (zero integer weights of its QuantModel) and its regulariser (if any)
-    // through `finetune`, quantized again by the scheme, its int top-1 reported as
-    // finetuned_accuracy, and the finetuned model evaluated as one more entry "<scheme>+ft"
-    // right after the scheme's (see SchemeResult::finetuned_from).
-    // Where each weight layer's input trace comes from: "traces" = the integer reference on the
-    // test images (an error when the graph cannot run on them); "modelled" = synthetic inputs
-    // from `activation_model` (mapping-only analysis, docs/model-import.md); "auto" = traces when
-    // the graph runs on Fashion-MNIST images, modelled otherwise.
-    std::string activations = "auto";
-    ActivationModels activation_model;
-    int finetune_epochs = 0;
-    int64_t finetune_images = 0;  // training images for finetuning (0 = all 60,000)
-    FinetuneFn finetune;
+    FinetuneFn finetune;  // used with finetune_epochs > 0
 };
 
-struct LayerResult {
-    std::string name;
-    std::string op;
-    int64_t K = 0, N = 0;
-    int64_t groups = 1;  // diagonal blocks of a grouped conv: K x N / groups weight positions
-    double weight_sparsity = 0.0;  // zero weights over the weight positions
-    int64_t positions = 0;
-    // Whether the layer's input trace is real (integer reference on test images) or modelled;
-    // `model` is what was asked for when modelled, `measured` what the trace holds (both kinds).
-    bool modelled = false;
-    ActivationModel model;
-    ActivationStats measured;
-    Footprint footprint;
-    std::vector<int64_t> cell_states;       // stored cells by state
-    std::map<std::string, double> figures;  // the scheme's own figures (Mapping::figures)
-    std::vector<std::string> notes;         // the scheme's remarks (Mapping::notes)
-    Stats stats;
-    Cost cost;
-    int64_t outputs_checked = 0;
-    int64_t mismatches = 0;                   // under the config's ADC
-    std::optional<int64_t> ideal_mismatches;  // under an ideal ADC (with --check-exact)
-};
-
-struct SchemeResult {
-    std::string name;
-    std::string summary;
-    // Non-empty: this entry is that scheme's model after finetuning (evaluate --finetune), named
-    // "<scheme>+ft", quantized, mapped, simulated and priced again like any scheme.
-    std::string finetuned_from;
-    std::vector<LayerResult> layers;
-    Footprint footprint;
-    std::vector<int64_t> cell_states;       // summed over layers
-    std::map<std::string, double> figures;  // summed over layers
-    Stats stats;
-    Cost cost;
-    double weight_sparsity = 0.0;
-    int64_t outputs_checked = 0;
-    int64_t mismatches = 0;
-    std::optional<int64_t> ideal_mismatches;
-    std::optional<double> accuracy;            // int top-1 on the test images
-    std::optional<double> finetuned_accuracy;  // the same after finetuning (finetune_epochs > 0)
-    // On the first adc_accuracy_images test images: exact integer top-1 and top-1 with every
-    // weight layer computed by the simulator under the config's ADC.
-    std::optional<double> adc_exact_accuracy, adc_sim_accuracy;
-};
-
-struct EvalResult {
-    std::string model;       // what was asked for
-    std::string model_note;  // e.g. "untrained test model (no trained default bundled yet)"
-    HwConfig hw;
-    EvalOptions options;
-    std::optional<double> float_accuracy;
-    // Why the activations are modelled (empty when every layer ran on real traces).
-    std::string activations_note;
-    std::vector<SchemeResult> schemes;
-    double seconds = 0.0;
-};
+// The hardware of a run: `hw_path` (empty: configs/hw/dense.yaml), plus the periphery components
+// of every registered scheme's preset (configs/hw/<scheme>.yaml) it does not define itself, so
+// any scheme can be priced under any config; then the "section.key=value" overrides.
+HwConfig resolve_hw(const std::string& hw_path, const std::vector<std::string>& overrides);
 
 // Loads "zoo:NAME" or an ONNX file; empty -> the bundled default (with a note saying what it is).
 Graph load_model(const std::string& spec, uint64_t seed, std::string* note = nullptr);

@@ -11,7 +11,7 @@
 #include "core/error.hpp"
 #include "core/yaml_util.hpp"
 #include "hw/hw_config.hpp"
-#include "report/eval_report.hpp"
+#include "results/results_json.hpp"
 #include "schemes/scheme.hpp"
 
 namespace sparsecim {
@@ -173,9 +173,7 @@ void check_unit(const ExperimentUnit& u, const std::map<std::string, std::string
     };
     HwConfig hw;
     try {
-        hw = load_hw_config(u.options.hw_path.empty() ? hw_preset_path("dense")
-                                                      : std::filesystem::path(u.options.hw_path));
-        for (const auto& o : u.options.hw_overrides) apply_hw_override(hw, o);
+        hw = resolve_hw(u.options.hw_path, u.options.hw_overrides);
     } catch (const Error& e) {
         fail(src, first_where([](const std::string& f) { return is_hw_key(f); }), e.what());
     }

@@ -13,8 +13,7 @@
 #include "core/error.hpp"
 #include "core/parallel.hpp"
 #include "hw/hw_config.hpp"
-#include "report/eval_report.hpp"
-#include "report/sweep_report.hpp"
+#include "results/results_json.hpp"
 
 namespace sparsecim {
 
@@ -219,29 +218,6 @@ std::vector<std::string> axis_fields(const Experiment& ex) {
     std::vector<std::string> out;
     for (const SweepAxis& a : ex.axes) out.push_back(a.field);
     return out;
-}
-
-int finish_sweep(const Experiment& ex, const SweepLog& log, size_t kept, double seconds,
-                 const std::string& how, const EvalCache& cache) {
-    const auto records = log.records();
-    const auto html = write_sweep_results(ex.name, axis_fields(ex), records, ex.out);
-    const size_t run = ex.units.size() - kept;
-    char buf[256];
-    std::snprintf(buf, sizeof buf,
-                  "sweep %s: %zu points (%zu run, %zu kept from an earlier run) in %.2f s, %.2f "
-                  "points/s, %s\n",
-                  ex.name.c_str(), ex.units.size(), run, kept, seconds,
-                  seconds > 0 ? static_cast<double>(run) / seconds : 0.0, how.c_str());
-    std::string summary = buf;
-    for (const auto& [stage, c] : cache.counts()) {
-        std::snprintf(buf, sizeof buf, "  %-13s computed %lld, reused %lld (%.2f s computing)\n",
-                      stage.c_str(), static_cast<long long>(c.computed),
-                      static_cast<long long>(c.reused), c.seconds);
-        summary += buf;
-    }
-    std::fprintf(stderr, "%s", summary.c_str());
-    std::printf("sweep: %s\n", html.string().c_str());
-    return sweep_exit_code(records);
 }
 
 int sweep_exit_code(const std::vector<nlohmann::json>& records) {

@@ -103,12 +103,6 @@ void split_threads(int threads, size_t points, int& workers, int& per_point);
 // The axis fields of `ex`, in order (sweep.csv's axis columns).
 std::vector<std::string> axis_fields(const Experiment& ex);
 
-// Ends a sweep: writes sweep.csv and sweep.html from the log's records, prints the path on
-// stdout and on stderr the summary (points run and kept, wall time, points per second, how they
-// ran, and per pipeline stage how often `cache` computed and reused it); returns the exit code.
-int finish_sweep(const Experiment& ex, const SweepLog& log, size_t kept, double seconds,
-                 const std::string& how, const EvalCache& cache);
-
 // The sweep's exit code from its records: 1 when a check_exact point found a scheme not exact
 // under an ideal ADC, else 0.
 int sweep_exit_code(const std::vector<nlohmann::json>& records);

@@ -74,7 +74,7 @@ bool mpi_launched() {
 }
 
 int run_sweep_mpi(const std::string& file, const std::string& out, const SweepOptions& opt,
-                  const std::string& again) {
+                  const std::string& again, const SweepFinishFn& finish) {
     int provided = 0;
     MPI_Init_thread(nullptr, nullptr, MPI_THREAD_FUNNELED, &provided);
     int rank = 0, size = 1;
@@ -211,7 +211,7 @@ int run_sweep_mpi(const std::string& file, const std::string& out, const SweepOp
     const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     int rc = 2;
     try {
-        rc = finish_sweep(ex, log, kept, s, std::to_string(size) + " MPI ranks", cache);
+        rc = finish(ex, log, kept, s, std::to_string(size) + " MPI ranks", cache);
     } catch (const std::exception& e) {
         // Other ranks may still wait for an answer: end the job rather than hang in finalize.
         std::fprintf(stderr, "sparsecim: error: %s\n", e.what());

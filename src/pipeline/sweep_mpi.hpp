@@ -5,6 +5,7 @@
 // nothing; the first record of a point wins, so none is written twice). docs/sweeps.md.
 #pragma once
 
+#include <functional>
 #include <string>
 
 #include "pipeline/experiment.hpp"
@@ -18,7 +19,12 @@ bool mpi_launched();
 // Runs `file` (loaded on every rank, with `out` overriding its folder) over the ranks; returns the
 // exit code (rank 0: the sweep's, others 0). An error on rank 0 is thrown; other ranks stay
 // silent about errors every rank meets (the same bad file) and return 2.
+// `finish` ends the sweep on rank 0 once every point is done (the caller writes the report:
+// report/sweep_report.hpp's finish_sweep) and returns its exit code.
+using SweepFinishFn =
+    std::function<int(const Experiment& ex, const SweepLog& log, size_t kept, double seconds,
+                      const std::string& how, const EvalCache& cache)>;
 int run_sweep_mpi(const std::string& file, const std::string& out, const SweepOptions& opt,
-                  const std::string& again);
+                  const std::string& again, const SweepFinishFn& finish);
 
 }  // namespace sparsecim

@@ -4,8 +4,8 @@
 #include <algorithm>
 #include <cstdio>
 
-#include "report/compare.hpp"
 #include "report/text_table.hpp"
+#include "results/compare.hpp"
 
 namespace sparsecim {
 
@@ -19,27 +19,6 @@ double part(const std::map<std::string, double>& m, const std::string& k) {
     return it == m.end() ? 0.0 : it->second;
 }
 
-nlohmann::json figures(const Footprint& fp, const Stats& st, const Cost& c) {
-    nlohmann::json j;
-    j["crossbars"] = fp.crossbars;
-    j["area_mm2"] = c.total_area_um2() * 1e-6;
-    j["area_um2_by_component"] = c.area_um2;
-    j["stored_cells"] = fp.stored_cells;
-    j["index_bits"] = fp.index_bits;
-    j["crossbar_cells"] = fp.crossbar_cells;
-    j["weight_cells"] = fp.weight_cells;
-    j["array_utilization"] = fp.array_utilization();
-    j["periphery_units"] = fp.units;
-    j["ou_ops"] = st.ou_ops;
-    j["ou_ops_skipped"] = st.ou_ops_skipped;
-    j["cycles"] = st.cycles;
-    j["latency_ns"] = c.latency_ns;
-    j["energy_pj"] = c.total_energy_pj();
-    j["energy_pj_by_component"] = c.energy_pj;
-    j["counts"] = to_json(st);
-    return j;
-}
-
 }  // namespace
 
 namespace {
@@ -49,10 +28,6 @@ std::string ratio_str(const std::optional<double>& v) {
     char buf[32];
     std::snprintf(buf, sizeof buf, "%.2fx", *v);
     return buf;
-}
-
-nlohmann::json opt_json(const std::optional<double>& v) {
-    return v ? nlohmann::json(*v) : nlohmann::json(nullptr);
 }
 
 }  // namespace
@@ -149,104 +124,6 @@ std::string summary_table(const EvalResult& r) {
         out += wrap_text(line, kWidth, "  ");
     }
     return out;
-}
-
-nlohmann::json options_json(const EvalOptions& o) {
-    return {{"experiment", o.experiment},
-            {"schemes", o.schemes},
-            {"images", o.images},
-            {"accuracy_images", o.accuracy_images},
-            {"calib_images", o.calib_images},
-            {"adc_accuracy_images", o.adc_accuracy_images},
-            {"finetune_epochs", o.finetune_epochs},
-            {"finetune_images", o.finetune_images},
-            {"calibration", o.quant.calibration},
-            {"percentile", o.quant.percentile},
-            {"check_exact", o.check_exact},
-            {"simulation", o.counts_only ? "counts-only" : "functional"},
-            {"seed", o.seed},
-            {"hw_overrides", o.hw_overrides},
-            {"scheme_params", o.scheme_params},
-            {"activations", o.activations},
-            {"activation_density", o.activation_model.fallback.density},
-            {"bit_density", o.activation_model.fallback.bit_density},
-            {"activation_density_by_layer", o.activation_model.density},
-            {"bit_density_by_layer", o.activation_model.bit_density}};
-}
-
-nlohmann::json results_json(const EvalResult& r) {
-    nlohmann::json j;
-    j["schema_version"] = kResultsSchemaVersion;
-    j["tool"] = {{"name", "sparsecim"}, {"version", SPARSECIM_VERSION}};
-    j["model"] = {{"spec", r.model}, {"note", r.model_note}};
-    j["config"] = options_json(r.options);
-    j["config"]["hw"] = to_json(r.hw);
-    j["activations_note"] = r.activations_note;
-    j["float_accuracy"] = r.float_accuracy ? nlohmann::json(*r.float_accuracy) : nullptr;
-    j["schemes"] = nlohmann::json::array();
-    const auto cmp = compare_schemes(r);
-    for (size_t si = 0; si < r.schemes.size(); ++si) {
-        const SchemeResult& s = r.schemes[si];
-        nlohmann::json js = figures(s.footprint, s.stats, s.cost);
-        js["name"] = s.name;
-        js["summary"] = s.summary;
-        js["finetuned_from"] =
-            s.finetuned_from.empty() ? nlohmann::json(nullptr) : nlohmann::json(s.finetuned_from);
-        js["weight_sparsity"] = s.weight_sparsity;
-        js["stored_cell_states"] = s.cell_states;
-        js["scheme_figures"] = s.figures;
-        js["outputs_checked"] = s.outputs_checked;
-        js["mismatches"] = s.mismatches;
-        js["ideal_mismatches"] = s.ideal_mismatches ? nlohmann::json(*s.ideal_mismatches) : nullptr;
-        js["accuracy"] = s.accuracy ? nlohmann::json(*s.accuracy) : nullptr;
-        const SchemeComparison& c = cmp[si];
-        js["vs_dense"] = {{"compression", opt_json(c.compression)},
-                          {"speedup", opt_json(c.speedup)},
-                          {"energy_efficiency", opt_json(c.energy_eff)},
-                          {"area_efficiency", opt_json(c.area_eff)},
-                          {"crossbar_efficiency", opt_json(c.crossbar_eff)},
-                          {"sparsity_utilization", opt_json(c.sparsity_utilization)}};
-        js["accuracy_finetuned"] =
-            s.finetuned_accuracy ? nlohmann::json(*s.finetuned_accuracy) : nullptr;
-        js["adc_accuracy"] = nullptr;
-        if (s.adc_sim_accuracy)
-            js["adc_accuracy"] = {{"images", r.options.adc_accuracy_images},
-                                  {"exact", *s.adc_exact_accuracy},
-                                  {"simulated", *s.adc_sim_accuracy},
-                                  {"change", *s.adc_sim_accuracy - *s.adc_exact_accuracy}};
-        js["layers"] = nlohmann::json::array();
-        for (const auto& l : s.layers) {
-            nlohmann::json jl = figures(l.footprint, l.stats, l.cost);
-            jl["name"] = l.name;
-            jl["op"] = l.op;
-            jl["K"] = l.K;
-            jl["N"] = l.N;
-            jl["groups"] = l.groups;
-            jl["weight_sparsity"] = l.weight_sparsity;
-            jl["stored_cell_states"] = l.cell_states;
-            jl["scheme_figures"] = l.figures;
-            jl["notes"] = l.notes;
-            jl["positions"] = l.positions;
-            jl["activations"] = {{"source", l.modelled ? "modelled" : "trace"},
-                                 {"density", l.measured.density},
-                                 {"bit_density", l.measured.bit_density}};
-            if (l.modelled)
-                jl["activations"]["model"] = {{"density", l.model.density},
-                                              {"bit_density", l.model.bit_density}};
-            jl["outputs_checked"] = l.outputs_checked;
-            jl["mismatches"] = l.mismatches;
-            jl["ideal_mismatches"] =
-                l.ideal_mismatches ? nlohmann::json(*l.ideal_mismatches) : nullptr;
-            js["layers"].push_back(std::move(jl));
-        }
-        j["schemes"].push_back(std::move(js));
-    }
-    j["timing"] = {{"wall_seconds", r.seconds}};
-    return j;
-}
-
-std::string results_json_text(const EvalResult& r) {
-    return results_json(r).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
 }  // namespace sparsecim

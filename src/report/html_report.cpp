@@ -5,10 +5,10 @@
 #include <set>
 
 #include "core/atomic_file.hpp"
-#include "report/compare.hpp"
 #include "report/eval_report.hpp"
 #include "report/svg.hpp"
 #include "report/text_table.hpp"
+#include "results/compare.hpp"
 
 namespace sparsecim {
 

@@ -5,8 +5,8 @@
 #include <filesystem>
 #include <string>
 
-#include "pipeline/evaluate.hpp"
 #include "report/text_table.hpp"
+#include "results/results.hpp"
 
 namespace sparsecim {
 

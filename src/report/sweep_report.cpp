@@ -417,4 +417,27 @@ std::filesystem::path write_sweep_results(const std::string& name,
     return dir / "sweep.html";
 }
 
+int finish_sweep(const Experiment& ex, const SweepLog& log, size_t kept, double seconds,
+                 const std::string& how, const EvalCache& cache) {
+    const auto records = log.records();
+    const auto html = write_sweep_results(ex.name, axis_fields(ex), records, ex.out);
+    const size_t run = ex.units.size() - kept;
+    char buf[256];
+    std::snprintf(buf, sizeof buf,
+                  "sweep %s: %zu points (%zu run, %zu kept from an earlier run) in %.2f s, %.2f "
+                  "points/s, %s\n",
+                  ex.name.c_str(), ex.units.size(), run, kept, seconds,
+                  seconds > 0 ? static_cast<double>(run) / seconds : 0.0, how.c_str());
+    std::string summary = buf;
+    for (const auto& [stage, c] : cache.counts()) {
+        std::snprintf(buf, sizeof buf, "  %-13s computed %lld, reused %lld (%.2f s computing)\n",
+                      stage.c_str(), static_cast<long long>(c.computed),
+                      static_cast<long long>(c.reused), c.seconds);
+        summary += buf;
+    }
+    std::fprintf(stderr, "%s", summary.c_str());
+    std::printf("sweep: %s\n", html.string().c_str());
+    return sweep_exit_code(records);
+}
+
 }  // namespace sparsecim

@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "pipeline/sweep.hpp"
+
 namespace sparsecim {
 
 struct SweepPoint {
@@ -37,5 +39,11 @@ std::filesystem::path write_sweep_results(const std::string& name,
 // Which of `points` (each a vector of objectives, all minimised) no other point dominates (no
 // worse in every objective, better in one). A point with a NaN objective is never optimal.
 std::vector<bool> pareto_optimal(const std::vector<std::vector<double>>& points);
+
+// Ends a sweep: writes sweep.csv and sweep.html from the log's records, prints the path on
+// stdout and on stderr the summary (points run and kept, wall time, points per second, how they
+// ran, and per pipeline stage how often `cache` computed and reused it); returns the exit code.
+int finish_sweep(const Experiment& ex, const SweepLog& log, size_t kept, double seconds,
+                 const std::string& how, const EvalCache& cache);
 
 }  // namespace sparsecim

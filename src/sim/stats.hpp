@@ -1,5 +1,5 @@
 // Stats: what the simulator counted, by component. Counting and pricing are separate: the same
-// Stats can be re-priced with another technology table (hw/cost_model.hpp) without re-simulating.
+// Stats can be re-priced with another technology table (cost/cost_model.hpp) without re-simulating.
 #pragma once
 
 #include <cstdint>

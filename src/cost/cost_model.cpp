@@ -1,6 +1,6 @@
 // Cost model: energy = action counts (Stats) x per-action energies, area = footprint x per-unit
 // areas, latency = cycles / clock, all from one HwConfig. See docs/hardware.md for the formulas.
-#include "hw/cost_model.hpp"
+#include "cost/cost_model.hpp"
 
 #include <nlohmann/json.hpp>
 

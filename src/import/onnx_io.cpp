@@ -1,6 +1,6 @@
 // ONNX import/export through libonnx's generated protobuf classes: ModelProto <-> Graph,
 // TensorProto -> Tensor (every numeric dtype held as float), and BatchNorm folding into Conv.
-#include "model/onnx_io.hpp"
+#include "import/onnx_io.hpp"
 
 #include <onnx/onnx_pb.h>
 #include <onnx/shape_inference/implementation.h>

@@ -1,4 +1,4 @@
-#include "report/compare.hpp"
+#include "results/compare.hpp"
 
 #include <cmath>
 

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "pipeline/evaluate.hpp"
+#include "results/results.hpp"
 
 namespace sparsecim {
 

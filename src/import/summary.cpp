@@ -1,12 +1,12 @@
-// Layer summary from static shapes (model/onnx_io.hpp infer_shapes), completed by one float run
+// Layer summary from static shapes (import/onnx_io.hpp infer_shapes), completed by one float run
 // on a zero input where static inference stops short and the graph can run.
-#include "model/summary.hpp"
+#include "import/summary.hpp"
 
 #include "core/error.hpp"
+#include "import/onnx_io.hpp"
 #include "infer/float_infer.hpp"
 #include "infer/layer_eval.hpp"
 #include "model/conv_geom.hpp"
-#include "model/onnx_io.hpp"
 #include "quant/quant_model.hpp"
 
 namespace sparsecim {

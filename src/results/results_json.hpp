@@ -1,0 +1,25 @@
+// results.json (schema in docs/results-json.md): an EvalResult as JSON, derived from the result
+// values alone, so the same file comes from a run, a sweep point or a re-rendered report.
+#pragma once
+
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "results/results.hpp"
+
+namespace sparsecim {
+
+constexpr int kResultsSchemaVersion = 1;
+
+// The settings that shape the figures (results.json's "config" without the resolved hardware).
+nlohmann::json options_json(const EvalSettings& o);
+
+// Everything but timings is deterministic for the same inputs; timings sit under "timing".
+nlohmann::json results_json(const EvalResult& r);
+
+// The text of results.json (2-space indent, trailing newline). Names from the model file that are
+// not valid UTF-8 are written with U+FFFD in place of the bad bytes rather than failing.
+std::string results_json_text(const EvalResult& r);
+
+}  // namespace sparsecim
