@@ -3,6 +3,8 @@
 // simulation with zero skipping on equals the integer reference), plus compression properties.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <unistd.h>
 
 #include <cmath>
@@ -139,10 +141,17 @@ TEST(CsrPrune, ScaleEntersTheNormAndGlobalScopeRanksAcrossLayers) {
 TEST(CsrPrune, ZooLayersMeetTheTargetWithWholeBlocks) {
     const SchemeContext ctx = csr_context({{"sparsity", 0.7}});
     const Prepared p = prepare_zoo("resnet-mini", ctx, 1);
-    for (const QuantLayer& L : p.qm.layers) {
+    for (size_t l = 0; l < p.qm.layers.size(); ++l) {
+        const QuantLayer& L = p.qm.layers[l];
         const WeightMatrix& w = L.weights;
         const int64_t total = w.K * w.N;
         const int64_t zeros = total - w.nonzeros();
+        // The first and last layers are exempt by default: not pruned (keep flags all set).
+        EXPECT_EQ(L.exempt, l == 0 || l + 1 == p.qm.layers.size()) << L.name;
+        if (L.exempt) {
+            EXPECT_EQ(std::count(w.keep.begin(), w.keep.end(), 0), 0) << L.name;
+            continue;
+        }
         // At the target, overshooting by less than one block of beta = 4 weights.
         const auto target =
             static_cast<int64_t>(std::ceil(0.7 * static_cast<double>(total) - 1e-9));

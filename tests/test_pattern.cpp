@@ -150,7 +150,8 @@ TEST(PatternPrune, TargetSparsityAndAutoLibrary) {
     const QuantModel qm = prepared("resnet-mini", {{"target_sparsity", 0.86}});
     for (const QuantLayer& L : qm.layers)
         if (L.kernel_h == 3) {
-            EXPECT_NEAR(L.weights.sparsity(), 0.86, 0.02) << L.name;
+            // The exempt first layer stays dense; every other 3x3 layer meets the target.
+            EXPECT_NEAR(L.weights.sparsity(), L.exempt ? 0.0 : 0.86, 0.02) << L.name;
         }
     const Graph g = make_zoo_model("resnet-mini", 5);
     const QuantModel dense = quantize(g, load_fashion_mnist("train", 32).images, QuantOptions{});
@@ -319,7 +320,7 @@ TEST(PatternMap, DepthwiseLayerCountsItsKernelsAndThePackedDenseCrossbars) {
 TEST(PatternMap, OffsetEncodingIsRejected) {
     HwConfig hw = pattern_hw();
     hw.encoding = Encoding::Offset;
-    const QuantModel qm = prepared("tiny-cnn", nlohmann::json::object());
+    const QuantModel qm = prepared("tiny-cnn", {{"exempt", "none"}});
     EXPECT_THROW(map_pattern(qm.layers[0], hw, PatternParams{}), Error);
 }
 
@@ -354,7 +355,9 @@ TEST_P(PatternExactness, MappingReconstructsAndSimulatesBitExactly) {
                 EXPECT_EQ(r.outputs_checked, traces[l].positions * traces[l].N);
                 EXPECT_EQ(r.mismatches, 0)
                     << GetParam() << " " << L.name << " " << placement_name(method);
-                if (L.kernel_h == 3) {
+                // The first and last layers are exempt (mapped densely) by default.
+                EXPECT_EQ(L.exempt, l == 0 || l + 1 == qm.layers.size()) << L.name;
+                if (L.kernel_h == 3 && !L.exempt) {
                     EXPECT_EQ(m.figures.at("crossbars_" + std::string(placement_name(method))),
                               static_cast<double>(m.tiles.size()));
                     // Only kept weights' cells are computed: block cells = kept kernels x k x

@@ -6,11 +6,18 @@
 
 #include <cmath>
 #include <numeric>
+#include <tuple>
+
+#include <nlohmann/json.hpp>
 
 #include "core/error.hpp"
+#include "import/onnx_io.hpp"
 #include "model/idx.hpp"
 #include "model/zoo.hpp"
+#include "pipeline/evaluate.hpp"
+#include "pipeline/finetune.hpp"
 #include "quant/ptq.hpp"
+#include "schemes/scheme.hpp"
 #include "train/masks.hpp"
 #include "train/train.hpp"
 
@@ -197,4 +204,66 @@ TEST(Finetune, ResumedRunContinuesDataOrderAndSchedule) {
 
     o.start_epoch = 4;
     EXPECT_THROW(train_graph(g, train_set(), test_set(), o), Error);
+}
+
+// The remask hook: called before the first step and every remask_every steps with the current
+// weights; its masks hold from then on, and the result carries the last ones.
+TEST(Finetune, RemaskReplacesTheMasksDuringTraining) {
+    const Graph g = make_zoo_model("lenet", 3);
+    TrainOptions o = quick(40);
+    o.remask_every = 10;
+    std::vector<int64_t> calls;
+    o.remask = [&](int64_t step, int64_t total, const Graph& cur) {
+        calls.push_back(step);
+        EXPECT_EQ(total, 40);
+        Graph pruned = cur;
+        prune_by_magnitude(pruned, 0.2 * static_cast<double>(calls.size()));
+        return masks_from_zeros(pruned);
+    };
+    const TrainResult r = train_graph(g, train_set(), test_set(), o);
+    EXPECT_EQ(calls, (std::vector<int64_t>{0, 10, 20, 30}));
+    EXPECT_NEAR(masked_fraction(masks_from_zeros(r.graph)), 0.8, 0.01);
+}
+
+// The finetuning contract: after gradual finetuning with BatchNorm kept (and folded after), the
+// scheme's own prune and quantize steps change no weight of the finetuned model: its integer
+// weights equal plain int8 quantization of the same model, at the scheme's sparsity.
+TEST(Finetune, AfterFinetuningTheSchemesPruneStepChangesNoWeight) {
+    EvalOptions opt;
+    opt.finetune_epochs = 1;
+    opt.finetune_images = 1024;
+    opt.finetune_lr = 2e-3;
+    opt.seed = 3;
+    opt.finetune = [](const Graph& g, const TrainOptions& t) {
+        TrainOptions q = t;
+        q.threads = 1;
+        q.progress = false;
+        return train_graph(g, load_fashion_mnist("train", t.train_images), Dataset{}, q).graph;
+    };
+    const Graph trainable = make_zoo_model("vgg-small", 3);  // BatchNorm kept
+    const Tensor calib = load_fashion_mnist("train", 32).images;
+    // pattern prunes the 3x3 convs only (a third of vgg-small's weights): half their kernels and
+    // 5 of 9 entries of the others, so about a quarter of the whole.
+    for (const auto& [name, params, min_sparsity] :
+         std::vector<std::tuple<std::string, nlohmann::json, double>>{
+             {"csr", {{"sparsity", 0.7}}, 0.69}, {"pattern", {{"connectivity", 0.5}}, 0.22}}) {
+        const Scheme& scheme = find_scheme(name);
+        SchemeContext ctx;
+        ctx.params = params;
+        Graph folded = trainable;
+        fold_batchnorms(folded);
+        const MaskSet masks = masks_from_quant_model(scheme.prepare(folded, calib, ctx));
+        const Graph tuned = finetune_scheme(scheme, trainable, masks, ctx, ctx, calib, opt);
+        const QuantModel by_scheme = scheme.prepare(tuned, calib, ctx);
+        const QuantModel plain = quantize(tuned, calib, ctx.quant);
+        ASSERT_EQ(by_scheme.layers.size(), plain.layers.size());
+        int64_t zeros = 0, all = 0;
+        for (size_t l = 0; l < plain.layers.size(); ++l) {
+            EXPECT_EQ(by_scheme.layers[l].weights.w, plain.layers[l].weights.w)
+                << name << " layer " << plain.layers[l].name;
+            for (int32_t v : plain.layers[l].weights.w) zeros += v == 0;
+            all += static_cast<int64_t>(plain.layers[l].weights.w.size());
+        }
+        EXPECT_GT(static_cast<double>(zeros) / static_cast<double>(all), min_sparsity) << name;
+    }
 }

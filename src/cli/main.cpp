@@ -108,21 +108,9 @@ int cmd_accuracy(const std::string& model, int64_t images, int64_t calib, uint64
 void attach_finetuner(EvalOptions& ev) {
     if (ev.finetune_epochs <= 0) return;
 #ifdef SPARSECIM_HAVE_TORCH
-    ev.finetune = [epochs = ev.finetune_epochs, seed = ev.seed, images = ev.finetune_images,
-                   data = ev.data_dir](const Graph& g, const MaskSet& masks, int w_bits,
-                                       const RegularizerFn& reg) {
-        TrainOptions t;
-        t.epochs = epochs;
-        t.seed = seed;
-        t.lr = 5e-4;
-        t.masks = masks;
-        t.ste_bits = w_bits;
-        t.regularizer = reg;
-        t.train_images = images;
-        t.test_images = 0;
-        t.label = "finetune";
+    ev.finetune = [data = ev.data_dir](const Graph& g, const TrainOptions& t) {
         const auto dir = data.empty() ? fashion_mnist_dir() : std::filesystem::path(data);
-        return train_graph(g, load_fashion_mnist("train", images, dir), Dataset{}, t).graph;
+        return train_graph(g, load_fashion_mnist("train", t.train_images, dir), Dataset{}, t).graph;
     };
 #else
     throw Error(
@@ -426,6 +414,10 @@ int main(int argc, char** argv) {
     eva->add_option("--param", ev.scheme_params, "scheme parameter, e.g. --param csr.beta=4");
     eva->add_option("--images", ev.images, "test images simulated bit-serially");
     eva->add_option("--accuracy-images", ev.accuracy_images, "test images for top-1 (0: skip)");
+    eva->add_option("--accuracy-split", ev.accuracy_split,
+                    "test | val: score top-1 on the test set or on the validation split (the last "
+                    "10,000 training images; finetuning then uses the first 50,000)")
+        ->check(CLI::IsMember({"test", "val"}));
     eva->add_option("--calib-images", ev.calib_images, "training images for calibration");
     eva->add_option("--adc-accuracy-images", ev.adc_accuracy_images,
                     "test images run end to end through the simulated ADC (0: skip)");
@@ -440,6 +432,13 @@ int main(int argc, char** argv) {
         "also report top-1 after finetuning EPOCHS with each scheme's masks (LibTorch)");
     eva->add_option("--finetune-images", ev.finetune_images,
                     "training images for --finetune (0: all 60000)");
+    eva->add_option("--finetune-lr", ev.finetune_lr,
+                    "Adam's peak learning rate for --finetune, cosine-decayed to 0")
+        ->check(CLI::Range(1e-7, 0.999));
+    eva->add_option("--finetune-prune", ev.finetune_prune,
+                    "gradual (the scheme's masks reached over the first half of finetuning, "
+                    "Zhu & Gupta's cubic schedule) | oneshot")
+        ->check(CLI::IsMember({"gradual", "oneshot"}));
     eva->add_flag("--check-exact", ev.check_exact,
                   "also simulate with an ideal ADC; exit 1 if any output differs");
     eva->add_flag("--counts-only", ev.counts_only,

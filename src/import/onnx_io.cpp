@@ -245,6 +245,8 @@ size_t count_uses(const Graph& g, const std::string& tensor) {
     return uses;
 }
 
+}  // namespace
+
 // Folds BatchNormalization into the Conv producing its input where that is exact.
 void fold_batchnorms(Graph& g) {
     std::set<std::string> dropped;  // constants the folding may have made unused
@@ -321,6 +323,8 @@ void fold_batchnorms(Graph& g) {
     for (const auto& name : dropped)
         if (!used.count(name)) g.constants.erase(name);
 }
+
+namespace {
 
 void infer_model_shapes(onnx::ModelProto& model);
 

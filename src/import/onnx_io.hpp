@@ -17,6 +17,10 @@ struct ImportOptions {
 };
 
 Graph import_onnx(const std::filesystem::path& path, const ImportOptions& opt = {});
+// Folds every BatchNormalization (inference mode, constant statistics) into the Conv producing
+// its input, where that Conv has no other consumer; the Conv keeps its weight's name. What
+// import does with fold_batchnorm; also used after finetuning a graph with BatchNorm kept.
+void fold_batchnorms(Graph& g);
 Graph import_onnx_bytes(const std::string& bytes, const std::string& source,
                         const ImportOptions& opt = {});
 

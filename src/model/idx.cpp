@@ -167,12 +167,16 @@ std::filesystem::path dataset_file(const std::filesystem::path& dir, const std::
 Dataset load_fashion_mnist(const std::string& split, int64_t limit,
                            const std::filesystem::path& dir) {
     std::string prefix;
+    int64_t first = 0;  // index of the split's first image in its file
     if (split == "train") {
         prefix = "train";
+    } else if (split == "val") {
+        prefix = "train";
+        first = kFashionMnistValFirst;
     } else if (split == "test" || split == "t10k") {
         prefix = "t10k";
     } else {
-        throw Error("fashion-mnist: unknown split '" + split + "' (expected train or test)");
+        throw Error("fashion-mnist: unknown split '" + split + "' (expected train, val or test)");
     }
     if (limit < 0) {
         throw Error("fashion-mnist: limit must be >= 0 (got " + std::to_string(limit) + ")");
@@ -192,21 +196,26 @@ Dataset load_fashion_mnist(const std::string& split, int64_t limit,
                               std::to_string(images.dims[0]) + " images in " +
                               images_path.string());
     }
-    int64_t n = images.dims[0];
+    if (first >= images.dims[0])
+        fail(images_path, "has " + std::to_string(images.dims[0]) +
+                              " images, too few for the validation split from image " +
+                              std::to_string(first));
+    int64_t n = images.dims[0] - first;
     if (limit > 0 && limit < n) n = limit;
 
     Dataset ds;
-    ds.name = "fashion-mnist/" + std::string(prefix == "train" ? "train" : "test");
+    ds.name = "fashion-mnist/" + (prefix == "t10k" ? std::string("test") : split);
     ds.images = Tensor({n, 1, 28, 28});
     const size_t pixels = static_cast<size_t>(n) * 28 * 28;
+    const size_t skip = static_cast<size_t>(first);
     for (size_t i = 0; i < pixels; ++i)
-        ds.images.data[i] = static_cast<float>(images.data[i]) / 255.0f;
+        ds.images.data[i] = static_cast<float>(images.data[skip * 28 * 28 + i]) / 255.0f;
     ds.labels.resize(static_cast<size_t>(n));
     for (size_t i = 0; i < ds.labels.size(); ++i) {
-        const uint8_t y = labels.data[i];
+        const uint8_t y = labels.data[skip + i];
         if (y > 9) {
-            fail(labels_path,
-                 "label " + std::to_string(y) + " at index " + std::to_string(i) + " outside 0..9");
+            fail(labels_path, "label " + std::to_string(y) + " at index " +
+                                  std::to_string(skip + i) + " outside 0..9");
         }
         ds.labels[i] = y;
     }

@@ -34,7 +34,11 @@ struct Dataset {
 
 // Default location of Debian's dataset-fashion-mnist.
 std::filesystem::path fashion_mnist_dir();
-// split: "train" or "test" (t10k). `limit` > 0 keeps only the first `limit` images.
+// The validation split: the training file's images from this index on (the last 10,000), for
+// choosing hyper-parameters; finetuning that is scored on it trains on the images before it.
+constexpr int64_t kFashionMnistValFirst = 50000;
+// split: "train" (all 60,000 training images), "val" (training images 50,000..59,999) or "test"
+// (t10k). `limit` > 0 keeps only the first `limit` images of the split.
 Dataset load_fashion_mnist(const std::string& split, int64_t limit = 0,
                            const std::filesystem::path& dir = fashion_mnist_dir());
 

@@ -17,6 +17,7 @@
 #include "infer/int_infer.hpp"
 #include "model/idx.hpp"
 #include "model/zoo.hpp"
+#include "pipeline/finetune.hpp"
 #include "pipeline/network.hpp"
 #include "schemes/scheme.hpp"
 #include "sim/simulator.hpp"
@@ -221,13 +222,15 @@ HwConfig resolve_hw(const std::string& hw_path, const std::vector<std::string>& 
     return hw;
 }
 
-Graph load_model(const std::string& spec, uint64_t seed, std::string* note) {
+Graph load_model(const std::string& spec, uint64_t seed, std::string* note, bool fold_batchnorm) {
+    ImportOptions io;
+    io.fold_batchnorm = fold_batchnorm;
     if (spec.empty()) {
         if (note)
             *note = std::string(kDefaultModel) +
                     ": the bundled VGG-style net (3x3 convs) trained on Fashion-MNIST with "
                     "`sparsecim train` (command, seed and accuracy in models/README.md)";
-        return import_onnx(std::filesystem::path(SPARSECIM_SOURCE_DIR) / kDefaultModel);
+        return import_onnx(std::filesystem::path(SPARSECIM_SOURCE_DIR) / kDefaultModel, io);
     }
     if (spec.rfind("zoo:", 0) == 0) {
         const std::string name = spec.substr(4);
@@ -240,7 +243,7 @@ Graph load_model(const std::string& spec, uint64_t seed, std::string* note) {
                               "trained models are under models/)";
         return g;
     }
-    return import_onnx(spec);
+    return import_onnx(spec, io);
 }
 
 nlohmann::json scheme_params_for(const std::string& scheme,
@@ -306,6 +309,7 @@ namespace {
 // What every scheme of an evaluation shares: the model, the data and the float top-1.
 struct ModelData {
     Graph g;
+    Graph trainable;  // with finetuning: the model with its BatchNorm layers kept
     std::string note;
     bool modelled = false;
     std::string activations_note;
@@ -348,13 +352,15 @@ ModelData load_model_data(const EvalOptions& opt, const std::string& model_name,
     progress.say("loading Fashion-MNIST");
     md.train = load_fashion_mnist("train", opt.calib_images, dir);
     const int64_t test_n = std::max({opt.images, opt.accuracy_images, opt.adc_accuracy_images});
-    md.test = load_fashion_mnist("test", test_n, dir);
+    md.test = load_fashion_mnist(opt.accuracy_split, test_n, dir);
     if (md.test.size() < test_n)
         throw Error(std::string(test_n == opt.images            ? "--images"
                                 : test_n == opt.accuracy_images ? "--accuracy-images"
                                                                 : "--adc-accuracy-images") +
-                    ": the test set has only " + std::to_string(md.test.size()) + " images");
+                    ": the " + opt.accuracy_split + " set has only " +
+                    std::to_string(md.test.size()) + " images");
     md.sim_images = first_images(md.test, opt.images);
+    if (opt.finetune_epochs > 0) md.trainable = load_model(opt.model, opt.seed, nullptr, false);
     if (opt.accuracy_images > 0) {
         progress.say("float accuracy");
         md.float_accuracy = top1(md.test, opt.accuracy_images, opt.threads,
@@ -374,6 +380,7 @@ std::string model_key(const EvalOptions& o) {
     const nlohmann::json j = {{"model", o.model},
                               {"seed", o.seed},
                               {"data", o.data_dir},
+                              {"split", o.accuracy_split},
                               {"calib_images", o.calib_images},
                               {"images", o.images},
                               {"accuracy_images", o.accuracy_images},
@@ -382,7 +389,8 @@ std::string model_key(const EvalOptions& o) {
                               {"density", o.activation_model.fallback.density},
                               {"bit_density", o.activation_model.fallback.bit_density},
                               {"density_by_layer", o.activation_model.density},
-                              {"bit_density_by_layer", o.activation_model.bit_density}};
+                              {"bit_density_by_layer", o.activation_model.bit_density},
+                              {"trainable", o.finetune_epochs > 0}};
     return j.dump();
 }
 
@@ -411,6 +419,16 @@ EvalResult evaluate(const EvalOptions& opt, EvalCache* cache) {
     if (opt.calib_images < 1) throw Error("--calib-images: must be at least 1");
     if (opt.adc_accuracy_images < 0) throw Error("--adc-accuracy-images: must not be negative");
     if (opt.finetune_epochs < 0) throw Error("--finetune: must not be negative");
+    if (opt.accuracy_split != "test" && opt.accuracy_split != "val")
+        throw Error("accuracy_split: expected test or val, got '" + opt.accuracy_split + "'");
+    if (opt.accuracy_split == "val" && opt.finetune_images > kFashionMnistValFirst)
+        throw Error("finetune_images: at most " + std::to_string(kFashionMnistValFirst) +
+                    " when top-1 is scored on the validation split (the rest is that split)");
+    if (!(opt.finetune_lr > 0.0 && opt.finetune_lr < 1.0))
+        throw Error("finetune_lr: must be in (0, 1)");
+    if (opt.finetune_prune != "gradual" && opt.finetune_prune != "oneshot")
+        throw Error("finetune_prune: expected gradual or oneshot, got '" + opt.finetune_prune +
+                    "'");
     if (opt.counts_only && opt.check_exact)
         throw Error("--counts-only: computes no outputs, so --check-exact has nothing to check");
     if (opt.finetune_epochs > 0 && !opt.finetune)
@@ -514,9 +532,12 @@ EvalResult evaluate(const EvalOptions& opt, EvalCache* cache) {
             } catch (const Error& e) {
                 throw Error("--finetune: scheme '" + name + "': " + e.what());
             }
-            const RegularizerFn reg =
-                scheme.regularizer ? scheme.regularizer(g, masks, ctx) : RegularizerFn{};
-            const Graph tuned = opt.finetune(g, masks, ctx.quant.w_bits, reg);
+            // Trained with BatchNorm kept (training on the folded graph collapses at high
+            // sparsity), then folded as at import. Folding scales each output channel, so the
+            // masked zeros stay zero and the per-channel weight grid is the same.
+            const Graph tuned =
+                finetune_scheme(scheme, md->trainable, masks, ctx, prep_ctx, train.images, opt);
+            const bool reg = static_cast<bool>(scheme.regularizer);
             progress.say(name + ": quantize the finetuned model");
             const QuantModel tuned_qm = scheme.prepare(tuned, train.images, prep_ctx);
             sr.finetuned_accuracy = top1(test, opt.accuracy_images, opt.threads,
@@ -526,7 +547,9 @@ EvalResult evaluate(const EvalOptions& opt, EvalCache* cache) {
             t.name = name + "+ft";
             t.finetuned_from = name;
             t.summary = "'" + name + "' after finetuning " + std::to_string(opt.finetune_epochs) +
-                        " epoch(s) with its masks" + (reg ? " and its regulariser" : "");
+                        " epoch(s) with its masks" +
+                        (opt.finetune_prune == "gradual" ? " reached gradually" : "") +
+                        (reg ? " and its regulariser" : "");
             EvalOptions no_adc = opt;
             no_adc.adc_accuracy_images = 0;
             const MappedNetwork tuned_mn = map_and_simulate(

@@ -20,12 +20,11 @@
 
 namespace sparsecim {
 
-// Finetunes `g` with the masked weights held at zero, weights on the `w_bits` grid and the
-// scheme's regulariser (empty: none) added to the loss, returning the finetuned graph. Supplied
-// by the caller (the CLI plugs in LibTorch training), so the pipeline itself does not depend on
-// LibTorch.
-using FinetuneFn = std::function<Graph(const Graph& g, const MaskSet& masks, int w_bits,
-                                       const RegularizerFn& regularizer)>;
+// Trains `g` (BatchNorm kept, not folded) as `t` says (evaluate fills every field: epochs,
+// learning rate, masks or their schedule, weight grid, regulariser, training images) on the
+// training set, returning the trained graph. Supplied by the caller (the CLI plugs in LibTorch's
+// train_graph and the data), so the pipeline itself does not depend on LibTorch.
+using FinetuneFn = std::function<Graph(const Graph& g, const TrainOptions& t)>;
 
 // What evaluate() is asked to do: the settings recorded with the results, plus the inputs that
 // are not results (where the model, hardware and data come from, threads, progress, the
@@ -47,7 +46,10 @@ struct EvalOptions : EvalSettings {
 HwConfig resolve_hw(const std::string& hw_path, const std::vector<std::string>& overrides);
 
 // Loads "zoo:NAME" or an ONNX file; empty -> the bundled default (with a note saying what it is).
-Graph load_model(const std::string& spec, uint64_t seed, std::string* note = nullptr);
+// An ONNX file's BatchNorm layers are folded into their convs unless `fold_batchnorm` is false
+// (for training); zoo graphs keep theirs either way.
+Graph load_model(const std::string& spec, uint64_t seed, std::string* note = nullptr,
+                 bool fold_batchnorm = true);
 
 // With a `cache`, the stages shared with other evaluations through it (import, data, float and
 // int top-1, quantization, traces, mapping and simulation) are taken from it or added to it;

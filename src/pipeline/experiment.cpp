@@ -32,6 +32,9 @@ const std::set<std::string> kKeys = {"name",
                                      "adc_accuracy_images",
                                      "finetune_epochs",
                                      "finetune_images",
+                                     "finetune_lr",
+                                     "finetune_prune",
+                                     "accuracy_split",
                                      "calib_images",
                                      "calibration",
                                      "percentile",
@@ -401,6 +404,23 @@ Experiment parse_experiment(const std::string& yaml_text, const std::filesystem:
         base_opt.quant.percentile = parse_double(root["percentile"], src, "percentile");
         if (!(base_opt.quant.percentile > 0.0 && base_opt.quant.percentile <= 100.0))
             fail(src, "percentile", "must be in (0, 100]");
+    }
+    if (root["finetune_lr"]) {
+        base_opt.finetune_lr = parse_double(root["finetune_lr"], src, "finetune_lr");
+        if (!(base_opt.finetune_lr > 0.0 && base_opt.finetune_lr < 1.0))
+            fail(src, "finetune_lr", "must be in (0, 1)");
+    }
+    if (root["finetune_prune"]) {
+        base_opt.finetune_prune = scalar(root["finetune_prune"], src, "finetune_prune");
+        if (base_opt.finetune_prune != "gradual" && base_opt.finetune_prune != "oneshot")
+            fail(src, "finetune_prune",
+                 "expected gradual or oneshot, got '" + base_opt.finetune_prune + "'");
+    }
+    if (root["accuracy_split"]) {
+        base_opt.accuracy_split = scalar(root["accuracy_split"], src, "accuracy_split");
+        if (base_opt.accuracy_split != "test" && base_opt.accuracy_split != "val")
+            fail(src, "accuracy_split",
+                 "expected test or val, got '" + base_opt.accuracy_split + "'");
     }
     if (root["check_exact"])
         base_opt.check_exact = boolean(root["check_exact"], src, "check_exact");

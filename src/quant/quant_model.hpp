@@ -25,6 +25,9 @@ struct QuantLayer {
     // Kernel height and width of a Conv or ConvTranspose (rows of `weights` are (c, ky, kx) of
     // the direct convolution); 0 for Gemm/MatMul.
     int64_t kernel_h = 0, kernel_w = 0;
+    // Left dense by the scheme's exemption of the first and last layers (schemes/exempt.hpp):
+    // not pruned, and mapped without pruning metadata.
+    bool exempt = false;
 };
 
 struct QuantModel {

@@ -29,7 +29,11 @@ struct EvalSettings {
     std::vector<std::string> scheme_params;
     int64_t images = 1;               // test images simulated bit-serially
     int64_t accuracy_images = 10000;  // test images for top-1 (0 = skip)
-    int64_t calib_images = 256;       // training images for calibration
+    // Where top-1 (and the simulated images) come from: "test" (the test set, for reporting) or
+    // "val" (the last 10,000 training images, for choosing hyper-parameters; finetuning then
+    // trains on the first 50,000 only).
+    std::string accuracy_split = "test";
+    int64_t calib_images = 256;  // training images for calibration
     // Test images run end to end through the simulator with the config's ADC (every weight layer
     // computed by its mapping), to measure the accuracy change the real ADC causes (0 = skip).
     int64_t adc_accuracy_images = 0;
@@ -49,9 +53,15 @@ struct EvalSettings {
     // the scheme's masks (zero integer weights of its QuantModel) and its regulariser (if any),
     // quantized again by the scheme, its int top-1 reported as finetuned_accuracy, and the
     // finetuned model evaluated as one more entry "<scheme>+ft" right after the scheme's (see
-    // SchemeResult::finetuned_from).
+    // SchemeResult::finetuned_from). Finetuning trains the model with its BatchNorm layers kept
+    // (batch statistics, learnable scale and shift) and folds them afterwards.
     int finetune_epochs = 0;
     int64_t finetune_images = 0;  // training images for finetuning (0 = all 60,000)
+    double finetune_lr = 2e-3;    // Adam's peak learning rate, cosine-decayed to 0
+    // "gradual": the scheme's masks are reached over the first half of the steps (cubic schedule
+    // of Zhu & Gupta 2017, the scheme re-choosing what to prune from the current weights);
+    // "oneshot": the scheme's masks of the trained model from the first step.
+    std::string finetune_prune = "gradual";
 };
 
 struct LayerResult {

@@ -47,6 +47,13 @@ struct TrainOptions {
     MaskSet masks;                // weights held at exactly zero (see masks.hpp)
     int ste_bits = 0;             // > 0: quantization-aware with a straight-through estimator
     RegularizerFn regularizer;    // optional
+    // Optional: masks that change during training (gradual pruning). Called before the first
+    // step and then every `remask_every` steps with the step number, the total number of steps
+    // and the current weights (BatchNorm as trained); the returned masks replace `masks` (the
+    // weights they mask are set to zero) and hold until the next call. The result graph carries
+    // the last masks.
+    std::function<MaskSet(int64_t step, int64_t total_steps, const Graph& g)> remask;
+    int64_t remask_every = 0;
     // Called after each finished epoch with its number and the weights so far (a checkpoint).
     std::function<void(int epoch, const Graph& g)> on_epoch;
     bool progress = true;  // progress on stderr

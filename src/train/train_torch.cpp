@@ -110,18 +110,20 @@ TrainResult train_graph(const Graph& g, const Dataset& train, const Dataset& tes
     m.ste_bits = opt.ste_bits;
 
     // Masks as float tensors over the parameters they cover; masked weights start at zero.
+    MaskSet mask_set = opt.masks;
     std::map<std::string, torch::Tensor> masks;
-    for (const auto& [name, keep] : opt.masks) {
-        std::vector<float> f(keep.begin(), keep.end());
-        torch::Tensor mt = torch::tensor(f).reshape(m.values.at(name).sizes());
-        torch::NoGradGuard no_grad;
-        m.values.at(name).mul_(mt);
-        masks[name] = mt;
-    }
+    auto set_masks = [&](const MaskSet& ms) {
+        masks.clear();
+        for (const auto& [name, keep] : ms) {
+            std::vector<float> f(keep.begin(), keep.end());
+            masks[name] = torch::tensor(f).reshape(m.values.at(name).sizes());
+        }
+    };
     auto apply_masks_now = [&] {
         torch::NoGradGuard no_grad;
         for (auto& [name, mt] : masks) m.values.at(name).masked_fill_(mt.eq(0), 0.0);
     };
+    set_masks(mask_set);
     apply_masks_now();
 
     const TorchData tr = to_torch_data(train, opt.train_images, "train");
@@ -150,6 +152,7 @@ TrainResult train_graph(const Graph& g, const Dataset& train, const Dataset& tes
     std::vector<int64_t> order(static_cast<size_t>(tr.n));
     std::iota(order.begin(), order.end(), int64_t{0});
     int64_t step = 0;
+    bool remasked = false;
     m.training = true;
     for (int epoch = 1; epoch <= opt.epochs && step < total_steps; ++epoch) {
         const auto te0 = Clock::now();
@@ -175,6 +178,17 @@ TrainResult train_graph(const Graph& g, const Dataset& train, const Dataset& tes
                 const torch::Tensor fm =
                     torch::from_blob(flip.data(), {nb, 1, 1, 1}, torch::kUInt8).to(torch::kBool);
                 x = torch::where(fm, x.flip({3}), x);
+            }
+            if (opt.remask &&
+                (!remasked || (opt.remask_every > 0 && step % opt.remask_every == 0))) {
+                remasked = true;
+                m.training = false;
+                MaskSet next = opt.remask(step, total_steps, gm.to_graph());
+                m.training = true;
+                check_masks(g, next);
+                mask_set = std::move(next);
+                set_masks(mask_set);
+                apply_masks_now();
             }
             if (opt.schedule == "cosine") {
                 const double lr = 0.5 * lr0 *
@@ -259,7 +273,7 @@ TrainResult train_graph(const Graph& g, const Dataset& train, const Dataset& tes
     m.training = false;
     res.graph = gm.to_graph();
     if (opt.ste_bits > 0) snap_weights_to_grid(res.graph, opt.ste_bits);
-    apply_masks(res.graph, opt.masks);
+    apply_masks(res.graph, mask_set);
     res.seconds = since(t0);
     return res;
 }

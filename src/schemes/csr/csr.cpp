@@ -4,6 +4,7 @@
 #include "schemes/csr/csr_mapper.hpp"
 #include "schemes/csr/csr_params.hpp"
 #include "schemes/csr/csr_prune.hpp"
+#include "schemes/exempt.hpp"
 
 namespace sparsecim {
 
@@ -16,6 +17,7 @@ Scheme csr_scheme() {
     s.prepare = [](const Graph& g, const Tensor& calib, const SchemeContext& ctx) {
         const CsrParams p = parse_csr_params(ctx.params, ctx.seed);
         QuantModel qm = quantize(g, calib, ctx.quant);
+        mark_exempt(qm, p.exempt);
         prune_row_blocks(qm, p.beta, p.sparsity, p.scope == "global");
         return qm;
     };

@@ -94,6 +94,8 @@ CsrParams parse_csr_params(const nlohmann::json& params, uint64_t run_seed) {
             } else if (key == "kmeans_k") {
                 p.kmeans_k = static_cast<int>(
                     get_int(v, key, 0, 1000000, "must be a non-negative integer (0 = auto)"));
+            } else if (key == "exempt") {
+                p.exempt = get_choice(v, key, {"ends", "none"});
             } else if (key == "kmeans_seed") {
                 p.kmeans_seed = static_cast<uint64_t>(
                     get_int(v, key, 0, INT64_MAX, "must be a non-negative integer"));
@@ -101,7 +103,7 @@ CsrParams parse_csr_params(const nlohmann::json& params, uint64_t run_seed) {
                 bad(key,
                     "unknown parameter (known: beta, sparsity, scope, alpha, search, balance, "
                     "ga_population, ga_generations, ga_mutation, ga_tournament, ga_elite, "
-                    "ga_seed, skip_zero, pipeline, kmeans_k, kmeans_seed)");
+                    "ga_seed, skip_zero, pipeline, kmeans_k, kmeans_seed, exempt)");
             }
         }
     if (p.ga_elite >= p.ga_population) bad("ga_elite", "must be smaller than ga_population");

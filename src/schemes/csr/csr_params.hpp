@@ -28,6 +28,9 @@ struct CsrParams {
     bool pipeline = true;      // stage-by-stage pipelined timing (Cache .. Shift&Add)
     int kmeans_k = 0;          // clusters of the k-means comparison point; 0 = one per column block
     uint64_t kmeans_seed = 0;  // k-means++ seeding of the comparison point; 0 = the run's --seed
+    // Layers left dense (schemes/exempt.hpp): "ends" = the first and the last weight layer,
+    // "none" = every layer pruned.
+    std::string exempt = "ends";
 };
 
 // Reads ctx.params; `run_seed` fills ga_seed and kmeans_seed when they are 0. Throws Error

@@ -84,6 +84,7 @@ BlockPruneResult prune_row_blocks(QuantModel& qm, int beta, double sparsity, boo
         std::vector<Block> blocks;
         int64_t zeros = 0, total = 0;
         for (size_t li = 0; li < qm.layers.size(); ++li) {
+            if (qm.layers[li].exempt) continue;
             collect_blocks(qm.layers[li], static_cast<uint32_t>(li), beta, blocks);
             zeros += zeros_of(qm.layers[li].weights);
             total += qm.layers[li].weights.weight_positions();
@@ -92,6 +93,7 @@ BlockPruneResult prune_row_blocks(QuantModel& qm, int beta, double sparsity, boo
         return res;
     }
     for (size_t li = 0; li < qm.layers.size(); ++li) {
+        if (qm.layers[li].exempt) continue;
         std::vector<Block> blocks;
         collect_blocks(qm.layers[li], static_cast<uint32_t>(li), beta, blocks);
         const WeightMatrix& w = qm.layers[li].weights;

@@ -18,7 +18,8 @@ struct BlockPruneResult {
 // Prunes `qm` in place (weights set to 0, keep-mask cleared on every pruned block). `sparsity` is
 // the target fraction of zero weights among the weight positions (a grouped layer's structural
 // zeros are none), counting zeros the quantizer already produced; `global` ranks the blocks of all
-// layers together. Deterministic: ties are broken by layer, row, block.
+// layers together. Layers marked exempt are left alone (and out of the global ranking).
+// Deterministic: ties are broken by layer, row, block.
 BlockPruneResult prune_row_blocks(QuantModel& qm, int beta, double sparsity, bool global);
 
 }  // namespace sparsecim

@@ -2,6 +2,7 @@
 // conv layer; map = pattern-block mapping (dense fallback for other layers).
 #include "schemes/pattern/pattern.hpp"
 
+#include "schemes/exempt.hpp"
 #include "schemes/pattern/pattern_map.hpp"
 #include "schemes/pattern/pattern_params.hpp"
 #include "schemes/pattern/pattern_prune.hpp"
@@ -17,8 +18,9 @@ Scheme pattern_scheme() {
     s.prepare = [](const Graph& g, const Tensor& calib, const SchemeContext& ctx) {
         const PatternParams p = parse_pattern_params(ctx.params);
         QuantModel qm = quantize(g, calib, ctx.quant);
+        mark_exempt(qm, p.exempt);
         for (QuantLayer& L : qm.layers)
-            if (L.kernel_h == 3 && L.kernel_w == 3) pattern_prune_layer(L, p);
+            if (L.kernel_h == 3 && L.kernel_w == 3 && !L.exempt) pattern_prune_layer(L, p);
         return qm;
     };
     s.map = [](const QuantLayer& layer, const SchemeContext& ctx) {

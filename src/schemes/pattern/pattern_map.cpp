@@ -83,6 +83,7 @@ std::vector<PatternBlock> pattern_blocks(const WeightMatrix& w) {
 Mapping map_pattern(const QuantLayer& layer, const HwConfig& hw, const PatternParams& p) {
     const WeightMatrix& W = layer.weights;
     if (layer.kernel_h == 0) return dense_fallback(layer, hw, "not a convolution");
+    if (layer.exempt) return dense_fallback(layer, hw, "exempt from pruning");
     if (layer.kernel_h != 3 || layer.kernel_w != 3)
         return dense_fallback(layer, hw,
                               "kernel " + std::to_string(layer.kernel_h) + "x" +

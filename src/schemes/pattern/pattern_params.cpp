@@ -81,10 +81,14 @@ PatternParams parse_pattern_params(const nlohmann::json& params) {
         } else if (key == "skip_zero") {
             if (!v.is_boolean()) bad(key, "must be true or false");
             p.skip_zero = v.get<bool>();
+        } else if (key == "exempt") {
+            const std::string s = v.is_string() ? v.get<std::string>() : "";
+            if (s != "ends" && s != "none") bad(key, "must be one of ends, none");
+            p.exempt = s;
         } else {
             bad(key,
                 "unknown parameter (known: k, library_size, retention, connectivity, "
-                "target_sparsity, placement, skip_zero)");
+                "target_sparsity, placement, skip_zero, exempt)");
         }
     }
     if (connectivity_given && p.target_sparsity)

@@ -22,6 +22,9 @@ struct PatternParams {
     std::optional<double> target_sparsity;
     PlacementMethod placement = PlacementMethod::FirstFitSplit;
     bool skip_zero = true;  // the input preprocessing unit skips all-zero OU bit-planes
+    // Layers left dense (schemes/exempt.hpp): "ends" = the first and the last weight layer,
+    // "none" = every layer pruned.
+    std::string exempt = "ends";
 };
 
 PatternParams parse_pattern_params(const nlohmann::json& params);

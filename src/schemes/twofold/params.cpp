@@ -41,6 +41,8 @@ std::vector<std::string> twofold_param_help() {
         "beta (1e-3): finetuning, weight of the layer-size-weighted bit-plane ones penalty, >= 0",
         "lasso_group (layer): finetuning, group lasso groups: 'layer' (the deck), 'column' (one "
         "output channel) or 'row' (one crossbar row)",
+        "exempt (ends): 'ends' keeps the first and last weight layers dense (LFSR off), 'none' "
+        "prunes every layer",
     };
 }
 
@@ -81,6 +83,10 @@ TwofoldParams parse_twofold_params(const nlohmann::json& params, uint64_t defaul
             if (!v.is_number() || !std::isfinite(v.get<double>()) || v.get<double>() < 0.0)
                 bad(key, "must be a number >= 0");
             (key == "lambda" ? p.lambda : p.beta) = v.get<double>();
+        } else if (key == "exempt") {
+            const std::string s = v.is_string() ? v.get<std::string>() : "";
+            if (s != "ends" && s != "none") bad(key, "must be one of ends, none");
+            p.exempt = s;
         } else if (key == "lasso_group") {
             const std::string s = v.is_string() ? v.get<std::string>() : "";
             if (s == "layer")
@@ -94,7 +100,7 @@ TwofoldParams parse_twofold_params(const nlohmann::json& params, uint64_t defaul
         } else {
             bad(key,
                 "unknown parameter (known: sparsity, bits, lfsr_width, lfsr_taps, lfsr_seed, "
-                "sign, gating, lambda, beta, lasso_group)");
+                "sign, gating, lambda, beta, lasso_group, exempt)");
         }
     }
     if (!p.lfsr_taps.empty()) {

@@ -32,6 +32,9 @@ struct TwofoldParams {
     double lambda = 1e-4;
     double beta = 1e-3;
     LassoGroup lasso_group = LassoGroup::Layer;
+    // Layers left dense (schemes/exempt.hpp): "ends" = the first and the last weight layer,
+    // "none" = every layer pruned.
+    std::string exempt = "ends";
 };
 
 // `default_seed` (the run's --seed) is the lfsr_seed when the key is absent.

@@ -4,6 +4,7 @@
 #include "schemes/twofold/twofold.hpp"
 
 #include "core/error.hpp"
+#include "schemes/exempt.hpp"
 #include "schemes/twofold/map.hpp"
 #include "schemes/twofold/params.hpp"
 #include "schemes/twofold/prune.hpp"
@@ -24,16 +25,19 @@ Scheme twofold_scheme() {
         std::vector<size_t> nodes;
         std::vector<FloatMatrix> floats;
         std::vector<std::vector<uint8_t>> keeps;
-        for (size_t i = 0; i < g.nodes.size(); ++i) {
-            const Node& n = g.nodes[i];
-            if (!is_weight_layer(g, n)) continue;
+        for (size_t i = 0; i < g.nodes.size(); ++i)
+            if (is_weight_layer(g, g.nodes[i])) nodes.push_back(i);
+        for (size_t l = 0; l < nodes.size(); ++l) {
+            const Node& n = g.nodes[nodes[l]];
             FloatMatrix fm = float_weight_matrix(g, n);
-            LayerMask mask = lfsr_layer_mask(fm.K, fm.N, p, i, n.name);
-            for (size_t j = 0; j < mask.keep.size(); ++j) mask.keep[j] &= fm.in_block[j];
-            zero_pruned_weights(pruned, i, mask.keep);
-            nodes.push_back(i);
+            std::vector<uint8_t> keep = fm.in_block;
+            if (!exempt_layer(l, nodes.size(), p.exempt)) {
+                const LayerMask mask = lfsr_layer_mask(fm.K, fm.N, p, nodes[l], n.name);
+                for (size_t j = 0; j < keep.size(); ++j) keep[j] &= mask.keep[j];
+                zero_pruned_weights(pruned, nodes[l], keep);
+            }
             floats.push_back(std::move(fm));
-            keeps.push_back(std::move(mask.keep));
+            keeps.push_back(std::move(keep));
         }
         // Calibrate on the pruned network: its activations are what the chip will see.
         const std::vector<InputStats> stats = calibrate_inputs(pruned, calib, ctx.quant);
@@ -44,6 +48,7 @@ Scheme twofold_scheme() {
             QuantLayer layer;
             layer.node = nodes[l];
             layer.name = g.nodes[nodes[l]].name;
+            layer.exempt = exempt_layer(l, nodes.size(), p.exempt);
             scaled_quantize(floats[l], keeps[l], p.bits, layer);
             set_input_scale(stats[l], ctx.quant.a_bits, layer);
             qm.layer_of_node[nodes[l]] = static_cast<int>(qm.layers.size());
@@ -53,9 +58,15 @@ Scheme twofold_scheme() {
     };
     s.map = [](const QuantLayer& layer, const SchemeContext& ctx) {
         const TwofoldParams p = parse_twofold_params(ctx.params, ctx.seed);
-        // The hardware's view: the mask comes from the seed alone, not from stored indices.
-        const LayerMask mask =
-            lfsr_layer_mask(layer.weights.K, layer.weights.N, p, layer.node, layer.name);
+        // The hardware's view: the mask comes from the seed alone, not from stored indices (an
+        // exempt layer's LFSR is off: every weight kept).
+        LayerMask mask;
+        if (layer.exempt) {
+            mask.size = static_cast<uint64_t>(layer.weights.K * layer.weights.N);
+            mask.keep.assign(mask.size, 1);
+        } else {
+            mask = lfsr_layer_mask(layer.weights.K, layer.weights.N, p, layer.node, layer.name);
+        }
         return map_twofold(layer.weights, mask, p, ctx.hw);
     };
     // J = CE + lambda x group lasso on the kept weights + beta x bit-plane ones (deck 001).
