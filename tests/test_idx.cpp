@@ -188,6 +188,33 @@ TEST(Idx, RealFashionMnistTestSplit) {
         std::equal(head.images.data.begin(), head.images.data.end(), ds.images.data.begin()));
 }
 
+// The validation split is the training file's last 10,000 images, labels aligned; a training file
+// too short for it is an error naming the file.
+TEST(Idx, ValidationSplitIsTheLastTenThousandTrainingImages) {
+    if (!has_real_dataset()) GTEST_SKIP() << "dataset-fashion-mnist not installed";
+    const Dataset train = load_fashion_mnist("train");
+    const Dataset val = load_fashion_mnist("val", 0);
+    ASSERT_EQ(train.size(), 60000);
+    ASSERT_EQ(val.size(), 10000);
+    EXPECT_EQ(val.name, "fashion-mnist/val");
+    const size_t px = 28 * 28, first = static_cast<size_t>(kFashionMnistValFirst);
+    EXPECT_TRUE(std::equal(val.images.data.begin(), val.images.data.end(),
+                           train.images.data.begin() + static_cast<std::ptrdiff_t>(first * px)));
+    EXPECT_TRUE(std::equal(val.labels.begin(), val.labels.end(),
+                           train.labels.begin() + static_cast<std::ptrdiff_t>(first)));
+    EXPECT_EQ(load_fashion_mnist("val", 7).size(), 7);
+
+    TempDir dir;
+    write_plain(dir.path() / "train-images-idx3-ubyte",
+                idx_bytes(0x08, {2, 28, 28}, std::vector<uint8_t>(2 * px, 0)));
+    write_plain(dir.path() / "train-labels-idx1-ubyte", idx_bytes(0x08, {2}, {1, 2}));
+    const std::string m = error_of([&] { load_fashion_mnist("val", 0, dir.path()); });
+    EXPECT_NE(m.find((dir.path() / "train-images-idx3-ubyte").string() +
+                     ": has 2 images, too few for the validation split"),
+              std::string::npos)
+        << m;
+}
+
 // A gzip bomb: the limit on the decompressed size stops it (a small limit here; the default is
 // kMaxIdxBytes), and data exactly at the limit still reads.
 TEST(ParseIdx, DecompressionIsLimited) {
