@@ -7,6 +7,8 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+#include "schemes/param_table.hpp"
+
 namespace sparsecim {
 
 struct CsrParams {
@@ -28,9 +30,15 @@ struct CsrParams {
     bool pipeline = true;      // stage-by-stage pipelined timing (Cache .. Shift&Add)
     int kmeans_k = 0;          // clusters of the k-means comparison point; 0 = one per column block
     uint64_t kmeans_seed = 0;  // k-means++ seeding of the comparison point; 0 = the run's --seed
+
+    friend bool operator==(const CsrParams&, const CsrParams&) = default;
 };
 
-// Reads ctx.params; `run_seed` fills ga_seed and kmeans_seed when they are 0. Throws Error
+// One row per key: parsing, `sparsecim params csr` and the docs read it.
+const ParamTable<CsrParams>& csr_param_table();
+
+// Reads ctx.params through csr_param_table(); `run_seed` fills ga_seed and kmeans_seed when they
+// are 0. Throws Error
 // "--param csr.KEY: problem" for an unknown key or a bad value.
 CsrParams parse_csr_params(const nlohmann::json& params, uint64_t run_seed);
 

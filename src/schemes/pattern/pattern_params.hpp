@@ -8,6 +8,8 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+#include "schemes/param_table.hpp"
+
 namespace sparsecim {
 
 enum class PlacementMethod { FirstFit, BestFit, Split, FirstFitSplit };
@@ -22,7 +24,12 @@ struct PatternParams {
     std::optional<double> target_sparsity;
     PlacementMethod placement = PlacementMethod::FirstFitSplit;
     bool skip_zero = true;  // the input preprocessing unit skips all-zero OU bit-planes
+
+    friend bool operator==(const PatternParams&, const PatternParams&) = default;
 };
+
+// One row per key: parsing, `sparsecim params pattern` and the docs read it.
+const ParamTable<PatternParams>& pattern_param_table();
 
 PatternParams parse_pattern_params(const nlohmann::json& params);
 

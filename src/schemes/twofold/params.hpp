@@ -8,6 +8,8 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+#include "schemes/param_table.hpp"
+
 namespace sparsecim {
 
 enum class SignCode {
@@ -32,12 +34,17 @@ struct TwofoldParams {
     double lambda = 1e-4;
     double beta = 1e-3;
     LassoGroup lasso_group = LassoGroup::Layer;
+
+    friend bool operator==(const TwofoldParams&, const TwofoldParams&) = default;
 };
+
+// One row per key: parsing, `sparsecim params twofold` and the docs read it.
+const ParamTable<TwofoldParams>& twofold_param_table();
 
 // `default_seed` (the run's --seed) is the lfsr_seed when the key is absent.
 TwofoldParams parse_twofold_params(const nlohmann::json& params, uint64_t default_seed);
 
-// One line per key: name, default, meaning (for docs and error messages).
+// One line per key, "name (default): meaning", from twofold_param_table().
 std::vector<std::string> twofold_param_help();
 
 }  // namespace sparsecim
