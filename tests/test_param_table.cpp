@@ -245,7 +245,7 @@ TEST_F(ParamsCli, SchemeTableShowsEveryKeyWithUnitAndDefault) {
     ASSERT_EQ(r.code, 0) << r.err;
     EXPECT_EQ(r.err, "");
     const std::vector<ParamInfo> infos = find_scheme("csr").params();
-    EXPECT_EQ(sparsecim_test::count_lines(r.out), 3 + static_cast<int>(infos.size()));
+    EXPECT_EQ(sparsecim_test::count_lines(r.out), 2 + static_cast<int>(infos.size()));
     for (const ParamInfo& i : infos) {
         std::istringstream in(r.out);
         std::string line, found;

@@ -248,10 +248,23 @@ std::string params_table(const std::string& title, const std::vector<ParamInfo>&
                                         p.default_text, p.range, p.description};
     };
     if (!markdown) {
-        TextTable t;
-        t.header = header;
-        for (const ParamInfo& p : rows) t.rows.push_back(cells(p));
-        return title + "\n" + t.render();
+        // Every column left-aligned (TextTable right-aligns numbers, which splits the default
+        // and range columns between two edges).
+        std::vector<std::vector<std::string>> lines = {header};
+        for (const ParamInfo& p : rows) lines.push_back(cells(p));
+        std::vector<size_t> width(header.size(), 0);
+        for (const auto& l : lines)
+            for (size_t i = 0; i < l.size(); ++i) width[i] = std::max(width[i], l[i].size());
+        std::string out = title + "\n";
+        for (const auto& l : lines) {
+            std::string line;
+            for (size_t i = 0; i < l.size(); ++i)
+                line +=
+                    i + 1 < l.size() ? l[i] + std::string(width[i] - l[i].size() + 2, ' ') : l[i];
+            while (!line.empty() && line.back() == ' ') line.pop_back();
+            out += line + "\n";
+        }
+        return out;
     }
     auto md_row = [](const std::vector<std::string>& c) {
         std::string line = "|";
