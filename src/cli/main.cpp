@@ -1,4 +1,5 @@
-// The `sparsecim` command: import, accuracy, evaluate, run, sweep, reproduce, zoo, train, finetune.
+// The `sparsecim` command: import, accuracy, evaluate, run, sweep, reproduce, zoo, params, train,
+// finetune.
 // Every failure becomes one line on stderr ("sparsecim: error: ...") and exit code 2; --check-exact
 // failures exit 1.
 #include <CLI/CLI.hpp>
@@ -222,6 +223,76 @@ int cmd_reproduce(const std::vector<std::string>& files, const std::string& out)
         write_file_atomic(out, md);
         std::cout << "wrote " << out << "\n";
     }
+    return 0;
+}
+
+// One table of `sparsecim params`: aligned text, or a Markdown table with --markdown.
+std::string params_table(const std::string& title, const std::vector<ParamInfo>& rows,
+                         bool markdown) {
+    const std::vector<std::string> header = {"key",     "type",  "unit",
+                                             "default", "range", "description"};
+    auto cells = [](const ParamInfo& p) {
+        return std::vector<std::string>{p.key,          p.type,  p.unit,
+                                        p.default_text, p.range, p.description};
+    };
+    if (!markdown) {
+        // Every column left-aligned (TextTable right-aligns numbers, which splits the default
+        // and range columns between two edges).
+        std::vector<std::vector<std::string>> lines = {header};
+        for (const ParamInfo& p : rows) lines.push_back(cells(p));
+        std::vector<size_t> width(header.size(), 0);
+        for (const auto& l : lines)
+            for (size_t i = 0; i < l.size(); ++i) width[i] = std::max(width[i], l[i].size());
+        std::string out = title + "\n";
+        for (const auto& l : lines) {
+            std::string line;
+            for (size_t i = 0; i < l.size(); ++i)
+                line +=
+                    i + 1 < l.size() ? l[i] + std::string(width[i] - l[i].size() + 2, ' ') : l[i];
+            while (!line.empty() && line.back() == ' ') line.pop_back();
+            out += line + "\n";
+        }
+        return out;
+    }
+    auto md_row = [](const std::vector<std::string>& c) {
+        std::string line = "|";
+        for (const std::string& cell : c) {
+            std::string esc;
+            for (char ch : cell) esc += ch == '|' ? std::string("\\|") : std::string(1, ch);
+            line += " " + esc + " |";
+        }
+        return line + "\n";
+    };
+    std::string out = "## " + title + "\n\n" + md_row(header) + "|";
+    for (size_t i = 0; i < header.size(); ++i) out += "---|";
+    out += "\n";
+    for (const ParamInfo& p : rows) out += md_row(cells(p));
+    return out;
+}
+
+// One scheme's parameters; "" when it has none.
+std::string scheme_params_table(const Scheme& sc, bool markdown) {
+    const std::vector<ParamInfo> rows = sc.params ? sc.params() : std::vector<ParamInfo>{};
+    if (rows.empty()) return "";
+    return params_table(sc.name + " (--param " + sc.name + ".KEY=VALUE)", rows, markdown);
+}
+
+// `sparsecim params [SCHEME]`: the hardware fields and every scheme's parameters, or one scheme's.
+int cmd_params(const std::string& scheme, bool markdown) {
+    if (!scheme.empty()) {
+        const Scheme& sc = find_scheme(scheme);
+        const std::string t = scheme_params_table(sc, markdown);
+        std::cout << (t.empty() ? sc.name + ": no parameters\n" : t);
+        return 0;
+    }
+    std::vector<ParamInfo> hw;
+    for (const HwKeyInfo& k : hw_config_keys())
+        hw.push_back({k.key, k.type, k.unit, k.default_value, "", k.description});
+    std::cout << params_table("hardware (YAML section.key, or --set section.key=VALUE)", hw,
+                              markdown);
+    for (const Scheme& sc : scheme_registry())
+        if (const std::string t = scheme_params_table(sc, markdown); !t.empty())
+            std::cout << "\n" << t;
     return 0;
 }
 
@@ -494,6 +565,13 @@ int main(int argc, char** argv) {
     zoo->add_option("--out", zoo_out, "output .onnx file")->required();
     zoo->add_option("--seed", zoo_seed, "weight seed");
 
+    std::string prm_scheme;
+    bool prm_markdown = false;
+    auto* prm = app.add_subcommand(
+        "params", "List the hardware fields and every scheme's --param keys, or one scheme's");
+    prm->add_option("scheme", prm_scheme, "only this scheme's parameters");
+    prm->add_flag("--markdown", prm_markdown, "print Markdown tables");
+
     TrainCli tr;
     auto* trn =
         app.add_subcommand("train", "Train a model on Fashion-MNIST (LibTorch), write ONNX");
@@ -537,6 +615,7 @@ int main(int argc, char** argv) {
             std::cout << "wrote " << zoo_out << "\n";
             return 0;
         }
+        if (prm->parsed()) return cmd_params(prm_scheme, prm_markdown);
         if (run->parsed()) return cmd_run(run_file, run_out, run_json, run_resume);
         if (rep->parsed()) return cmd_reproduce(rep_files, rep_out);
         if (swp->parsed()) {

@@ -555,8 +555,10 @@ std::vector<HwKeyInfo> hw_config_keys() {
         const std::string section = section_of(f.key);
         const nlohmann::json& d =
             section.empty() ? defaults.at(f.key) : defaults.at(section).at(leaf_of(f.key));
-        out.push_back(
-            {f.key, f.unit, d.is_string() ? d.get<std::string>() : d.dump(), f.description});
+        static const char* const type_names[] = {"text", "int", "number", "choice", "number list"};
+        static_assert(std::size(type_names) == std::variant_size_v<Member>);
+        out.push_back({f.key, f.unit, d.is_string() ? d.get<std::string>() : d.dump(),
+                       f.description, type_names[f.member.index()]});
     }
     return out;
 }

@@ -109,13 +109,14 @@ bool is_cost_only_key(const std::string& key);
 // simulation behave the same on both.
 nlohmann::json structural_json(const HwConfig& hw);
 
-// One key of the YAML schema ("section.key"), with its unit, default and meaning: feeds --help
-// and docs/hardware.md.
+// One key of the YAML schema ("section.key"), with its unit, default and meaning: feeds --help,
+// `sparsecim params` and docs/hardware.md.
 struct HwKeyInfo {
     std::string key;
     std::string unit;
     std::string default_value;
     std::string description;
+    std::string type;  // text, int, number, choice or number list
 };
 std::vector<HwKeyInfo> hw_config_keys();
 

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "quant/quant_model.hpp"
+#include "schemes/param_table.hpp"
 
 namespace sparsecim {
 
@@ -17,5 +18,13 @@ bool exempt_layer(size_t index, size_t count, const std::string& mode);
 
 // Sets QuantLayer::exempt on the layers `mode` exempts.
 void mark_exempt(QuantModel& qm, const std::string& mode);
+
+// The `exempt` row every pruning scheme's parameter table shares; P has `std::string exempt`.
+template <class P>
+ParamRow<P> exempt_param_row() {
+    return {"exempt", "", &P::exempt, choice({"ends", "none"}),
+            "layers left dense: ends = the first and the last weight layer, none = every layer "
+            "pruned"};
+}
 
 }  // namespace sparsecim

@@ -17,6 +17,7 @@
 #include "model/graph.hpp"
 #include "quant/ptq.hpp"
 #include "quant/quant_model.hpp"
+#include "schemes/param_table.hpp"
 #include "train/train.hpp"
 
 namespace sparsecim {
@@ -45,6 +46,9 @@ struct Scheme {
     // for TrainOptions::regularizer. Empty: cross-entropy only.
     std::function<RegularizerFn(const Graph& g, const MaskSet& masks, const SchemeContext& ctx)>
         regularizer;
+    // Optional: the scheme's `--param` keys as plain data (its parameter table: key, type, unit,
+    // default, range, meaning), for `sparsecim params` and the docs. Empty: no parameters.
+    std::function<std::vector<ParamInfo>()> params;
 };
 
 const std::vector<Scheme>& scheme_registry();

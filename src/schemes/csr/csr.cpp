@@ -25,6 +25,7 @@ Scheme csr_scheme() {
         return map_csr(layer.weights, ctx.hw, parse_csr_params(ctx.params, ctx.seed));
     };
     s.check_params = [](const SchemeContext& ctx) { parse_csr_params(ctx.params, ctx.seed); };
+    s.params = [] { return param_infos(csr_param_table()); };
     return s;
 }
 

@@ -7,6 +7,8 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+#include "schemes/param_table.hpp"
+
 namespace sparsecim {
 
 struct CsrParams {
@@ -31,9 +33,15 @@ struct CsrParams {
     // Layers left dense (schemes/exempt.hpp): "ends" = the first and the last weight layer,
     // "none" = every layer pruned.
     std::string exempt = "ends";
+
+    friend bool operator==(const CsrParams&, const CsrParams&) = default;
 };
 
-// Reads ctx.params; `run_seed` fills ga_seed and kmeans_seed when they are 0. Throws Error
+// One row per key: parsing, `sparsecim params csr` and the docs read it.
+const ParamTable<CsrParams>& csr_param_table();
+
+// Reads ctx.params through csr_param_table(); `run_seed` fills ga_seed and kmeans_seed when they
+// are 0. Throws Error
 // "--param csr.KEY: problem" for an unknown key or a bad value.
 CsrParams parse_csr_params(const nlohmann::json& params, uint64_t run_seed);
 

@@ -27,6 +27,7 @@ Scheme pattern_scheme() {
         return map_pattern(layer, ctx.hw, parse_pattern_params(ctx.params));
     };
     s.check_params = [](const SchemeContext& ctx) { parse_pattern_params(ctx.params); };
+    s.params = [] { return param_infos(pattern_param_table()); };
     return s;
 }
 

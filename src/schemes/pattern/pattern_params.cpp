@@ -3,26 +3,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "core/error.hpp"
+#include "schemes/exempt.hpp"
 
 namespace sparsecim {
-
-namespace {
-
-[[noreturn]] void bad(const std::string& key, const std::string& why) {
-    throw Error("--param pattern." + key + ": " + why);
-}
-
-// A number in [0, 1) (or [0, 1] when `closed`).
-double fraction(const nlohmann::json& v, const std::string& key, bool closed) {
-    const char* range = closed ? "must be a number in [0, 1]" : "must be a number in [0, 1)";
-    if (!v.is_number()) bad(key, range);
-    const double x = v.get<double>();
-    if (!(x >= 0.0) || (closed ? !(x <= 1.0) : !(x < 1.0))) bad(key, range);
-    return x;
-}
-
-}  // namespace
 
 const char* placement_name(PlacementMethod m) {
     switch (m) {
@@ -43,56 +26,36 @@ std::vector<PlacementMethod> all_placements() {
             PlacementMethod::FirstFitSplit};
 }
 
+const ParamTable<PatternParams>& pattern_param_table() {
+    using P = PatternParams;
+    static const ParamTable<P> table = [] {
+        std::vector<std::string> names;
+        for (PlacementMethod m : all_placements()) names.push_back(placement_name(m));
+        return ParamTable<P>{
+            {"k", "entries", &P::k, int_in(1, 9), "non-zero entries of every 3x3 pattern"},
+            {"library_size", "patterns", &P::library_size, int_in(0, 512, "auto"),
+             "patterns kept per layer; auto = the smallest library meeting retention"},
+            {"retention", "", &P::retention, number_in(0.0, 1.0, Ends::LoOpen),
+             "auto library: fraction of the top-k masks' squared L2 norm kept"},
+            {"connectivity", "", &P::connectivity, number_in(0.0, 1.0, Ends::HiOpen),
+             "fraction of each layer's kernels removed (smallest L2 norm)"},
+            {"target_sparsity", "", &P::target_sparsity, optional_number_in(0.0, 1.0, Ends::HiOpen),
+             "when set: per 3x3 layer, the connectivity that makes the layer reach this sparsity "
+             "(cannot be combined with connectivity)"},
+            {"placement", "", enum_member(&P::placement, all_placements()), choice(names),
+             "kernel placement: first fit, best fit (decreasing), split, or first fit then split"},
+            {"skip_zero", "", &P::skip_zero, flag(),
+             "the input preprocessing unit skips all-zero OU bit-planes"},
+            exempt_param_row<P>(),
+        };
+    }();
+    return table;
+}
+
 PatternParams parse_pattern_params(const nlohmann::json& params) {
-    PatternParams p;
-    if (params.is_null()) return p;
-    if (!params.is_object()) throw Error("--param pattern: parameters must be key=value pairs");
-    bool connectivity_given = false;
-    for (const auto& [key, v] : params.items()) {
-        if (key == "k") {
-            if (!v.is_number_integer() || v.get<int64_t>() < 1 || v.get<int64_t>() > 9)
-                bad(key, "must be an integer 1..9");
-            p.k = v.get<int>();
-        } else if (key == "library_size") {
-            if (v.is_string() && v.get<std::string>() == "auto") {
-                p.library_size = 0;
-            } else {
-                if (!v.is_number_integer() || v.get<int64_t>() < 1 || v.get<int64_t>() > 512)
-                    bad(key, "must be an integer 1..512 or \"auto\"");
-                p.library_size = v.get<int>();
-            }
-        } else if (key == "retention") {
-            p.retention = fraction(v, key, true);
-            if (p.retention <= 0.0) bad(key, "must be a number in (0, 1]");
-        } else if (key == "connectivity") {
-            p.connectivity = fraction(v, key, false);
-            connectivity_given = true;
-        } else if (key == "target_sparsity") {
-            p.target_sparsity = fraction(v, key, false);
-        } else if (key == "placement") {
-            const std::string s = v.is_string() ? v.get<std::string>() : "";
-            bool found = false;
-            for (PlacementMethod m : all_placements())
-                if (s == placement_name(m)) {
-                    p.placement = m;
-                    found = true;
-                }
-            if (!found) bad(key, "must be one of ffd, bfd, split, ffd_split");
-        } else if (key == "skip_zero") {
-            if (!v.is_boolean()) bad(key, "must be true or false");
-            p.skip_zero = v.get<bool>();
-        } else if (key == "exempt") {
-            const std::string s = v.is_string() ? v.get<std::string>() : "";
-            if (s != "ends" && s != "none") bad(key, "must be one of ends, none");
-            p.exempt = s;
-        } else {
-            bad(key,
-                "unknown parameter (known: k, library_size, retention, connectivity, "
-                "target_sparsity, placement, skip_zero, exempt)");
-        }
-    }
-    if (connectivity_given && p.target_sparsity)
-        bad("target_sparsity", "cannot be combined with pattern.connectivity");
+    const PatternParams p = parse_params("pattern", pattern_param_table(), params);
+    if (p.target_sparsity && params.contains("connectivity"))
+        param_error("pattern", "target_sparsity", "cannot be combined with pattern.connectivity");
     return p;
 }
 

@@ -8,6 +8,8 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+#include "schemes/param_table.hpp"
+
 namespace sparsecim {
 
 enum class PlacementMethod { FirstFit, BestFit, Split, FirstFitSplit };
@@ -25,7 +27,12 @@ struct PatternParams {
     // Layers left dense (schemes/exempt.hpp): "ends" = the first and the last weight layer,
     // "none" = every layer pruned.
     std::string exempt = "ends";
+
+    friend bool operator==(const PatternParams&, const PatternParams&) = default;
 };
+
+// One row per key: parsing, `sparsecim params pattern` and the docs read it.
+const ParamTable<PatternParams>& pattern_param_table();
 
 PatternParams parse_pattern_params(const nlohmann::json& params);
 

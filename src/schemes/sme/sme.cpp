@@ -23,6 +23,7 @@ Scheme sme_scheme() {
     s.check_params = [](const SchemeContext& ctx) {
         parse_sme_params(ctx.params, ctx.quant.w_bits);
     };
+    s.params = [] { return param_infos(sme_param_table()); };
     return s;
 }
 

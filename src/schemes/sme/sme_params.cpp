@@ -1,57 +1,46 @@
-// Parsing of --param sme.* values.
+// The sme parameter table, and S's bound by the weight bits.
 #include "schemes/sme/sme_params.hpp"
 
 #include <nlohmann/json.hpp>
 
-#include "core/error.hpp"
-
 namespace sparsecim {
 
-namespace {
-
-[[noreturn]] void bad(const std::string& key, const std::string& what) {
-    throw Error("--param sme." + key + ": " + what);
+const ParamTable<SmeParams>& sme_param_table() {
+    using P = SmeParams;
+    static const ParamTable<P> table = {
+        {"S", "bits", &P::S, int_in(1, 16),
+         "window size: a weight magnitude is a sum of powers of two whose exponents lie in S "
+         "consecutive integers; at most the weight bits"},
+        {"source", "", &P::source, choice({"float", "int8"}),
+         "what the window quantizer rounds: float (the float weight / the int8 PTQ per-channel "
+         "scale, one rounding) or int8 (the int8 PTQ integer, rounded again)"},
+        {"scale", "", &P::scale, choice({"channel", "layer"}),
+         "the grid: channel (int8 PTQ per-channel scale) or layer (one scale per layer, a fixed "
+         "point grid as in the deck)"},
+        {"squeeze", "", &P::squeeze, flag(),
+         "bit-wise squeeze-out: move the non-empty rows of sparse high planes into free rows of "
+         "lower planes; false = plain bit slicing"},
+        {"signed_inputs", "", &P::signed_inputs, choice({"group", "skip"}),
+         "layers fed with signed inputs: group (squeezed, rows grouped by input shift) or skip "
+         "(mapped without squeeze-out)"},
+        {"shift_at", "", &P::shift_at, choice({"input", "output"}),
+         "where a moved row's 2^(k-j) weight is applied: input (a shifter per moved row) or "
+         "output (the OU op's column shift)"},
+    };
+    return table;
 }
-
-std::string one_of(const nlohmann::json& v, const std::string& key,
-                   std::initializer_list<const char*> allowed) {
-    std::string list;
-    for (const char* a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
-    if (v.is_string())
-        for (const char* a : allowed)
-            if (v.get<std::string>() == a) return a;
-    bad(key, "must be one of " + list + ", got " + v.dump());
-}
-
-}  // namespace
 
 SmeParams parse_sme_params(const nlohmann::json& params, int w_bits) {
-    SmeParams p;
-    if (params.is_null()) return p;
-    if (!params.is_object()) throw Error("--param sme: expected key=value assignments");
-    for (const auto& [key, v] : params.items()) {
-        if (key == "S") {
-            if (!v.is_number_integer() || v.get<int64_t>() < 1 || v.get<int64_t>() > w_bits)
-                bad(key, "must be an integer in 1.." + std::to_string(w_bits) +
-                             " (weight bits), got " + v.dump());
-            p.S = static_cast<int>(v.get<int64_t>());
-        } else if (key == "source") {
-            p.source = one_of(v, key, {"float", "int8"});
-        } else if (key == "scale") {
-            p.scale = one_of(v, key, {"channel", "layer"});
-        } else if (key == "squeeze") {
-            if (!v.is_boolean()) bad(key, "must be true or false, got " + v.dump());
-            p.squeeze = v.get<bool>();
-        } else if (key == "signed_inputs") {
-            p.signed_inputs = one_of(v, key, {"group", "skip"});
-        } else if (key == "shift_at") {
-            p.shift_at = one_of(v, key, {"input", "output"});
-        } else {
-            bad(key,
-                "unknown parameter (known: S, source, scale, squeeze, signed_inputs, shift_at)");
-        }
+    // S is bounded by the weight bits, which the table does not know: checked first, as the
+    // keys are read in order and "S" sorts before every other key.
+    if (params.is_object() && params.contains("S")) {
+        const nlohmann::json& v = params.at("S");
+        if (!v.is_number_integer() || v.get<int64_t>() < 1 || v.get<int64_t>() > w_bits)
+            param_error("sme", "S",
+                        "must be an integer in 1.." + std::to_string(w_bits) +
+                            " (weight bits), got " + v.dump());
     }
-    return p;
+    return parse_params("sme", sme_param_table(), params);
 }
 
 }  // namespace sparsecim

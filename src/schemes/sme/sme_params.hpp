@@ -6,6 +6,8 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+#include "schemes/param_table.hpp"
+
 namespace sparsecim {
 
 struct SmeParams {
@@ -31,9 +33,15 @@ struct SmeParams {
     // Where a moved row's 2^(k-j) weight is applied: "input" (RowInput.shift, a shifter per
     // moved row) or "output" (the OU op's column shift, a variable shift in the shift-and-add).
     std::string shift_at = "input";
+
+    friend bool operator==(const SmeParams&, const SmeParams&) = default;
 };
 
-// Throws Error "--param sme.KEY: ..." for an unknown key or a bad value.
+// One row per key: parsing, `sparsecim params sme` and the docs read it. S's table range is the
+// widest weight precision (16); parse_sme_params bounds it by the run's weight bits.
+const ParamTable<SmeParams>& sme_param_table();
+
+// Throws Error "--param sme.KEY: ..." for an unknown key or a bad value; S must lie in 1..w_bits.
 SmeParams parse_sme_params(const nlohmann::json& params, int w_bits);
 
 }  // namespace sparsecim

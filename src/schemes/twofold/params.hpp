@@ -8,6 +8,8 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+#include "schemes/param_table.hpp"
+
 namespace sparsecim {
 
 enum class SignCode {
@@ -35,12 +37,17 @@ struct TwofoldParams {
     // Layers left dense (schemes/exempt.hpp): "ends" = the first and the last weight layer,
     // "none" = every layer pruned.
     std::string exempt = "ends";
+
+    friend bool operator==(const TwofoldParams&, const TwofoldParams&) = default;
 };
+
+// One row per key: parsing, `sparsecim params twofold` and the docs read it.
+const ParamTable<TwofoldParams>& twofold_param_table();
 
 // `default_seed` (the run's --seed) is the lfsr_seed when the key is absent.
 TwofoldParams parse_twofold_params(const nlohmann::json& params, uint64_t default_seed);
 
-// One line per key: name, default, meaning (for docs and error messages).
+// One line per key, "name (default): meaning", from twofold_param_table().
 std::vector<std::string> twofold_param_help();
 
 }  // namespace sparsecim

@@ -74,6 +74,7 @@ Scheme twofold_scheme() {
         return make_twofold_regularizer(g, masks, parse_twofold_params(ctx.params, ctx.seed));
     };
     s.check_params = [](const SchemeContext& ctx) { parse_twofold_params(ctx.params, ctx.seed); };
+    s.params = [] { return param_infos(twofold_param_table()); };
     return s;
 }
 
