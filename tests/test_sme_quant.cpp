@@ -105,6 +105,7 @@ TEST(SmeQuant, RequantizesEveryLayerToItsNearestWindowedValue) {
             SmeParams p;
             p.S = S;
             p.source = source;
+            p.range = "int8";  // the int8 PTQ grid: scales unchanged
             const std::vector<uint32_t> levels = sme_levels(S, 7);
             int64_t changed = 0;
             for (const QuantLayer& L0 : base.layers) {
@@ -140,6 +141,7 @@ TEST(SmeQuant, WindowAsWideAsTheMagnitudeKeepsInt8Weights) {
     SmeParams p;
     p.S = 7;
     p.source = "int8";
+    p.range = "int8";
     for (const QuantLayer& L0 : base.layers) {
         QuantLayer L = L0;
         sme_requantize_layer(L, float_weight_matrix(base.graph, base.graph.nodes[L.node]), p);
@@ -175,6 +177,7 @@ TEST(SmeParams, DefaultsAndErrorsNameTheParameter) {
     EXPECT_EQ(d.signed_inputs, "group");
     EXPECT_EQ(d.shift_at, "input");
     EXPECT_EQ(d.scale, "channel");
+    EXPECT_EQ(d.range, "window");
     EXPECT_EQ(parse_sme_params({{"S", 5}, {"squeeze", false}}, 8).S, 5);
     auto message = [](const nlohmann::json& j) {
         try {
@@ -193,14 +196,72 @@ TEST(SmeParams, DefaultsAndErrorsNameTheParameter) {
     EXPECT_EQ(message({{"shift_at", "middle"}}).rfind("--param sme.shift_at:", 0), 0u);
     EXPECT_EQ(message({{"signed_inputs", 1}}).rfind("--param sme.signed_inputs:", 0), 0u);
     EXPECT_EQ(message({{"scale", "tensor"}}).rfind("--param sme.scale:", 0), 0u);
+    EXPECT_EQ(message({{"range", "full"}}).rfind("--param sme.range: must be one of", 0), 0u);
     EXPECT_EQ(message({{"window", 3}}).rfind("--param sme.window: unknown parameter", 0), 0u);
 }
 
-// scale=layer: one scale per layer (its max |w| -> 127), the weights the nearest levels on it.
+// By default (range=window) each column's largest |w| is the window's top level, 112 for S=3,
+// instead of 127 clipped to it: the scale is max |w| / 112 and every weight is the nearest level.
+TEST(SmeQuant, WindowRangePutsEachColumnsLargestWeightOnTheTopLevel) {
+    const QuantModel& base = ptq_lenet();
+    const SmeParams p;
+    ASSERT_EQ(p.range, "window");
+    const std::vector<uint32_t> levels = sme_levels(3, 7);
+    ASSERT_EQ(levels.back(), 112u);
+    for (const QuantLayer& L0 : base.layers) {
+        QuantLayer L = L0;
+        const FloatMatrix fm = float_weight_matrix(base.graph, base.graph.nodes[L.node]);
+        sme_requantize_layer(L, fm, p);
+        for (int64_t n = 0; n < fm.N; ++n) {
+            float mx = 0.0f;
+            int32_t top = 0;
+            for (int64_t k = 0; k < fm.K; ++k) {
+                mx = std::max(mx, std::fabs(fm.w[static_cast<size_t>(k * fm.N + n)]));
+                top = std::max(top, std::abs(L.weights.at(k, n)));
+            }
+            if (mx == 0.0f) continue;
+            const float s = L.w_scale[static_cast<size_t>(n)];
+            EXPECT_FLOAT_EQ(s, mx / 112.0f) << L.name << " column " << n;
+            EXPECT_EQ(top, 112) << L.name << " column " << n;
+            for (int64_t k = 0; k < fm.K; ++k) {
+                const double v = std::fabs(fm.w[static_cast<size_t>(k * fm.N + n)]) / s;
+                EXPECT_EQ(static_cast<uint32_t>(std::abs(L.weights.at(k, n))),
+                          sme_nearest(v, levels));
+            }
+        }
+    }
+}
+
+// The window grid loses less of the weights than the int8 grid clipped to the window: the
+// summed squared error of the dequantized weights is smaller in every layer.
+TEST(SmeQuant, WindowRangeHasSmallerWeightErrorThanTheClippedInt8Grid) {
+    const QuantModel& base = ptq_lenet();
+    for (const QuantLayer& L0 : base.layers) {
+        const FloatMatrix fm = float_weight_matrix(base.graph, base.graph.nodes[L0.node]);
+        double err[2] = {0.0, 0.0};
+        for (int r = 0; r < 2; ++r) {
+            SmeParams p;
+            p.range = r == 0 ? "window" : "int8";
+            QuantLayer L = L0;
+            sme_requantize_layer(L, fm, p);
+            for (int64_t k = 0; k < fm.K; ++k)
+                for (int64_t n = 0; n < fm.N; ++n) {
+                    const double d = fm.w[static_cast<size_t>(k * fm.N + n)] -
+                                     L.weights.at(k, n) * L.w_scale[static_cast<size_t>(n)];
+                    err[r] += d * d;
+                }
+        }
+        EXPECT_LT(err[0], err[1]) << L0.name;
+    }
+}
+
+// scale=layer, range=int8: one scale per layer (its max |w| -> 127), the weights the nearest
+// levels on it.
 TEST(SmeQuant, LayerScaleUsesOneGridPerLayer) {
     const QuantModel& base = ptq_lenet();
     SmeParams p;
     p.scale = "layer";
+    p.range = "int8";
     const std::vector<uint32_t> levels = sme_levels(3, 7);
     for (const QuantLayer& L0 : base.layers) {
         QuantLayer L = L0;

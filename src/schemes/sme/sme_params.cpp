@@ -12,11 +12,14 @@ const ParamTable<SmeParams>& sme_param_table() {
          "window size: a weight magnitude is a sum of powers of two whose exponents lie in S "
          "consecutive integers; at most the weight bits"},
         {"source", "", &P::source, choice({"float", "int8"}),
-         "what the window quantizer rounds: float (the float weight / the int8 PTQ per-channel "
-         "scale, one rounding) or int8 (the int8 PTQ integer, rounded again)"},
+         "what the window quantizer rounds: float (the float weight / the grid's scale, one "
+         "rounding) or int8 (the int8 PTQ weight, rounded again)"},
         {"scale", "", &P::scale, choice({"channel", "layer"}),
-         "the grid: channel (int8 PTQ per-channel scale) or layer (one scale per layer, a fixed "
+         "the grid: channel (one scale per output column) or layer (one scale per layer, a fixed "
          "point grid as in the deck)"},
+        {"range", "", &P::range, choice({"window", "int8"}),
+         "where a grid's largest |w| lands: window (the window's top level, 112 for S=3: nothing "
+         "clipped) or int8 (127 as in int8 PTQ, saturated to the window's top level)"},
         {"squeeze", "", &P::squeeze, flag(),
          "bit-wise squeeze-out: move the non-empty rows of sparse high planes into free rows of "
          "lower planes; false = plain bit slicing"},

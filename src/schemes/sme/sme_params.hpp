@@ -14,14 +14,18 @@ struct SmeParams {
     // Window size: a weight magnitude is a sum of powers of two whose exponents lie in S
     // consecutive integers (1 .. w_bits).
     int S = 3;
-    // What the window quantizer rounds: "float" (the float weight divided by the int8 PTQ
-    // per-channel scale, one rounding) or "int8" (the int8 PTQ integer, rounded again).
+    // What the window quantizer rounds: "float" (the float weight divided by the grid's scale,
+    // one rounding) or "int8" (the int8 PTQ weight, rounded again).
     std::string source = "float";
-    // The grid: "channel" keeps the int8 PTQ per-channel scale (max |w| of a column ->
-    // 2^(w_bits-1)-1); "layer" uses one scale for the whole layer (the layer's max |w| ->
-    // 2^(w_bits-1)-1), a fixed point grid as in the deck's example, so only the layer's largest
-    // weights reach the top planes.
+    // The grid: "channel" = one scale per output column (like int8 PTQ); "layer" = one scale
+    // for the whole layer, a fixed point grid as in the deck's example, so only the layer's
+    // largest weights reach the top planes.
     std::string scale = "channel";
+    // Where a group's (column's or layer's) largest |w| lands: "window" = the top level the
+    // window can represent (112 = 0b1110000 for S=3 on 7 magnitude bits), so no weight is
+    // clipped; "int8" = 2^(w_bits-1)-1 as in int8 PTQ, so the largest weights saturate to the
+    // window's top level (127 -> 112 for S=3).
+    std::string range = "window";
     // Bit-wise squeeze-out: move the non-empty rows of sparse high planes into free rows of lower
     // planes (with an input shift) until the top planes' crossbars are dropped. false = plain
     // inter-crossbar bit slicing, every row in place.

@@ -55,38 +55,37 @@ void sme_requantize_layer(QuantLayer& layer, const FloatMatrix& fm, const SmePar
                    ? static_cast<double>(fm.w[i])
                    : static_cast<double>(w.w[i]) * layer.w_scale[static_cast<size_t>(n)];
     };
-    if (p.scale == "layer") {
-        double mx = 0.0;
-        for (int64_t k = 0; k < w.K; ++k)
-            for (int64_t n = 0; n < w.N; ++n)
-                if (w.keep[static_cast<size_t>(k * w.N + n)])
-                    mx = std::max(mx, std::fabs(real(static_cast<size_t>(k * w.N + n), n)));
-        const double qmax = static_cast<double>((1 << mag_bits) - 1);
-        const float s = mx > 0.0 ? static_cast<float>(mx / qmax) : 1.0f;
-        std::vector<double> reals(w.w.size());
-        for (int64_t k = 0; k < w.K; ++k)
-            for (int64_t n = 0; n < w.N; ++n)
-                reals[static_cast<size_t>(k * w.N + n)] = real(static_cast<size_t>(k * w.N + n), n);
-        layer.w_scale.assign(static_cast<size_t>(w.N), s);
-        for (size_t i = 0; i < w.w.size(); ++i) {
-            const auto m = static_cast<int32_t>(
-                w.keep[i] ? sme_nearest(std::fabs(reals[i]) / static_cast<double>(s), levels) : 0);
-            w.w[i] = reals[i] < 0.0 ? -m : m;
+    // The grid's scale per group (a column, or the whole layer): its largest kept |w| goes to
+    // the top representable window level (range=window), or to 2^(w_bits-1)-1 as in int8 PTQ
+    // (range=int8), where the window's top level (112 for S=3) then clips it.
+    const double top = p.range == "window" ? static_cast<double>(levels.back())
+                                           : static_cast<double>((1 << mag_bits) - 1);
+    std::vector<double> reals(w.w.size());
+    std::vector<double> group_max(p.scale == "layer" ? 1 : static_cast<size_t>(w.N), 0.0);
+    for (int64_t k = 0; k < w.K; ++k)
+        for (int64_t n = 0; n < w.N; ++n) {
+            const size_t i = static_cast<size_t>(k * w.N + n);
+            reals[i] = real(i, n);
+            double& mx = group_max[p.scale == "layer" ? 0 : static_cast<size_t>(n)];
+            if (w.keep[i]) mx = std::max(mx, std::fabs(reals[i]));
         }
-        return;
+    std::vector<float> scale(static_cast<size_t>(w.N));
+    for (size_t n = 0; n < scale.size(); ++n) {
+        const double mx = group_max[p.scale == "layer" ? 0 : n];
+        // range=int8 per column is the int8 PTQ grid itself, so its scale is kept bit for bit; a
+        // group with no kept weight keeps the PTQ scale too (its weights are all 0).
+        const bool ptq_grid = p.range == "int8" && p.scale == "channel";
+        scale[n] = mx > 0.0 && !ptq_grid ? static_cast<float>(mx / top) : layer.w_scale[n];
     }
     for (int64_t k = 0; k < w.K; ++k)
         for (int64_t n = 0; n < w.N; ++n) {
             const size_t i = static_cast<size_t>(k * w.N + n);
-            if (!w.keep[i]) {
-                w.w[i] = 0;
-                continue;
-            }
-            const double r = real(i, n);
-            const double v = std::fabs(r) / layer.w_scale[static_cast<size_t>(n)];
-            const auto m = static_cast<int32_t>(sme_nearest(v, levels));
-            w.w[i] = r < 0.0 ? -m : m;
+            const double v =
+                std::fabs(reals[i]) / static_cast<double>(scale[static_cast<size_t>(n)]);
+            const auto m = static_cast<int32_t>(w.keep[i] ? sme_nearest(v, levels) : 0);
+            w.w[i] = reals[i] < 0.0 ? -m : m;
         }
+    layer.w_scale = std::move(scale);
 }
 
 QuantModel sme_quantize(const Graph& g, const Tensor& calib, const QuantOptions& opt,
