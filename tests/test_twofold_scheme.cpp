@@ -168,6 +168,7 @@ TEST(TwofoldScheme, EvaluateFinetunePassesTheRegulariserAndMapsTheFinetunedModel
     o.calib_images = 16;
     o.check_exact = true;
     o.finetune_epochs = 1;
+    o.finetune_prune = "gradual";
     o.scheme_params = {"twofold.beta=0.5"};
     std::vector<std::pair<bool, double>> calls;
     o.finetune = [&](const Graph& g, const TrainOptions& opts) {

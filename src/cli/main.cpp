@@ -507,8 +507,9 @@ int main(int argc, char** argv) {
                     "Adam's peak learning rate for --finetune, cosine-decayed to 0")
         ->check(CLI::Range(1e-7, 0.999));
     eva->add_option("--finetune-prune", ev.finetune_prune,
-                    "gradual (the scheme's masks reached over the first half of finetuning, "
-                    "Zhu & Gupta's cubic schedule) | oneshot")
+                    "oneshot (the scheme's masks of the trained model from the first step) | "
+                    "gradual (reached over the first half of finetuning, Zhu & Gupta's cubic "
+                    "schedule)")
         ->check(CLI::IsMember({"gradual", "oneshot"}));
     eva->add_flag("--check-exact", ev.check_exact,
                   "also simulate with an ideal ADC; exit 1 if any output differs");
