@@ -111,8 +111,9 @@ TEST(SweepCache, PointsThroughTheCacheEqualPlainEvaluations) {
     EXPECT_EQ(c.at("model").reused, 7);
     EXPECT_EQ(c.at("prepare").computed, 3);  // dense, csr beta 2, csr beta 4
     EXPECT_EQ(c.at("trace").computed, 3);
-    EXPECT_EQ(c.at("map+simulate").computed, 6);  // (dense, csr x 2 betas) x 2 OU heights
-    EXPECT_EQ(c.at("map+simulate").reused, 16 - 6);
+    // (dense, csr x 2 betas, dense with csr's zero skipping: csr's baseline) x 2 OU heights
+    EXPECT_EQ(c.at("map+simulate").computed, 8);
+    EXPECT_EQ(c.at("map+simulate").reused, 24 - 8);
 }
 
 TEST(SweepCache, CostOnlyFieldsAreTheEnergiesAndAreas) {

@@ -19,6 +19,7 @@
 #include "model/zoo.hpp"
 #include "pipeline/finetune.hpp"
 #include "pipeline/network.hpp"
+#include "schemes/dense/dense.hpp"
 #include "schemes/scheme.hpp"
 #include "sim/simulator.hpp"
 
@@ -456,7 +457,22 @@ EvalResult evaluate(const EvalOptions& opt, EvalCache* cache) {
     res.float_accuracy = md->float_accuracy;
     const Dataset& train = md->train;
     const Dataset& test = md->test;
-    const std::string hw_key = structural_json(hw).dump();
+    // The run's dense, kept for the matched baselines (below the loop).
+    const bool has_dense =
+        std::find(opt.schemes.begin(), opt.schemes.end(), "dense") != opt.schemes.end();
+    const nlohmann::json run_dense_params = scheme_params_for("dense", opt.scheme_params);
+    const bool run_dense_skips = parse_dense_params(run_dense_params).skip_zero;
+    struct BaselineRequest {
+        std::string label;
+        HwConfig hw;
+        bool skip_zero = false;
+        std::string scheme;  // the first scheme that asked for it
+    };
+    std::vector<BaselineRequest> baseline_requests;
+    std::shared_ptr<const Prepared> dense_prepared;
+    std::shared_ptr<const TraceBatches> dense_traces;
+    std::string dense_pkey;
+    SchemeContext dense_ctx;
 
     for (const auto& name : opt.schemes) {
         const Scheme& scheme = find_scheme(name);
@@ -468,6 +484,8 @@ EvalResult evaluate(const EvalOptions& opt, EvalCache* cache) {
         ctx.seed = opt.seed;
         ctx.params = scheme_params_for(name, opt.scheme_params);
         if (scheme.check_params) scheme.check_params(ctx);
+        if (scheme.hw_used) ctx.hw = scheme.hw_used(hw, ctx);
+        const std::string hw_key = structural_json(ctx.hw).dump();
         // prepare depends on the precision, parameters and seed only, never on other hardware
         // fields (the contract in scheme.hpp): it sees the default hardware with these bits.
         SchemeContext prep_ctx = ctx;
@@ -521,8 +539,33 @@ EvalResult evaluate(const EvalOptions& opt, EvalCache* cache) {
         SchemeResult sr;
         sr.name = name;
         sr.summary = scheme.summary;
-        price_network(*mapped, qm, hw, opt, modelled, sr);
+        price_network(*mapped, qm, ctx.hw, opt, modelled, sr);
         sr.accuracy = prepared->accuracy;
+        if (name == "dense") {
+            dense_prepared = prepared;
+            dense_traces = traces;
+            dense_pkey = pkey;
+            dense_ctx = ctx;
+        } else if (has_dense) {
+            // Fair ratios: against dense on the cell bits the scheme uses and with its zero-input
+            // skipping; the run's dense when these are the run's.
+            const bool skips = scheme.skips_zero_inputs && scheme.skips_zero_inputs(ctx);
+            std::string what;
+            if (ctx.hw.cell_bits != hw.cell_bits)
+                what = "cell_bits=" + std::to_string(ctx.hw.cell_bits);
+            else if (hw_key != structural_json(hw).dump())
+                what = name + " hw";
+            if (skips != run_dense_skips)
+                what += std::string(what.empty() ? "" : ",") + (skips ? "skip_zero" : "no_skip");
+            if (what.empty()) {
+                sr.baseline = "dense";
+            } else {
+                sr.baseline = "dense[" + what + "]";
+                if (std::none_of(baseline_requests.begin(), baseline_requests.end(),
+                                 [&](const BaselineRequest& b) { return b.label == sr.baseline; }))
+                    baseline_requests.push_back({sr.baseline, ctx.hw, skips, name});
+            }
+        }
         std::optional<SchemeResult> tuned_result;
         if (opt.accuracy_images > 0 && !modelled && opt.finetune_epochs > 0) {
             progress.say(name + ": finetune");
@@ -554,11 +597,37 @@ EvalResult evaluate(const EvalOptions& opt, EvalCache* cache) {
             no_adc.adc_accuracy_images = 0;
             const MappedNetwork tuned_mn = map_and_simulate(
                 scheme, tuned_qm, ctx, nullptr, md->sim_images, nullptr, no_adc, progress, t.name);
-            price_network(tuned_mn, tuned_qm, hw, opt, false, t);
+            price_network(tuned_mn, tuned_qm, ctx.hw, opt, false, t);
             t.accuracy = sr.finetuned_accuracy;
+            t.baseline = sr.baseline;
         }
         res.schemes.push_back(std::move(sr));
         if (tuned_result) res.schemes.push_back(std::move(*tuned_result));
+    }
+    // The matched baselines: the run's dense model mapped on a scheme's cell bits and with its
+    // zero-input skipping, on the same images.
+    for (const BaselineRequest& b : baseline_requests) {
+        const Scheme& dense = find_scheme("dense");
+        SchemeContext bctx = dense_ctx;
+        bctx.hw = b.hw;
+        bctx.params = run_dense_params;
+        bctx.params["skip_zero"] = b.skip_zero;
+        const nlohmann::json sim_opts = {{"counts_only", opt.counts_only},
+                                         {"check_exact", opt.check_exact}};
+        const std::string key = dense_pkey + '\n' + structural_json(b.hw).dump() + '\n' +
+                                bctx.params.dump() + '\n' + sim_opts.dump();
+        EvalOptions no_adc = opt;
+        no_adc.adc_accuracy_images = 0;
+        const auto mapped = cached<MappedNetwork>(cache, "map+simulate", key, [&] {
+            return map_and_simulate(dense, dense_prepared->qm, bctx, dense_traces.get(),
+                                    md->sim_images, nullptr, no_adc, progress, b.label);
+        });
+        SchemeResult& br = res.baselines.emplace_back();
+        br.name = b.label;
+        br.summary = "the run's dense model on the cell bits and zero-input skipping of '" +
+                     b.scheme + "': the baseline of its ratios";
+        price_network(*mapped, dense_prepared->qm, b.hw, opt, modelled, br);
+        br.accuracy = dense_prepared->accuracy;
     }
     progress.done();
     res.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

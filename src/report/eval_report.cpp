@@ -97,6 +97,21 @@ std::string summary_table(const EvalResult& r) {
     out +=
         "\nratios (x) are dense / scheme: compression of stored cells, speedup in cycles, "
         "energy\nefficiency. acc: int top-1 with the scheme's quantization and pruning.\n";
+    // Which dense each ratio is against: the run's, or dense on the scheme's own cell bits and
+    // zero-input skipping (results.json: baseline, vs_dense, vs_run_dense, baselines).
+    std::string fair;
+    for (const auto& c : cmp)
+        if (c.vs_run_dense)
+            fair += c.name + " against " + c.baseline + " (against the run's dense: compr " +
+                    ratio_str(c.vs_run_dense->compression) + ", speedup " +
+                    ratio_str(c.vs_run_dense->speedup) + ", E_eff " +
+                    ratio_str(c.vs_run_dense->energy_eff) + "); ";
+    if (!fair.empty())
+        out += wrap_text(
+            "Fair baselines: each ratio is against dense on the scheme's cell bits "
+            "and zero-input skipping: " +
+                fair.substr(0, fair.size() - 2) + ".",
+            kWidth, "");
     if (finetuned)
         out += wrap_text("acc of a <scheme>+ft row: the same after finetuning " +
                              std::to_string(r.options.finetune_epochs) +

@@ -28,9 +28,33 @@ std::optional<size_t> baseline_index(const EvalResult& r) {
     return std::nullopt;
 }
 
+const SchemeResult* baseline_of(const EvalResult& r, const SchemeResult& s) {
+    if (!s.baseline.empty() && s.baseline != "dense")
+        for (const SchemeResult& b : r.baselines)
+            if (b.name == s.baseline) return &b;
+    const auto bi = baseline_index(r);
+    return bi ? &r.schemes[*bi] : nullptr;
+}
+
+namespace {
+
+Ratios ratios(const SchemeResult& d, const SchemeResult& s) {
+    Ratios c;
+    c.compression = ratio(static_cast<double>(d.footprint.stored_cells),
+                          static_cast<double>(s.footprint.stored_cells));
+    c.speedup = ratio(static_cast<double>(d.stats.cycles), static_cast<double>(s.stats.cycles));
+    c.energy_eff = ratio(d.cost.total_energy_pj(), s.cost.total_energy_pj());
+    c.area_eff = ratio(d.cost.total_area_um2(), s.cost.total_area_um2());
+    c.crossbar_eff = ratio(static_cast<double>(d.footprint.crossbars),
+                           static_cast<double>(s.footprint.crossbars));
+    return c;
+}
+
+}  // namespace
+
 std::vector<SchemeComparison> compare_schemes(const EvalResult& r) {
     const auto bi = baseline_index(r);
-    const SchemeResult* d = bi ? &r.schemes[*bi] : nullptr;
+    const SchemeResult* run_dense = bi ? &r.schemes[*bi] : nullptr;
     std::vector<SchemeComparison> out;
     for (const SchemeResult& s : r.schemes) {
         SchemeComparison c;
@@ -39,15 +63,11 @@ std::vector<SchemeComparison> compare_schemes(const EvalResult& r) {
             c.weights += weight_positions(l);
             c.zero_weights += zero_weights(l);
         }
+        const SchemeResult* d = baseline_of(r, s);
         if (d) {
-            c.compression = ratio(static_cast<double>(d->footprint.stored_cells),
-                                  static_cast<double>(s.footprint.stored_cells));
-            c.speedup =
-                ratio(static_cast<double>(d->stats.cycles), static_cast<double>(s.stats.cycles));
-            c.energy_eff = ratio(d->cost.total_energy_pj(), s.cost.total_energy_pj());
-            c.area_eff = ratio(d->cost.total_area_um2(), s.cost.total_area_um2());
-            c.crossbar_eff = ratio(static_cast<double>(d->footprint.crossbars),
-                                   static_cast<double>(s.footprint.crossbars));
+            c.baseline = d->name;
+            static_cast<Ratios&>(c) = ratios(*d, s);
+            if (d != run_dense) c.vs_run_dense = ratios(*run_dense, s);
             // Only meaningful where there is sparsity to use: with under 1% zero weights the
             // ratio divides by almost nothing (bit-level schemes are judged by compression).
             if (c.weights > 0 && c.zero_weights * 100 >= c.weights) {

@@ -17,17 +17,26 @@ struct LayerComparison {
     std::optional<double> compression;  // dense stored cells / scheme stored cells
 };
 
-struct SchemeComparison {
-    std::string name;
-    int64_t weights = 0;       // integer weights of the scheme's layers
-    int64_t zero_weights = 0;  // of them zero (pruned or quantized to zero)
-    // All ratios are "how many times better than dense" (> 1 is better); empty when the run has
-    // no dense baseline or the baseline's figure is zero.
+// "How many times better than dense" (> 1 is better); empty when there is no dense baseline or
+// the baseline's figure is zero.
+struct Ratios {
     std::optional<double> compression;   // dense stored cells / scheme stored cells
     std::optional<double> speedup;       // dense cycles / scheme cycles
     std::optional<double> energy_eff;    // dense energy / scheme energy
     std::optional<double> area_eff;      // dense area / scheme area
     std::optional<double> crossbar_eff;  // dense crossbars / scheme crossbars
+};
+
+// The ratios (inherited) are against the scheme's baseline: dense on the same cell bits and
+// zero-input skipping as the scheme (SchemeResult::baseline), which is the run's dense unless
+// the scheme departs from the run's hardware.
+struct SchemeComparison : Ratios {
+    std::string name;
+    std::string baseline;      // the entry the ratios are against ("dense" or "dense[...]")
+    int64_t weights = 0;       // integer weights of the scheme's layers
+    int64_t zero_weights = 0;  // of them zero (pruned or quantized to zero)
+    // Against the run's dense on the run's hardware, when the baseline is another entry.
+    std::optional<Ratios> vs_run_dense;
     // Storage the scheme saves over dense, as a fraction of the cells its zero weights would occupy
     // in the dense mapping: (dense cells - scheme cells) / (zero weights * dense cells per weight).
     // Empty when under 1% of the weights are zero.
@@ -37,6 +46,10 @@ struct SchemeComparison {
 
 // Index of the "dense" scheme in r.schemes, if it ran.
 std::optional<size_t> baseline_index(const EvalResult& r);
+
+// The entry `s`'s ratios are against: its matched baseline in r.baselines, else the run's dense;
+// null when the run has no dense.
+const SchemeResult* baseline_of(const EvalResult& r, const SchemeResult& s);
 
 std::vector<SchemeComparison> compare_schemes(const EvalResult& r);
 

@@ -110,6 +110,10 @@ struct SchemeResult {
     // On the first adc_accuracy_images test images: exact integer top-1 and top-1 with every
     // weight layer computed by the simulator under the config's ADC.
     std::optional<double> adc_exact_accuracy, adc_sim_accuracy;
+    // The entry this scheme's ratios are against: "dense" (the run's dense) or the name of one of
+    // EvalResult::baselines, dense on the hardware and input-side features the scheme uses.
+    // Empty: the run's dense.
+    std::string baseline;
 };
 
 struct EvalResult {
@@ -121,6 +125,11 @@ struct EvalResult {
     // Why the activations are modelled (empty when every layer ran on real traces).
     std::string activations_note;
     std::vector<SchemeResult> schemes;
+    // Matched dense baselines: the run's dense model mapped again on a scheme's own cell bits
+    // (Scheme::hw_used) and with its zero-input skipping (Scheme::skips_zero_inputs), when these
+    // differ from the run's. Named "dense[...]" after what differs; a scheme names its own in
+    // SchemeResult::baseline.
+    std::vector<SchemeResult> baselines;
     double seconds = 0.0;
 };
 

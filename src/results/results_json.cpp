@@ -34,6 +34,14 @@ nlohmann::json opt_json(const std::optional<double>& v) {
     return v ? nlohmann::json(*v) : nlohmann::json(nullptr);
 }
 
+nlohmann::json ratios_json(const Ratios& c) {
+    return {{"compression", opt_json(c.compression)},
+            {"speedup", opt_json(c.speedup)},
+            {"energy_efficiency", opt_json(c.energy_eff)},
+            {"area_efficiency", opt_json(c.area_eff)},
+            {"crossbar_efficiency", opt_json(c.crossbar_eff)}};
+}
+
 }  // namespace
 
 nlohmann::json options_json(const EvalSettings& o) {
@@ -62,6 +70,62 @@ nlohmann::json options_json(const EvalSettings& o) {
             {"bit_density_by_layer", o.activation_model.bit_density}};
 }
 
+// One entry's figures, per layer too; `c` its comparison (null for a baseline entry).
+nlohmann::json scheme_json(const EvalResult& r, const SchemeResult& s, const SchemeComparison* c) {
+    nlohmann::json js = figures(s.footprint, s.stats, s.cost);
+    js["name"] = s.name;
+    js["summary"] = s.summary;
+    js["finetuned_from"] =
+        s.finetuned_from.empty() ? nlohmann::json(nullptr) : nlohmann::json(s.finetuned_from);
+    js["weight_sparsity"] = s.weight_sparsity;
+    js["stored_cell_states"] = s.cell_states;
+    js["scheme_figures"] = s.figures;
+    js["outputs_checked"] = s.outputs_checked;
+    js["mismatches"] = s.mismatches;
+    js["ideal_mismatches"] = s.ideal_mismatches ? nlohmann::json(*s.ideal_mismatches) : nullptr;
+    js["accuracy"] = s.accuracy ? nlohmann::json(*s.accuracy) : nullptr;
+    if (c) {
+        js["baseline"] =
+            c->baseline.empty() ? nlohmann::json(nullptr) : nlohmann::json(c->baseline);
+        js["vs_dense"] = ratios_json(*c);
+        js["vs_dense"]["sparsity_utilization"] = opt_json(c->sparsity_utilization);
+        js["vs_run_dense"] = c->vs_run_dense ? ratios_json(*c->vs_run_dense) : nullptr;
+    }
+    js["accuracy_finetuned"] =
+        s.finetuned_accuracy ? nlohmann::json(*s.finetuned_accuracy) : nullptr;
+    js["adc_accuracy"] = nullptr;
+    if (s.adc_sim_accuracy)
+        js["adc_accuracy"] = {{"images", r.options.adc_accuracy_images},
+                              {"exact", *s.adc_exact_accuracy},
+                              {"simulated", *s.adc_sim_accuracy},
+                              {"change", *s.adc_sim_accuracy - *s.adc_exact_accuracy}};
+    js["layers"] = nlohmann::json::array();
+    for (const auto& l : s.layers) {
+        nlohmann::json jl = figures(l.footprint, l.stats, l.cost);
+        jl["name"] = l.name;
+        jl["op"] = l.op;
+        jl["K"] = l.K;
+        jl["N"] = l.N;
+        jl["groups"] = l.groups;
+        jl["weight_sparsity"] = l.weight_sparsity;
+        jl["stored_cell_states"] = l.cell_states;
+        jl["scheme_figures"] = l.figures;
+        jl["notes"] = l.notes;
+        jl["positions"] = l.positions;
+        jl["activations"] = {{"source", l.modelled ? "modelled" : "trace"},
+                             {"density", l.measured.density},
+                             {"bit_density", l.measured.bit_density}};
+        if (l.modelled)
+            jl["activations"]["model"] = {{"density", l.model.density},
+                                          {"bit_density", l.model.bit_density}};
+        jl["outputs_checked"] = l.outputs_checked;
+        jl["mismatches"] = l.mismatches;
+        jl["ideal_mismatches"] = l.ideal_mismatches ? nlohmann::json(*l.ideal_mismatches) : nullptr;
+        js["layers"].push_back(std::move(jl));
+    }
+    return js;
+}
+
 nlohmann::json results_json(const EvalResult& r) {
     nlohmann::json j;
     j["schema_version"] = kResultsSchemaVersion;
@@ -73,62 +137,10 @@ nlohmann::json results_json(const EvalResult& r) {
     j["float_accuracy"] = r.float_accuracy ? nlohmann::json(*r.float_accuracy) : nullptr;
     j["schemes"] = nlohmann::json::array();
     const auto cmp = compare_schemes(r);
-    for (size_t si = 0; si < r.schemes.size(); ++si) {
-        const SchemeResult& s = r.schemes[si];
-        nlohmann::json js = figures(s.footprint, s.stats, s.cost);
-        js["name"] = s.name;
-        js["summary"] = s.summary;
-        js["finetuned_from"] =
-            s.finetuned_from.empty() ? nlohmann::json(nullptr) : nlohmann::json(s.finetuned_from);
-        js["weight_sparsity"] = s.weight_sparsity;
-        js["stored_cell_states"] = s.cell_states;
-        js["scheme_figures"] = s.figures;
-        js["outputs_checked"] = s.outputs_checked;
-        js["mismatches"] = s.mismatches;
-        js["ideal_mismatches"] = s.ideal_mismatches ? nlohmann::json(*s.ideal_mismatches) : nullptr;
-        js["accuracy"] = s.accuracy ? nlohmann::json(*s.accuracy) : nullptr;
-        const SchemeComparison& c = cmp[si];
-        js["vs_dense"] = {{"compression", opt_json(c.compression)},
-                          {"speedup", opt_json(c.speedup)},
-                          {"energy_efficiency", opt_json(c.energy_eff)},
-                          {"area_efficiency", opt_json(c.area_eff)},
-                          {"crossbar_efficiency", opt_json(c.crossbar_eff)},
-                          {"sparsity_utilization", opt_json(c.sparsity_utilization)}};
-        js["accuracy_finetuned"] =
-            s.finetuned_accuracy ? nlohmann::json(*s.finetuned_accuracy) : nullptr;
-        js["adc_accuracy"] = nullptr;
-        if (s.adc_sim_accuracy)
-            js["adc_accuracy"] = {{"images", r.options.adc_accuracy_images},
-                                  {"exact", *s.adc_exact_accuracy},
-                                  {"simulated", *s.adc_sim_accuracy},
-                                  {"change", *s.adc_sim_accuracy - *s.adc_exact_accuracy}};
-        js["layers"] = nlohmann::json::array();
-        for (const auto& l : s.layers) {
-            nlohmann::json jl = figures(l.footprint, l.stats, l.cost);
-            jl["name"] = l.name;
-            jl["op"] = l.op;
-            jl["K"] = l.K;
-            jl["N"] = l.N;
-            jl["groups"] = l.groups;
-            jl["weight_sparsity"] = l.weight_sparsity;
-            jl["stored_cell_states"] = l.cell_states;
-            jl["scheme_figures"] = l.figures;
-            jl["notes"] = l.notes;
-            jl["positions"] = l.positions;
-            jl["activations"] = {{"source", l.modelled ? "modelled" : "trace"},
-                                 {"density", l.measured.density},
-                                 {"bit_density", l.measured.bit_density}};
-            if (l.modelled)
-                jl["activations"]["model"] = {{"density", l.model.density},
-                                              {"bit_density", l.model.bit_density}};
-            jl["outputs_checked"] = l.outputs_checked;
-            jl["mismatches"] = l.mismatches;
-            jl["ideal_mismatches"] =
-                l.ideal_mismatches ? nlohmann::json(*l.ideal_mismatches) : nullptr;
-            js["layers"].push_back(std::move(jl));
-        }
-        j["schemes"].push_back(std::move(js));
-    }
+    for (size_t si = 0; si < r.schemes.size(); ++si)
+        j["schemes"].push_back(scheme_json(r, r.schemes[si], &cmp[si]));
+    j["baselines"] = nlohmann::json::array();
+    for (const SchemeResult& b : r.baselines) j["baselines"].push_back(scheme_json(r, b, nullptr));
     j["timing"] = {{"wall_seconds", r.seconds}};
     return j;
 }

@@ -49,6 +49,13 @@ struct Scheme {
     // Optional: the scheme's `--param` keys as plain data (its parameter table: key, type, unit,
     // default, range, meaning), for `sparsecim params` and the docs. Empty: no parameters.
     std::function<std::vector<ParamInfo>()> params;
+    // Optional: the hardware the scheme's mapper really uses, derived from the run's when the
+    // mapper departs from it (sme stores one weight bit per cell). The scheme is simulated and
+    // priced on it, and so is the dense baseline its ratios are against. Empty: the run's.
+    std::function<HwConfig(const HwConfig& run_hw, const SchemeContext& ctx)> hw_used;
+    // Optional: whether the scheme skips the OU ops whose input bits are all zero, an input-side
+    // feature its dense baseline then gets too (dense's skip_zero). Empty: it does not.
+    std::function<bool(const SchemeContext& ctx)> skips_zero_inputs;
 };
 
 const std::vector<Scheme>& scheme_registry();

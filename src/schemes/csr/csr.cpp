@@ -26,6 +26,9 @@ Scheme csr_scheme() {
     };
     s.check_params = [](const SchemeContext& ctx) { parse_csr_params(ctx.params, ctx.seed); };
     s.params = [] { return param_infos(csr_param_table()); };
+    s.skips_zero_inputs = [](const SchemeContext& ctx) {
+        return parse_csr_params(ctx.params, ctx.seed).skip_zero;
+    };
     return s;
 }
 

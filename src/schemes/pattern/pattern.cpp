@@ -28,6 +28,9 @@ Scheme pattern_scheme() {
     };
     s.check_params = [](const SchemeContext& ctx) { parse_pattern_params(ctx.params); };
     s.params = [] { return param_infos(pattern_param_table()); };
+    s.skips_zero_inputs = [](const SchemeContext& ctx) {
+        return parse_pattern_params(ctx.params).skip_zero;
+    };
     return s;
 }
 

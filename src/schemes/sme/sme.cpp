@@ -24,6 +24,17 @@ Scheme sme_scheme() {
         parse_sme_params(ctx.params, ctx.quant.w_bits);
     };
     s.params = [] { return param_infos(sme_param_table()); };
+    // One weight bit per cell: 1-bit cells whose two states read like the run's lowest and
+    // highest state (as configs/hw/sme.yaml prices a 2-bit cell's HRS and LRS).
+    s.hw_used = [](const HwConfig& run_hw, const SchemeContext&) {
+        HwConfig hw = run_hw;
+        if (hw.cell_bits == 1) return hw;
+        hw.cell_bits = 1;
+        if (!hw.cell_state_energy_pj.empty())
+            hw.cell_state_energy_pj = {hw.cell_state_energy_pj.front(),
+                                       hw.cell_state_energy_pj.back()};
+        return hw;
+    };
     return s;
 }
 
