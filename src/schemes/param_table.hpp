@@ -166,27 +166,33 @@ void assign(P& p, const ParamRow<P>& row, const ParamValue& v) {
         row.member);
 }
 
+// The value is built in place (emplace): returning a ParamValue temporary through the visitor
+// makes GCC 12 at -O1 (the asan preset) warn that its vector alternative may be uninitialized.
 template <class P>
 std::optional<ParamValue> read(const P& p, const ParamRow<P>& row) {
-    return std::visit(
-        [&](const auto& m) -> std::optional<ParamValue> {
+    std::optional<ParamValue> out;
+    std::visit(
+        [&](const auto& m) {
             using M = std::decay_t<decltype(m)>;
             if constexpr (std::is_same_v<M, int P::*> || std::is_same_v<M, uint64_t P::*>) {
-                return ParamValue(static_cast<int64_t>(p.*m));
-            } else if constexpr (std::is_same_v<M, double P::*> || std::is_same_v<M, bool P::*>) {
-                return ParamValue(p.*m);
+                out.emplace(std::in_place_type<int64_t>, static_cast<int64_t>(p.*m));
+            } else if constexpr (std::is_same_v<M, double P::*>) {
+                out.emplace(std::in_place_type<double>, p.*m);
+            } else if constexpr (std::is_same_v<M, bool P::*>) {
+                out.emplace(std::in_place_type<bool>, p.*m);
             } else if constexpr (std::is_same_v<M, std::optional<double> P::*>) {
-                if (!(p.*m)) return std::nullopt;
-                return ParamValue(*(p.*m));
+                if (p.*m) out.emplace(std::in_place_type<double>, *(p.*m));
             } else if constexpr (std::is_same_v<M, std::string P::*>) {
-                return ParamValue(ChoiceIndex{choice_of(row.spec, p.*m)});
+                out.emplace(std::in_place_type<ChoiceIndex>,
+                            ChoiceIndex{choice_of(row.spec, p.*m)});
             } else if constexpr (std::is_same_v<M, std::vector<int> P::*>) {
-                return ParamValue(std::vector<int64_t>((p.*m).begin(), (p.*m).end()));
+                out.emplace(std::in_place_type<std::vector<int64_t>>, (p.*m).begin(), (p.*m).end());
             } else {
-                return ParamValue(ChoiceIndex{m.get(p)});
+                out.emplace(std::in_place_type<ChoiceIndex>, ChoiceIndex{m.get(p)});
             }
         },
         row.member);
+    return out;
 }
 
 }  // namespace param_detail

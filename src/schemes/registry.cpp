@@ -9,8 +9,10 @@
 
 namespace sparsecim {
 
-const std::vector<Scheme>& scheme_registry() {
-    static const std::vector<Scheme> table = {
+namespace {
+
+std::deque<Scheme>& registry() {
+    static std::deque<Scheme> table = {
         dense_scheme(),
         csr_scheme(),      // schemes.md section 1, deck 000
         twofold_scheme(),  // section 2, deck 001
@@ -18,6 +20,22 @@ const std::vector<Scheme>& scheme_registry() {
         pattern_scheme(),  // section 4, deck 003
     };
     return table;
+}
+
+}  // namespace
+
+const std::deque<Scheme>& scheme_registry() {
+    return registry();
+}
+
+void register_scheme(Scheme s) {
+    if (s.name.empty()) throw Error("register_scheme: a scheme needs a name");
+    if (!s.prepare || !s.map)
+        throw Error("register_scheme: '" + s.name + "' needs prepare and map");
+    for (const Scheme& r : registry())
+        if (r.name == s.name)
+            throw Error("register_scheme: '" + s.name + "' is already registered");
+    registry().push_back(std::move(s));
 }
 
 const Scheme& find_scheme(const std::string& name) {

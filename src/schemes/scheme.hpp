@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <string>
 #include <vector>
@@ -58,7 +59,11 @@ struct Scheme {
     std::function<bool(const SchemeContext& ctx)> skips_zero_inputs;
 };
 
-const std::vector<Scheme>& scheme_registry();
+// The registered schemes, in registry order. A deque: references stay valid as schemes are added.
+const std::deque<Scheme>& scheme_registry();
+// Adds a scheme after the built-in ones (a plug-in, or a test's throwaway scheme); call it before
+// anything runs. Throws Error when the name is empty or already taken.
+void register_scheme(Scheme s);
 // Throws Error listing the known schemes when `name` is not one of them.
 const Scheme& find_scheme(const std::string& name);
 
