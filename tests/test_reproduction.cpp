@@ -72,6 +72,17 @@ TEST(Claims, EveryMetricIsMeasuredFromResults) {
     EXPECT_EQ(measure("{label: x, scheme: csr, metric: energy_efficiency_of, source: s, "
                       "components: [cells, adc]}"),
               3.0);  // (600 + 300) / (200 + 100): the index energy is left out
+    // Against the scheme's matched baseline when it has one (results.json "baselines").
+    nlohmann::json matched = r;
+    matched["schemes"][1]["baseline"] = "dense[skip_zero]";
+    matched["baselines"] =
+        nlohmann::json::array({{{"name", "dense[skip_zero]"},
+                                {"energy_pj_by_component", {{"cells", 300}, {"adc", 150}}}}});
+    EXPECT_EQ(measure_claim(claims_of("[{label: x, scheme: csr, metric: energy_efficiency_of, "
+                                      "source: s, components: [cells, adc]}]")
+                                .at(0),
+                            matched),
+              1.5);
     EXPECT_NEAR(*measure("{label: x, scheme: csr, metric: accuracy_change, source: s}"), -0.05,
                 1e-12);
     EXPECT_NEAR(*measure("{label: x, scheme: csr, metric: accuracy_change_finetuned, source: s}"),

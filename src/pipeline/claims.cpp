@@ -37,6 +37,15 @@ const nlohmann::json* find_scheme(const nlohmann::json& results, const std::stri
     return nullptr;
 }
 
+// The dense entry `s`'s ratios are against: its matched baseline ("baselines"), else the run's.
+const nlohmann::json* baseline_of(const nlohmann::json& results, const nlohmann::json& s) {
+    const auto b = s.find("baseline");
+    if (b != s.end() && b->is_string() && *b != "dense" && results.contains("baselines"))
+        for (const auto& e : results["baselines"])
+            if (e.value("name", "") == b->get<std::string>()) return &e;
+    return find_scheme(results, "dense");
+}
+
 std::optional<double> energy_of(const nlohmann::json& s, const std::vector<std::string>& parts) {
     if (!s.contains("energy_pj_by_component")) return std::nullopt;
     double sum = 0.0;
@@ -122,8 +131,9 @@ std::optional<double> measure_claim(const Claim& claim, const nlohmann::json& re
         return s->contains(m) ? number((*s)[m]) : std::nullopt;
     const nlohmann::json* dense = find_scheme(results, "dense");
     if (m == "energy_efficiency_of") {
-        if (!dense) return std::nullopt;
-        const auto d = energy_of(*dense, claim.components), e = energy_of(*s, claim.components);
+        const nlohmann::json* base = baseline_of(results, *s);
+        if (!base) return std::nullopt;
+        const auto d = energy_of(*base, claim.components), e = energy_of(*s, claim.components);
         if (!d || !e || *e <= 0.0) return std::nullopt;
         return *d / *e;
     }
