@@ -79,12 +79,11 @@ TEST(CsrParams, DefaultsAndErrorsNameTheParameter) {
     EXPECT_DOUBLE_EQ(p.sparsity, 0.5);
     EXPECT_EQ(p.scope, "layer");
     EXPECT_EQ(p.ga_seed, 9u);
-    EXPECT_EQ(error_of({{"beta", 0}}), "--param csr.beta: must be a positive integer");
-    EXPECT_EQ(error_of({{"beta", "four"}}), "--param csr.beta: must be a positive integer");
-    EXPECT_EQ(error_of({{"sparsity", 1.5}}), "--param csr.sparsity: must be a number in [0, 1]");
-    EXPECT_EQ(error_of({{"scope", "net"}}), "--param csr.scope: must be one of layer, global");
-    EXPECT_NE(error_of({{"gamma", 1}}).find("--param csr.gamma: unknown parameter"),
-              std::string::npos);
+    EXPECT_EQ(error_of({{"beta", 0}}), "csr.beta: must be a positive integer");
+    EXPECT_EQ(error_of({{"beta", "four"}}), "csr.beta: must be a positive integer");
+    EXPECT_EQ(error_of({{"sparsity", 1.5}}), "csr.sparsity: must be a number in [0, 1]");
+    EXPECT_EQ(error_of({{"scope", "net"}}), "csr.scope: must be one of layer, global");
+    EXPECT_NE(error_of({{"gamma", 1}}).find("csr.gamma: unknown parameter"), std::string::npos);
     EXPECT_EQ(parse_csr_params({{"ga_seed", 3}}, 9).ga_seed, 3u);
 }
 

@@ -169,8 +169,7 @@ TEST(CsrKmeans, NoShuffleFigureEqualsTheUnshuffledMappingAndSeedsAreTheRuns) {
         parse_csr_params({{"kmeans_k", "many"}}, 4);
         ADD_FAILURE() << "no error";
     } catch (const Error& e) {
-        EXPECT_EQ(std::string(e.what()),
-                  "--param csr.kmeans_k: must be a non-negative integer (0 = auto)");
+        EXPECT_EQ(std::string(e.what()), "csr.kmeans_k: must be a non-negative integer (0 = auto)");
     }
 }
 

@@ -179,11 +179,11 @@ class Errors : public TempDirTest {
                d + "axis-empty.yaml: axes.ou.rows: expected a non-empty list of values",
                true},
               {{"sweep", d + "axis-bad-value.yaml"},
-               d + "axis-bad-value.yaml: axes.ou.rows: --set ou.rows: ou.rows: OU rows (512) "
+               d + "axis-bad-value.yaml: axes.ou.rows: ou.rows: OU rows (512) "
                    "exceed crossbar rows (128)",
                true},
               {{"sweep", d + "axis-bad-param.yaml"},
-               d + "axis-bad-param.yaml: axes.csr.beta: --param csr.beta",
+               d + "axis-bad-param.yaml: axes.csr.beta: must be a positive integer",
                true},
               {{"run", d + "point-twice.yaml"},
                d + "point-twice.yaml: points[1]: the same point as an earlier one",

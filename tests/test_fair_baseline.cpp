@@ -4,6 +4,8 @@
 // the ratios against the run's dense are kept beside.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "pipeline/evaluate.hpp"
 #include "results/compare.hpp"
 #include "results/results_json.hpp"
@@ -88,6 +90,37 @@ TEST(FairBaseline, EachSchemeIsComparedWithDenseOnItsCellBitsAndZeroSkipping) {
     EXPECT_EQ(j.at("schemes")[2].at("baseline"), "dense[cell_bits=1]");
     EXPECT_TRUE(j.at("schemes")[2].at("vs_run_dense").is_object());
     EXPECT_TRUE(j.at("schemes")[1].at("vs_run_dense").is_null());
+
+    // The layers pattern leaves dense (dense fallback) skip zero inputs like the rest of its chip
+    // and like its baseline: such a layer holds dense[skip_zero]'s OU ops (which of them are
+    // skipped depends on the layer's inputs, which pattern's pruned layers before it change).
+    const SchemeResult& pattern = entry(r.schemes, "pattern");
+    int fallbacks = 0;
+    for (size_t li = 0; li < pattern.layers.size(); ++li) {
+        const LayerResult& l = pattern.layers[li];
+        if (!l.figures.count("dense_fallback_layers")) continue;
+        ++fallbacks;
+        EXPECT_GT(l.stats.ou_ops_skipped, 0u) << l.name;
+        EXPECT_EQ(l.stats.ou_ops + l.stats.ou_ops_skipped,
+                  skip.layers[li].stats.ou_ops + skip.layers[li].stats.ou_ops_skipped)
+            << l.name;
+    }
+    EXPECT_GT(fallbacks, 0);
+
+    // Cells saved per zero weight is a figure of a scheme that saves zero weights; for sme, whose
+    // savings are zero bits, it is not reported.
+    ASSERT_FALSE(entry(r.schemes, "sme").uses_zero_weights);
+    EXPECT_TRUE(pattern.uses_zero_weights);
+    const SchemeComparison& pc = *std::find_if(
+        cmp.begin(), cmp.end(), [](const SchemeComparison& c) { return c.name == "pattern"; });
+    ASSERT_TRUE(pc.sparsity_utilization.has_value());
+    EvalResult bit_level = r;
+    for (SchemeResult& s : bit_level.schemes)
+        if (s.name == "pattern") s.uses_zero_weights = false;
+    for (const SchemeComparison& c : compare_schemes(bit_level))
+        if (c.name == "pattern") {
+            EXPECT_FALSE(c.sparsity_utilization.has_value());
+        }
 }
 
 // A run's dense that already skips zero inputs is pattern's baseline itself; without dense in the

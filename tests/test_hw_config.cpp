@@ -168,16 +168,18 @@ TEST(HwConfig, OverridesUseYamlKeysAndRevalidate) {
     EXPECT_EQ(hw.name, "sweep");
     EXPECT_EQ(hw.source, "base.yaml");
 
+    // The override's own key first (a front end rewords it: the CLI says --set ou.rows), then the
+    // field the check failed on.
     EXPECT_EQ(error_of([&] { apply_hw_override(hw, "ou.rows=256"); }),
-              "--set ou.rows: ou.rows: OU rows (256) exceed crossbar rows (128)");
+              "ou.rows: ou.rows: OU rows (256) exceed crossbar rows (128)");
     EXPECT_EQ(hw.ou_rows, 8);  // unchanged after a failed override
     EXPECT_EQ(error_of([&] { apply_hw_override(hw, "crossbar.rows=4"); }),
-              "--set crossbar.rows: ou.rows: OU rows (8) exceed crossbar rows (4)");
+              "crossbar.rows: ou.rows: OU rows (8) exceed crossbar rows (4)");
     EXPECT_EQ(hw.xbar_rows, 128);
     EXPECT_EQ(error_of([&] { apply_hw_override(hw, "ou.rows=abc"); }),
-              "--set ou.rows: ou.rows: expected an integer, got 'abc'");
+              "ou.rows: ou.rows: expected an integer, got 'abc'");
     EXPECT_EQ(error_of([&] { apply_hw_override(hw, "ou.depth=3"); }),
-              "--set ou.depth: ou.depth: unknown key (known in ou: rows, cols)");
+              "ou.depth: ou.depth: unknown key (known in ou: rows, cols)");
     EXPECT_NE(
         error_of([&] { apply_hw_override(hw, "ou.rows"); }).find("expected section.key=value"),
         std::string::npos);

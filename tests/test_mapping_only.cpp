@@ -63,13 +63,13 @@ TEST(ModelledTrace, DensitiesFollowTheModelAndTheSeed) {
 
 TEST(ModelledTrace, OptionsParseDefaultsAndLayers) {
     ActivationModels m;
-    set_activation_option(m, "--activation-density", "0.4");
-    set_activation_option(m, "--bit-density", "conv2=0.1");
+    set_activation_option(m, "activation_density", "0.4");
+    set_activation_option(m, "bit_density", "conv2=0.1");
     EXPECT_EQ(m.for_layer("conv1").density, 0.4);
     EXPECT_EQ(m.for_layer("conv1").bit_density, 0.25);
     EXPECT_EQ(m.for_layer("conv2").bit_density, 0.1);
     for (const char* bad : {"0", "1.5", "x", "conv2=", "=0.3", "-0.1", ""})
-        EXPECT_THROW(set_activation_option(m, "--activation-density", bad), Error) << bad;
+        EXPECT_THROW(set_activation_option(m, "activation_density", bad), Error) << bad;
 }
 
 TEST(MappingOnly, UnknownOpGraphImportsSummarizesButDoesNotRun) {
@@ -104,8 +104,8 @@ TEST(MappingOnly, EvaluateModelsEveryLayerAndIsExact) {
     opt.images = 2;
     opt.check_exact = true;
     opt.data_dir = "/nonexistent";  // modelled activations need no data set
-    set_activation_option(opt.activation_model, "--activation-density", "0.6");
-    set_activation_option(opt.activation_model, "--activation-density", "conv2=0.2");
+    set_activation_option(opt.activation_model, "activation_density", "0.6");
+    set_activation_option(opt.activation_model, "activation_density", "conv2=0.2");
     const EvalResult r = evaluate(opt);
     EXPECT_NE(r.activations_note.find("Softplus"), std::string::npos);
     EXPECT_FALSE(r.float_accuracy);
@@ -135,7 +135,7 @@ TEST(MappingOnly, EvaluateModelsEveryLayerAndIsExact) {
     opt.activations = "traces";
     EXPECT_THROW(evaluate(opt), Error);
     opt.activations = "auto";
-    set_activation_option(opt.activation_model, "--bit-density", "nosuch=0.5");
+    set_activation_option(opt.activation_model, "bit_density", "nosuch=0.5");
     try {
         evaluate(opt);
         ADD_FAILURE() << "accepted a layer that does not exist";

@@ -132,32 +132,32 @@ TEST(ParamTable, ReadsEveryKindOfValue) {
 
 TEST(ParamTable, UnknownKeyListsTheTablesKeys) {
     EXPECT_EQ(error_of({{"gamma", 1}}),
-              "--param demo.gamma: unknown parameter (known: n, seed, clusters, frac, open_frac, "
+              "demo.gamma: unknown parameter (known: n, seed, clusters, frac, open_frac, "
               "positive, weight, target, on, legacy, mode, kind, taps)");
-    EXPECT_EQ(error_of(nlohmann::json::array({1})), "--param demo: expected key=value parameters");
+    EXPECT_EQ(error_of(nlohmann::json::array({1})), "demo: expected key=value parameters");
 }
 
 TEST(ParamTable, OneWordingPerKindOfValue) {
-    EXPECT_EQ(error_of({{"n", 0}}), "--param demo.n: must be an integer 1..9");
-    EXPECT_EQ(error_of({{"n", 2.5}}), "--param demo.n: must be an integer 1..9");
-    EXPECT_EQ(error_of({{"n", "four"}}), "--param demo.n: must be an integer 1..9");
-    EXPECT_EQ(error_of({{"seed", 0}}), "--param demo.seed: must be a positive integer");
-    EXPECT_EQ(error_of({{"seed", UINT64_MAX}}), "--param demo.seed: must be a positive integer");
+    EXPECT_EQ(error_of({{"n", 0}}), "demo.n: must be an integer 1..9");
+    EXPECT_EQ(error_of({{"n", 2.5}}), "demo.n: must be an integer 1..9");
+    EXPECT_EQ(error_of({{"n", "four"}}), "demo.n: must be an integer 1..9");
+    EXPECT_EQ(error_of({{"seed", 0}}), "demo.seed: must be a positive integer");
+    EXPECT_EQ(error_of({{"seed", UINT64_MAX}}), "demo.seed: must be a positive integer");
     EXPECT_EQ(error_of({{"clusters", -1}}),
-              "--param demo.clusters: must be a non-negative integer (0 = auto)");
+              "demo.clusters: must be a non-negative integer (0 = auto)");
     EXPECT_EQ(error_of({{"clusters", 1001}}),
-              "--param demo.clusters: must be a non-negative integer (0 = auto)");
-    EXPECT_EQ(error_of({{"frac", 1.5}}), "--param demo.frac: must be a number in [0, 1]");
-    EXPECT_EQ(error_of({{"frac", "half"}}), "--param demo.frac: must be a number in [0, 1]");
-    EXPECT_EQ(error_of({{"open_frac", 1}}), "--param demo.open_frac: must be a number in [0, 1)");
-    EXPECT_EQ(error_of({{"positive", 0}}), "--param demo.positive: must be a number in (0, 1]");
-    EXPECT_EQ(error_of({{"weight", -1}}), "--param demo.weight: must be a number >= 0");
-    EXPECT_EQ(error_of({{"target", 1.0}}), "--param demo.target: must be a number in [0, 1)");
-    EXPECT_EQ(error_of({{"on", 1}}), "--param demo.on: must be true or false");
-    EXPECT_EQ(error_of({{"legacy", 2}}), "--param demo.legacy: must be true or false");
-    EXPECT_EQ(error_of({{"mode", "medium"}}), "--param demo.mode: must be one of fast, slow");
-    EXPECT_EQ(error_of({{"kind", 0}}), "--param demo.kind: must be one of red, green");
-    const std::string list = "--param demo.taps: must be a non-empty list of integers 1..32";
+              "demo.clusters: must be a non-negative integer (0 = auto)");
+    EXPECT_EQ(error_of({{"frac", 1.5}}), "demo.frac: must be a number in [0, 1]");
+    EXPECT_EQ(error_of({{"frac", "half"}}), "demo.frac: must be a number in [0, 1]");
+    EXPECT_EQ(error_of({{"open_frac", 1}}), "demo.open_frac: must be a number in [0, 1)");
+    EXPECT_EQ(error_of({{"positive", 0}}), "demo.positive: must be a number in (0, 1]");
+    EXPECT_EQ(error_of({{"weight", -1}}), "demo.weight: must be a number >= 0");
+    EXPECT_EQ(error_of({{"target", 1.0}}), "demo.target: must be a number in [0, 1)");
+    EXPECT_EQ(error_of({{"on", 1}}), "demo.on: must be true or false");
+    EXPECT_EQ(error_of({{"legacy", 2}}), "demo.legacy: must be true or false");
+    EXPECT_EQ(error_of({{"mode", "medium"}}), "demo.mode: must be one of fast, slow");
+    EXPECT_EQ(error_of({{"kind", 0}}), "demo.kind: must be one of red, green");
+    const std::string list = "demo.taps: must be a non-empty list of integers 1..32";
     EXPECT_EQ(error_of({{"taps", nlohmann::json::array()}}), list);
     EXPECT_EQ(error_of({{"taps", {16, 33}}}), list);
     EXPECT_EQ(error_of({{"taps", 16}}), list);
@@ -231,9 +231,8 @@ TEST(ParamTable, EverySchemePublishesTheKeysItParses) {
             sc.check_params(ctx);
             ADD_FAILURE() << sc.name << " accepted an unknown key";
         } catch (const Error& e) {
-            EXPECT_EQ(
-                std::string(e.what()),
-                "--param " + sc.name + ".no_such_key: unknown parameter (known: " + known + ")");
+            EXPECT_EQ(std::string(e.what()),
+                      sc.name + ".no_such_key: unknown parameter (known: " + known + ")");
         }
     }
 }

@@ -65,13 +65,13 @@ TEST(PatternParams, DefaultsAndErrorsNameTheParameter) {
     EXPECT_TRUE(p.skip_zero);
     EXPECT_EQ(parse_pattern_params({{"library_size", "auto"}}).library_size, 0);
     EXPECT_EQ(parse_pattern_params({{"placement", "ffd"}}).placement, PlacementMethod::FirstFit);
-    EXPECT_EQ(error_of({{"nosuch", 1}}).rfind("--param pattern.nosuch: unknown parameter", 0), 0u);
-    EXPECT_EQ(error_of({{"k", 10}}), "--param pattern.k: must be an integer 1..9");
-    EXPECT_EQ(error_of({{"k", "four"}}), "--param pattern.k: must be an integer 1..9");
+    EXPECT_EQ(error_of({{"nosuch", 1}}).rfind("pattern.nosuch: unknown parameter", 0), 0u);
+    EXPECT_EQ(error_of({{"k", 10}}), "pattern.k: must be an integer 1..9");
+    EXPECT_EQ(error_of({{"k", "four"}}), "pattern.k: must be an integer 1..9");
     EXPECT_EQ(error_of({{"connectivity", 1.0}}),
-              "--param pattern.connectivity: must be a number in [0, 1)");
+              "pattern.connectivity: must be a number in [0, 1)");
     EXPECT_EQ(error_of({{"placement", "worst"}}),
-              "--param pattern.placement: must be one of ffd, bfd, split, ffd_split");
+              "pattern.placement: must be one of ffd, bfd, split, ffd_split");
     EXPECT_NE(error_of({{"connectivity", 0.2}, {"target_sparsity", 0.8}}), "");
     EXPECT_NE(error_of({{"skip_zero", 1}}), "");
 }
@@ -285,7 +285,11 @@ TEST(PatternMap, NonConvAndNon3x3LayersFallBackToDenseWithANote) {
         ASSERT_EQ(m.notes.size(), 1u);
         EXPECT_NE(m.notes[0].find("mapped densely"), std::string::npos) << m.notes[0];
         EXPECT_EQ(m.figures.at("dense_fallback_layers"), 1);
-        EXPECT_FALSE(m.skip_zero_ou);
+        // Its zero-input skipping covers the fallback layers too, as dense[skip_zero] does.
+        EXPECT_TRUE(m.skip_zero_ou);
+        SchemeContext no_skip = ctx;
+        no_skip.params = {{"skip_zero", false}};
+        EXPECT_FALSE(find_scheme("pattern").map(L, no_skip).skip_zero_ou);
     }
 }
 

@@ -187,17 +187,17 @@ TEST(SmeParams, DefaultsAndErrorsNameTheParameter) {
         }
         return std::string("no error");
     };
-    EXPECT_EQ(message({{"S", 0}}).rfind("--param sme.S: must be an integer in 1..8", 0), 0u);
-    EXPECT_EQ(message({{"S", 9}}).rfind("--param sme.S:", 0), 0u);
-    EXPECT_EQ(message({{"S", "three"}}).rfind("--param sme.S:", 0), 0u);
-    EXPECT_EQ(message({{"S", 2.5}}).rfind("--param sme.S:", 0), 0u);
-    EXPECT_EQ(message({{"source", "fp"}}).rfind("--param sme.source: must be one of", 0), 0u);
-    EXPECT_EQ(message({{"squeeze", "yes"}}).rfind("--param sme.squeeze:", 0), 0u);
-    EXPECT_EQ(message({{"shift_at", "middle"}}).rfind("--param sme.shift_at:", 0), 0u);
-    EXPECT_EQ(message({{"signed_inputs", 1}}).rfind("--param sme.signed_inputs:", 0), 0u);
-    EXPECT_EQ(message({{"scale", "tensor"}}).rfind("--param sme.scale:", 0), 0u);
-    EXPECT_EQ(message({{"range", "full"}}).rfind("--param sme.range: must be one of", 0), 0u);
-    EXPECT_EQ(message({{"window", 3}}).rfind("--param sme.window: unknown parameter", 0), 0u);
+    EXPECT_EQ(message({{"S", 0}}).rfind("sme.S: must be an integer in 1..8", 0), 0u);
+    EXPECT_EQ(message({{"S", 9}}).rfind("sme.S:", 0), 0u);
+    EXPECT_EQ(message({{"S", "three"}}).rfind("sme.S:", 0), 0u);
+    EXPECT_EQ(message({{"S", 2.5}}).rfind("sme.S:", 0), 0u);
+    EXPECT_EQ(message({{"source", "fp"}}).rfind("sme.source: must be one of", 0), 0u);
+    EXPECT_EQ(message({{"squeeze", "yes"}}).rfind("sme.squeeze:", 0), 0u);
+    EXPECT_EQ(message({{"shift_at", "middle"}}).rfind("sme.shift_at:", 0), 0u);
+    EXPECT_EQ(message({{"signed_inputs", 1}}).rfind("sme.signed_inputs:", 0), 0u);
+    EXPECT_EQ(message({{"scale", "tensor"}}).rfind("sme.scale:", 0), 0u);
+    EXPECT_EQ(message({{"range", "full"}}).rfind("sme.range: must be one of", 0), 0u);
+    EXPECT_EQ(message({{"window", 3}}).rfind("sme.window: unknown parameter", 0), 0u);
 }
 
 // By default (range=window) each column's largest |w| is the window's top level, 112 for S=3,

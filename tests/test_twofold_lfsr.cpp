@@ -190,7 +190,7 @@ TEST(LfsrMask, ExplicitWidthAndTaps) {
         lfsr_layer_mask(100, 10, p, 0, "fc");
         FAIL() << "a 9-bit register cannot address 1000 weights";
     } catch (const Error& e) {
-        EXPECT_NE(std::string(e.what()).find("--param twofold.lfsr_width"), std::string::npos);
+        EXPECT_NE(std::string(e.what()).find("twofold.lfsr_width"), std::string::npos);
         EXPECT_NE(std::string(e.what()).find("'fc'"), std::string::npos);
     }
 }

@@ -124,22 +124,21 @@ TEST(TwofoldScheme, ParametersAreValidatedByName) {
         }
         return "";
     };
-    EXPECT_NE(msg({{"sparsity", 1.0}}).find("--param twofold.sparsity"), std::string::npos);
-    EXPECT_NE(msg({{"sparsity", "half"}}).find("--param twofold.sparsity"), std::string::npos);
-    EXPECT_NE(msg({{"bits", 1}}).find("--param twofold.bits"), std::string::npos);
-    EXPECT_NE(msg({{"lfsr_width", 33}}).find("--param twofold.lfsr_width"), std::string::npos);
-    EXPECT_NE(msg({{"lfsr_taps", {16, 15, 13, 4}}}).find("--param twofold.lfsr_taps"),
+    EXPECT_NE(msg({{"sparsity", 1.0}}).find("twofold.sparsity"), std::string::npos);
+    EXPECT_NE(msg({{"sparsity", "half"}}).find("twofold.sparsity"), std::string::npos);
+    EXPECT_NE(msg({{"bits", 1}}).find("twofold.bits"), std::string::npos);
+    EXPECT_NE(msg({{"lfsr_width", 33}}).find("twofold.lfsr_width"), std::string::npos);
+    EXPECT_NE(msg({{"lfsr_taps", {16, 15, 13, 4}}}).find("twofold.lfsr_taps"),
               std::string::npos);  // needs lfsr_width
     EXPECT_NE(msg({{"lfsr_width", 16}, {"lfsr_taps", {15, 13}}}).find("top position"),
               std::string::npos);
-    EXPECT_NE(msg({{"lfsr_seed", 0}}).find("--param twofold.lfsr_seed"), std::string::npos);
-    EXPECT_NE(msg({{"sign", "magnitude"}}).find("--param twofold.sign"), std::string::npos);
-    EXPECT_NE(msg({{"gating", 1}}).find("--param twofold.gating"), std::string::npos);
-    EXPECT_NE(msg({{"gamma", 4}}).find("--param twofold.gamma: unknown"), std::string::npos);
-    EXPECT_NE(msg({{"beta", -1}}).find("--param twofold.beta"), std::string::npos);
-    EXPECT_NE(msg({{"lambda", "big"}}).find("--param twofold.lambda"), std::string::npos);
-    EXPECT_NE(msg({{"lasso_group", "filter"}}).find("--param twofold.lasso_group"),
-              std::string::npos);
+    EXPECT_NE(msg({{"lfsr_seed", 0}}).find("twofold.lfsr_seed"), std::string::npos);
+    EXPECT_NE(msg({{"sign", "magnitude"}}).find("twofold.sign"), std::string::npos);
+    EXPECT_NE(msg({{"gating", 1}}).find("twofold.gating"), std::string::npos);
+    EXPECT_NE(msg({{"gamma", 4}}).find("twofold.gamma: unknown"), std::string::npos);
+    EXPECT_NE(msg({{"beta", -1}}).find("twofold.beta"), std::string::npos);
+    EXPECT_NE(msg({{"lambda", "big"}}).find("twofold.lambda"), std::string::npos);
+    EXPECT_NE(msg({{"lasso_group", "filter"}}).find("twofold.lasso_group"), std::string::npos);
     EXPECT_EQ(msg({{"lambda", 0}, {"beta", 0.5}, {"lasso_group", "column"}}), "");
     EXPECT_EQ(msg({{"sparsity", 0.3}, {"bits", 4}, {"sign", "plane"}}), "");
     const TwofoldParams d = parse_twofold_params(nlohmann::json::object(), 9);

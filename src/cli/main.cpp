@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "core/atomic_file.hpp"
@@ -450,6 +451,39 @@ int cmd_finetune(const TrainCli&) {
 }
 #endif
 
+// The command-line flag of a library option (EvalOptions/TrainOptions field name).
+std::string flag_of(const std::string& option) {
+    static const std::map<std::string, std::string> renamed = {
+        {"finetune_epochs", "--finetune"}, {"start_epoch", "--resume"}, {"ste_bits", "--w-bits"}};
+    if (auto it = renamed.find(option); it != renamed.end()) return it->second;
+    std::string flag = "--" + option;
+    std::replace(flag.begin(), flag.end(), '_', '-');
+    return flag;
+}
+
+// An error as the command line words it: a FieldError's option, scheme parameter or hardware
+// override by the flag that sets it (and the options its text mentions by theirs).
+std::string cli_message(const std::exception& e) {
+    const auto* fe = dynamic_cast<const FieldError*>(&e);
+    if (!fe) return e.what();
+    std::string detail = fe->detail();
+    for (const std::string& other : fe->mentions()) {
+        const std::string flag = flag_of(other);
+        for (size_t at = detail.find(other); at != std::string::npos;
+             at = detail.find(other, at + flag.size()))
+            detail.replace(at, other.size(), flag);
+    }
+    switch (fe->origin()) {
+        case Origin::Option:
+            return flag_of(fe->name()) + ": " + detail;
+        case Origin::SchemeParam:
+            return "--param " + fe->name() + ": " + detail;
+        case Origin::HwOverride:
+            return "--set " + fe->name() + ": " + detail;
+    }
+    return e.what();
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -633,15 +667,15 @@ int main(int argc, char** argv) {
                 ev.schemes = split_list(ev_schemes);
             if (ev.schemes.empty()) throw Error("--schemes: no scheme named");
             for (const auto& v : ev_density)
-                set_activation_option(ev.activation_model, "--activation-density", v);
+                set_activation_option(ev.activation_model, "activation_density", v);
             for (const auto& v : ev_bit_density)
-                set_activation_option(ev.activation_model, "--bit-density", v);
+                set_activation_option(ev.activation_model, "bit_density", v);
             ev.progress = true;
             attach_finetuner(ev);
             return report_run(evaluate(ev), ev_out, ev_json);
         }
     } catch (const std::exception& e) {
-        std::fprintf(stderr, "sparsecim: error: %s\n", e.what());
+        std::fprintf(stderr, "sparsecim: error: %s\n", cli_message(e).c_str());
         return 2;
     }
     return 2;

@@ -434,19 +434,11 @@ HwConfig load_hw_config(const std::filesystem::path& path) {
     return parse_hw_config(read_file(path), path.string());
 }
 
-void apply_hw_override(HwConfig& hw, const std::string& assignment) {
-    const auto eq = assignment.find('=');
-    if (eq == std::string::npos) {
-        throw Error("--set " + assignment + ": expected section.key=value, e.g. ou.rows=8");
-    }
-    auto trim = [](std::string s) {
-        const auto b = s.find_first_not_of(" \t");
-        const auto e = s.find_last_not_of(" \t");
-        return b == std::string::npos ? std::string() : s.substr(b, e - b + 1);
-    };
-    const std::string key = trim(assignment.substr(0, eq));
-    const std::string value = trim(assignment.substr(eq + 1));
-    const std::string source = "--set " + key;
+namespace {
+
+// Applies key=value, its errors worded "<source>: <field>: <what>".
+void apply_override_as(HwConfig& hw, const std::string& key, const std::string& value,
+                       const std::string& source) {
     if (section_of(key) == "components") {
         const std::string rest = leaf_of(key);
         const auto dot = rest.rfind('.');
@@ -478,6 +470,30 @@ void apply_hw_override(HwConfig& hw, const std::string& assignment) {
     set_field(copy, *f, node, source);
     validate_as(copy, source);
     hw = std::move(copy);
+}
+
+}  // namespace
+
+void apply_hw_override(HwConfig& hw, const std::string& assignment) {
+    const auto eq = assignment.find('=');
+    if (eq == std::string::npos)
+        throw FieldError(Origin::HwOverride, assignment,
+                         "expected section.key=value, e.g. ou.rows=8");
+    auto trim = [](std::string s) {
+        const auto b = s.find_first_not_of(" \t");
+        const auto e = s.find_last_not_of(" \t");
+        return b == std::string::npos ? std::string() : s.substr(b, e - b + 1);
+    };
+    const std::string key = trim(assignment.substr(0, eq));
+    const std::string source = "override " + key;
+    try {
+        apply_override_as(hw, key, trim(assignment.substr(eq + 1)), source);
+    } catch (const Error& e) {
+        // The same error about the override itself: "<key>: <field>: <what>".
+        std::string detail = e.what();
+        if (detail.rfind(source + ": ", 0) == 0) detail.erase(0, source.size() + 2);
+        throw FieldError(Origin::HwOverride, key, detail);
+    }
 }
 
 nlohmann::json to_json(const HwConfig& hw) {

@@ -90,7 +90,8 @@ HwConfig parse_hw_config(const std::string& yaml_text, const std::string& source
 // Adds the `components:` of another hardware file; a component `hw` already has wins. Throws
 // Error naming `file` when it cannot be read or its components are malformed.
 void inherit_components(HwConfig& hw, const std::filesystem::path& file);
-// Applies "section.key=value" overrides (same keys as the YAML), then re-validates.
+// Applies "section.key=value" overrides (same keys as the YAML), then re-validates. Throws a
+// FieldError (Origin::HwOverride) naming the key.
 void apply_hw_override(HwConfig& hw, const std::string& assignment);
 // Throws Error naming hw.source and the field when the config is impossible.
 void validate(const HwConfig& hw);

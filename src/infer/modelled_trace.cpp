@@ -27,8 +27,9 @@ void set_activation_option(ActivationModels& models, const std::string& option,
     const double v = std::strtod(num.c_str(), &end);
     if (num.empty() || end != num.c_str() + num.size() || !(v > 0.0 && v <= 1.0) ||
         (eq != std::string::npos && layer.empty()))
-        throw Error(option + " " + value + ": expected a value in (0, 1] or LAYER=value");
-    const bool is_density = option == "--activation-density";
+        throw FieldError(Origin::Option, option,
+                         value + ": expected a value in (0, 1] or LAYER=value");
+    const bool is_density = option == "activation_density";
     if (layer.empty())
         (is_density ? models.fallback.density : models.fallback.bit_density) = v;
     else

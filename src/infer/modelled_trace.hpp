@@ -28,8 +28,8 @@ struct ActivationModels {
 };
 
 // Applies one option value: "X" sets the default, "LAYER=X" one layer; X must lie in (0, 1]
-// (density) or (0, 1] (bit density). `option` is "--activation-density" or "--bit-density" and
-// names the error.
+// (density) or (0, 1] (bit density). `option` is "activation_density" or "bit_density" and
+// names the error (a FieldError about that option).
 void set_activation_option(ActivationModels& models, const std::string& option,
                            const std::string& value);
 

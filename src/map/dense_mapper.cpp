@@ -8,21 +8,14 @@
 
 #include "core/error.hpp"
 #include "map/encoding.hpp"
+#include "map/ou_grid.hpp"
 
 namespace sparsecim {
 
 void add_block_schedule(Tile& tile, int r0, int rows, int c0, int cols, const HwConfig& hw) {
-    for (int r = r0; r < r0 + rows; r += hw.ou_rows)
-        for (int c = c0; c < c0 + cols; c += hw.ou_cols) {
-            OuOp op;
-            op.r0 = static_cast<uint16_t>(r);
-            op.rows = static_cast<uint16_t>(std::min(hw.ou_rows, r0 + rows - r));
-            op.c0 = static_cast<uint16_t>(c);
-            op.cols = static_cast<uint16_t>(std::min(hw.ou_cols, c0 + cols - c));
-            op.in_ofs = static_cast<uint32_t>(r);
-            op.out_ofs = static_cast<uint32_t>(c);
-            tile.ops.push_back(op);
-        }
+    add_ou_grid(tile,
+                OuBlock{r0, rows, c0, cols, static_cast<uint32_t>(r0), static_cast<uint32_t>(c0)},
+                hw);
 }
 
 void add_grid_schedule(Tile& tile, int used_rows, int used_cols, const HwConfig& hw) {

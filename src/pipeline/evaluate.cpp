@@ -255,7 +255,7 @@ nlohmann::json scheme_params_for(const std::string& scheme,
         const auto eq = a.find('=');
         if (dot == std::string::npos || eq == std::string::npos || dot > eq || dot == 0 ||
             eq == dot + 1)
-            throw Error("--param " + a + ": expected scheme.key=value, e.g. csr.beta=4");
+            throw FieldError(Origin::SchemeParam, a, "expected scheme.key=value, e.g. csr.beta=4");
         const std::string name = a.substr(0, dot);
         find_scheme(name);
         if (name != scheme) continue;
@@ -295,12 +295,12 @@ void check_activation_layers(const Graph& g, const ActivationModels& m) {
             for (const auto& n : g.nodes)
                 found = found || (n.name == layer && is_weight_layer(g, n));
             if (!found)
-                throw Error(std::string(option) + " " + layer +
-                            "=...: the model has no weight layer '" + layer + "'");
+                throw FieldError(Origin::Option, option,
+                                 layer + "=...: the model has no weight layer '" + layer + "'");
         }
     };
-    check(m.density, "--activation-density");
-    check(m.bit_density, "--bit-density");
+    check(m.density, "activation_density");
+    check(m.bit_density, "bit_density");
 }
 
 }  // namespace
@@ -336,9 +336,11 @@ ModelData load_model_data(const EvalOptions& opt, const std::string& model_name,
     // Mapping-only analysis: input vectors per image of each weight layer, from static shapes.
     if (md.modelled) {
         if (opt.finetune_epochs > 0)
-            throw Error("--finetune: needs real activations, but " +
-                        (obstacle.empty() ? std::string("--activations modelled was asked for")
-                                          : obstacle));
+            throw FieldError(
+                Origin::Option, "finetune_epochs",
+                "needs real activations, but " +
+                    (obstacle.empty() ? std::string("modelled activations were asked for")
+                                      : obstacle));
         md.activations_note =
             obstacle.empty() ? "modelled (--activations modelled)" : "modelled: " + obstacle;
         for (const LayerInfo& li : summarize(g)) {
@@ -355,11 +357,12 @@ ModelData load_model_data(const EvalOptions& opt, const std::string& model_name,
     const int64_t test_n = std::max({opt.images, opt.accuracy_images, opt.adc_accuracy_images});
     md.test = load_fashion_mnist(opt.accuracy_split, test_n, dir);
     if (md.test.size() < test_n)
-        throw Error(std::string(test_n == opt.images            ? "--images"
-                                : test_n == opt.accuracy_images ? "--accuracy-images"
-                                                                : "--adc-accuracy-images") +
-                    ": the " + opt.accuracy_split + " set has only " +
-                    std::to_string(md.test.size()) + " images");
+        throw FieldError(Origin::Option,
+                         test_n == opt.images            ? "images"
+                         : test_n == opt.accuracy_images ? "accuracy_images"
+                                                         : "adc_accuracy_images",
+                         "the " + opt.accuracy_split + " set has only " +
+                             std::to_string(md.test.size()) + " images");
     md.sim_images = first_images(md.test, opt.images);
     if (opt.finetune_epochs > 0) md.trainable = load_model(opt.model, opt.seed, nullptr, false);
     if (opt.accuracy_images > 0) {
@@ -415,34 +418,37 @@ EvalResult evaluate(const EvalOptions& opt, EvalCache* cache) {
     EvalResult res;
     res.options = static_cast<const EvalSettings&>(opt);
     res.model = opt.model.empty() ? kDefaultModel : opt.model;
-    if (opt.images < 1) throw Error("--images: must be at least 1");
-    if (opt.accuracy_images < 0) throw Error("--accuracy-images: must not be negative");
-    if (opt.calib_images < 1) throw Error("--calib-images: must be at least 1");
-    if (opt.adc_accuracy_images < 0) throw Error("--adc-accuracy-images: must not be negative");
-    if (opt.finetune_epochs < 0) throw Error("--finetune: must not be negative");
+    auto bad = [](const std::string& option, const std::string& detail,
+                  std::vector<std::string> mentions = {}) {
+        throw FieldError(Origin::Option, option, detail, std::move(mentions));
+    };
+    if (opt.images < 1) bad("images", "must be at least 1");
+    if (opt.accuracy_images < 0) bad("accuracy_images", "must not be negative");
+    if (opt.calib_images < 1) bad("calib_images", "must be at least 1");
+    if (opt.adc_accuracy_images < 0) bad("adc_accuracy_images", "must not be negative");
+    if (opt.finetune_epochs < 0) bad("finetune_epochs", "must not be negative");
     if (opt.accuracy_split != "test" && opt.accuracy_split != "val")
-        throw Error("accuracy_split: expected test or val, got '" + opt.accuracy_split + "'");
+        bad("accuracy_split", "expected test or val, got '" + opt.accuracy_split + "'");
     if (opt.accuracy_split == "val" && opt.finetune_images > kFashionMnistValFirst)
-        throw Error("finetune_images: at most " + std::to_string(kFashionMnistValFirst) +
-                    " when top-1 is scored on the validation split (the rest is that split)");
-    if (!(opt.finetune_lr > 0.0 && opt.finetune_lr < 1.0))
-        throw Error("finetune_lr: must be in (0, 1)");
+        bad("finetune_images", "at most " + std::to_string(kFashionMnistValFirst) +
+                                   " when top-1 is scored on the validation split (the rest is "
+                                   "that split)");
+    if (!(opt.finetune_lr > 0.0 && opt.finetune_lr < 1.0)) bad("finetune_lr", "must be in (0, 1)");
     if (opt.finetune_prune != "gradual" && opt.finetune_prune != "oneshot")
-        throw Error("finetune_prune: expected gradual or oneshot, got '" + opt.finetune_prune +
-                    "'");
+        bad("finetune_prune", "expected gradual or oneshot, got '" + opt.finetune_prune + "'");
     if (opt.counts_only && opt.check_exact)
-        throw Error("--counts-only: computes no outputs, so --check-exact has nothing to check");
+        bad("counts_only", "computes no outputs, so check_exact has nothing to check",
+            {"check_exact"});
     if (opt.finetune_epochs > 0 && !opt.finetune)
-        throw Error("--finetune: this build cannot train (no LibTorch)");
+        bad("finetune_epochs", "this build cannot train (no LibTorch)");
     if (opt.finetune_epochs > 0 && opt.accuracy_images == 0)
-        throw Error("--finetune: needs --accuracy-images > 0 to report anything");
+        bad("finetune_epochs", "needs accuracy_images > 0 to report anything", {"accuracy_images"});
     for (const auto& name : opt.schemes) {
         find_scheme(name);  // fail fast on a typo
         scheme_params_for(name, opt.scheme_params);
     }
     if (opt.activations != "auto" && opt.activations != "traces" && opt.activations != "modelled")
-        throw Error("--activations: expected auto, traces or modelled, got '" + opt.activations +
-                    "'");
+        bad("activations", "expected auto, traces or modelled, got '" + opt.activations + "'");
 
     const HwConfig hw = resolve_hw(opt.hw_path, opt.hw_overrides);
     res.hw = hw;
@@ -539,6 +545,7 @@ EvalResult evaluate(const EvalOptions& opt, EvalCache* cache) {
         SchemeResult sr;
         sr.name = name;
         sr.summary = scheme.summary;
+        sr.uses_zero_weights = scheme.uses_zero_weights;
         price_network(*mapped, qm, ctx.hw, opt, modelled, sr);
         sr.accuracy = prepared->accuracy;
         if (name == "dense") {
@@ -573,7 +580,8 @@ EvalResult evaluate(const EvalOptions& opt, EvalCache* cache) {
             try {
                 masks = masks_from_quant_model(qm);
             } catch (const Error& e) {
-                throw Error("--finetune: scheme '" + name + "': " + e.what());
+                throw FieldError(Origin::Option, "finetune_epochs",
+                                 "scheme '" + name + "': " + e.what());
             }
             // Trained with BatchNorm kept (training on the folded graph collapses at high
             // sparsity), then folded as at import. Folding scales each output channel, so the
@@ -589,6 +597,7 @@ EvalResult evaluate(const EvalOptions& opt, EvalCache* cache) {
             SchemeResult& t = tuned_result.emplace();
             t.name = name + "+ft";
             t.finetuned_from = name;
+            t.uses_zero_weights = sr.uses_zero_weights;
             t.summary = "'" + name + "' after finetuning " + std::to_string(opt.finetune_epochs) +
                         " epoch(s) with its masks" +
                         (opt.finetune_prune == "gradual" ? " reached gradually" : "") +

@@ -119,8 +119,8 @@ FieldKind field_kind(const std::string& field, const std::string& src, const std
     }
     if (is_hw_key(field)) return FieldKind::Hw;
     fail(src, where,
-         "unknown field (expected a hardware key section.key as for --set, a scheme parameter "
-         "scheme.key as for --param, or schemes)");
+         "unknown field (expected a hardware key section.key, a scheme parameter scheme.key, "
+         "or schemes)");
 }
 
 // The values of an axis: a non-empty list of scalars, no value twice.
@@ -174,11 +174,17 @@ void check_unit(const ExperimentUnit& u, const std::map<std::string, std::string
             if (pred(field)) return where_of.at(field);
         return std::string("(top level)");
     };
+    // An error about one axis field (a FieldError naming it) is reported at that field.
+    auto fail_at = [&](const Error& e, const std::string& otherwise) {
+        const auto* fe = dynamic_cast<const FieldError*>(&e);
+        if (fe && where_of.count(fe->name())) fail(src, where_of.at(fe->name()), fe->detail());
+        fail(src, otherwise, e.what());
+    };
     HwConfig hw;
     try {
         hw = resolve_hw(u.options.hw_path, u.options.hw_overrides);
     } catch (const Error& e) {
-        fail(src, first_where([](const std::string& f) { return is_hw_key(f); }), e.what());
+        fail_at(e, first_where([](const std::string& f) { return is_hw_key(f); }));
     }
     for (const std::string& name : u.options.schemes) {
         const Scheme& sc = find_scheme(name);
@@ -192,9 +198,8 @@ void check_unit(const ExperimentUnit& u, const std::map<std::string, std::string
             ctx.params = scheme_params_for(name, u.options.scheme_params);
             sc.check_params(ctx);
         } catch (const Error& e) {
-            fail(src,
-                 first_where([&](const std::string& f) { return f.rfind(name + ".", 0) == 0; }),
-                 e.what());
+            fail_at(e,
+                    first_where([&](const std::string& f) { return f.rfind(name + ".", 0) == 0; }));
         }
     }
 }

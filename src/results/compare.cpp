@@ -69,8 +69,9 @@ std::vector<SchemeComparison> compare_schemes(const EvalResult& r) {
             static_cast<Ratios&>(c) = ratios(*d, s);
             if (d != run_dense) c.vs_run_dense = ratios(*run_dense, s);
             // Only meaningful where there is sparsity to use: with under 1% zero weights the
-            // ratio divides by almost nothing (bit-level schemes are judged by compression).
-            if (c.weights > 0 && c.zero_weights * 100 >= c.weights) {
+            // ratio divides by almost nothing; and not for a scheme whose savings are zero bits
+            // (sme, judged by compression), which can save more cells than there are zeros.
+            if (s.uses_zero_weights && c.weights > 0 && c.zero_weights * 100 >= c.weights) {
                 const double per_weight =
                     static_cast<double>(d->footprint.stored_cells) / static_cast<double>(c.weights);
                 c.sparsity_utilization =

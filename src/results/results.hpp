@@ -114,6 +114,8 @@ struct SchemeResult {
     // EvalResult::baselines, dense on the hardware and input-side features the scheme uses.
     // Empty: the run's dense.
     std::string baseline;
+    // Scheme::uses_zero_weights: false when sparsity_utilization means nothing for the scheme.
+    bool uses_zero_weights = true;
 };
 
 struct EvalResult {

@@ -122,7 +122,7 @@ ParamSpec int_list(int64_t lo, int64_t hi) {
 }
 
 void param_error(const std::string& scheme, const std::string& key, const std::string& what) {
-    throw Error("--param " + scheme + "." + key + ": " + what);
+    throw FieldError(Origin::SchemeParam, scheme + "." + key, what);
 }
 
 void unknown_param(const std::string& scheme, const std::string& key,
@@ -132,7 +132,8 @@ void unknown_param(const std::string& scheme, const std::string& key,
 
 bool check_param_object(const std::string& scheme, const nlohmann::json& params) {
     if (params.is_null()) return false;
-    if (!params.is_object()) throw Error("--param " + scheme + ": expected key=value parameters");
+    if (!params.is_object())
+        throw FieldError(Origin::SchemeParam, scheme, "expected key=value parameters");
     return true;
 }
 

@@ -2,7 +2,7 @@
 // (hw/hw_config.cpp) is for the hardware: a row per key (key, unit, member of the scheme's params
 // struct, what values it takes, meaning) drives parsing, the unknown-key message, the defaults
 // shown by `sparsecim params` and the docs, so they cannot drift apart. Every bad value gets one
-// wording per kind of parameter: "--param SCHEME.KEY: must be ...".
+// wording per kind of parameter: "SCHEME.KEY: must be ..." (a FieldError, Origin::SchemeParam).
 #pragma once
 
 #include <cstdint>
@@ -67,10 +67,10 @@ struct ChoiceIndex {
 // IntList -> std::vector<int64_t>.
 using ParamValue = std::variant<int64_t, double, bool, ChoiceIndex, std::vector<int64_t>>;
 
-// Throws Error "--param SCHEME.KEY: WHAT".
+// Throws FieldError "SCHEME.KEY: WHAT".
 [[noreturn]] void param_error(const std::string& scheme, const std::string& key,
                               const std::string& what);
-// `v` checked against `spec`; throws Error "--param SCHEME.KEY: must be ..." when it does not fit.
+// `v` checked against `spec`; throws FieldError "SCHEME.KEY: must be ..." when it does not fit.
 ParamValue check_param_value(const std::string& scheme, const std::string& key,
                              const ParamSpec& spec, const nlohmann::json& v);
 // The one wording of a bad value: "must be a positive integer", "must be one of a, b", ...
@@ -79,10 +79,10 @@ std::string param_type_name(const ParamSpec& spec);
 std::string param_range_text(const ParamSpec& spec);
 // A value as `--param` would spell it; nullopt (an unset optional) is "unset".
 std::string param_value_text(const ParamSpec& spec, const std::optional<ParamValue>& v);
-// Throws Error "--param SCHEME.KEY: unknown parameter (known: a, b, ...)".
+// Throws FieldError "SCHEME.KEY: unknown parameter (known: a, b, ...)".
 [[noreturn]] void unknown_param(const std::string& scheme, const std::string& key,
                                 const std::vector<std::string>& known);
-// Throws Error "--param SCHEME: expected key=value parameters" unless `params` is an object or
+// Throws FieldError "SCHEME: expected key=value parameters" unless `params` is an object or
 // null; returns whether there is anything to read.
 bool check_param_object(const std::string& scheme, const nlohmann::json& params);
 // A logic error in a table (a value that does not fit its member); never a user error.
@@ -198,7 +198,7 @@ std::optional<ParamValue> read(const P& p, const ParamRow<P>& row) {
 }  // namespace param_detail
 
 // Reads `params` ({key: value}, or null for none) over `start` (default: the struct's defaults).
-// Throws Error "--param SCHEME.KEY: ..." for an unknown key (listing the table's keys) or a value
+// Throws FieldError "SCHEME.KEY: ..." for an unknown key (listing the table's keys) or a value
 // the row's spec rejects. Cross-field checks are the caller's, after this.
 template <class P>
 P parse_params(const std::string& scheme, const ParamTable<P>& table, const nlohmann::json& params,

@@ -57,6 +57,10 @@ struct Scheme {
     // Optional: whether the scheme skips the OU ops whose input bits are all zero, an input-side
     // feature its dense baseline then gets too (dense's skip_zero). Empty: it does not.
     std::function<bool(const SchemeContext& ctx)> skips_zero_inputs;
+    // Whether the scheme's savings come from zero weights (pruning). False for a bit-level
+    // scheme (sme saves zero bits): its sparsity_utilization, cells saved per zero weight, is
+    // then not a figure of the scheme and is not reported.
+    bool uses_zero_weights = true;
 };
 
 // The registered schemes, in registry order. A deque: references stay valid as schemes are added.

@@ -79,21 +79,25 @@ double torch_accuracy(const Graph& g, const Dataset& test, int64_t count, int st
 }
 
 void validate(const TrainOptions& opt) {
-    if (opt.epochs < 1) throw Error("--epochs: must be at least 1");
+    auto bad = [](const std::string& option, const std::string& detail) {
+        throw FieldError(Origin::Option, option, detail);
+    };
+    if (opt.epochs < 1) bad("epochs", "must be at least 1");
     if (opt.start_epoch < 1 || opt.start_epoch > opt.epochs)
-        throw Error("--resume: the checkpoint's next epoch " + std::to_string(opt.start_epoch) +
-                    " is outside 1.." + std::to_string(opt.epochs));
-    if (opt.batch < 1) throw Error("--batch: must be at least 1");
+        bad("start_epoch", "the checkpoint's next epoch " + std::to_string(opt.start_epoch) +
+                               " is outside 1.." + std::to_string(opt.epochs));
+    if (opt.batch < 1) bad("batch", "must be at least 1");
     if (opt.optimizer != "adam" && opt.optimizer != "sgd")
-        throw Error("--optimizer: expected 'adam' or 'sgd', got '" + opt.optimizer + "'");
+        bad("optimizer", "expected 'adam' or 'sgd', got '" + opt.optimizer + "'");
     if (opt.schedule != "cosine" && opt.schedule != "constant")
-        throw Error("--schedule: expected 'cosine' or 'constant', got '" + opt.schedule + "'");
+        bad("schedule", "expected 'cosine' or 'constant', got '" + opt.schedule + "'");
     if (opt.ste_bits < 0 || opt.ste_bits == 1 || opt.ste_bits > 16)
-        throw Error("--w-bits: must be 0 (off) or 2..16");
-    if (opt.lr < 0.0) throw Error("--lr: must not be negative");
-    if (opt.threads < 0) throw Error("--threads: must not be negative");
-    if (opt.train_images < 0 || opt.test_images < 0 || opt.max_steps < 0)
-        throw Error("--train-images/--test-images/--max-steps: must not be negative");
+        bad("ste_bits", "must be 0 (off) or 2..16");
+    if (opt.lr < 0.0) bad("lr", "must not be negative");
+    if (opt.threads < 0) bad("threads", "must not be negative");
+    if (opt.train_images < 0) bad("train_images", "must not be negative");
+    if (opt.test_images < 0) bad("test_images", "must not be negative");
+    if (opt.max_steps < 0) bad("max_steps", "must not be negative");
 }
 
 TrainResult train_graph(const Graph& g, const Dataset& train, const Dataset& test,
@@ -225,7 +229,7 @@ TrainResult train_graph(const Graph& g, const Dataset& train, const Dataset& tes
             const double l = loss.item<double>();
             if (!std::isfinite(l))
                 throw Error(opt.label + ": the loss diverged at step " + std::to_string(step + 1) +
-                            " (try a smaller --lr)");
+                            " (try a smaller learning rate)");
             res.step_losses.push_back(l + pen);
             loss_sum += l;
             pen_sum += pen;

@@ -12,8 +12,10 @@
 #include "core/error.hpp"
 #include "map/dense_mapper.hpp"
 #include "map/encoding.hpp"
+#include "map/ou_grid.hpp"
 #include "schemes/csr/csr_kmeans.hpp"
 #include "schemes/csr/csr_search.hpp"
+#include "schemes/param_table.hpp"
 
 namespace sparsecim {
 
@@ -91,11 +93,13 @@ Mapping map_csr(const WeightMatrix& w, const HwConfig& hw, const CsrParams& p) {
         throw Error(hw.source + ": crossbar.cols: csr needs a multiple of ou.cols (" +
                     std::to_string(C) + " vs " + std::to_string(PBL) + ")");
     if (Wl % p.beta != 0)
-        throw Error("--param csr.alpha: a window of alpha x P_BL = " + std::to_string(Wl) +
-                    " columns must be a multiple of beta = " + std::to_string(p.beta));
+        param_error("csr", "alpha",
+                    "a window of alpha x P_BL = " + std::to_string(Wl) +
+                        " columns must be a multiple of beta = " + std::to_string(p.beta));
     if (Wl > C)
-        throw Error("--param csr.alpha: a window of alpha x P_BL = " + std::to_string(Wl) +
-                    " columns exceeds the crossbar's " + std::to_string(C) + " columns");
+        param_error("csr", "alpha",
+                    "a window of alpha x P_BL = " + std::to_string(Wl) +
+                        " columns exceeds the crossbar's " + std::to_string(C) + " columns");
     const int64_t unit_cols = std::lcm<int64_t>(p.beta, PBL);
     const int64_t Np = ceil_div(w.N, unit_cols) * unit_cols;  // slice plane width, padded
     const int64_t nbands = ceil_div(w.K, R);
@@ -371,15 +375,11 @@ Mapping map_csr(const WeightMatrix& w, const HwConfig& hw, const CsrParams& p) {
                     const int64_t h =
                         static_cast<int64_t>(rows[gidx(b, sg.u->window, sg.g)].size());
                     if (i * PWL >= h) continue;
-                    OuOp op;
-                    op.r0 = static_cast<uint16_t>(off[s] + i * PWL);
-                    op.rows = static_cast<uint16_t>(std::min<int64_t>(PWL, h - i * PWL));
-                    op.c0 = static_cast<uint16_t>(sg.col0);
-                    op.cols = static_cast<uint16_t>(PBL);
-                    op.in_ofs = in_base[s] + static_cast<uint32_t>(i * PWL);
                     size_t ui = 0;
                     while (&stripe[ui] != sg.u) ++ui;
-                    op.out_ofs = out_base[ui] + static_cast<uint32_t>(sg.g * PBL);
+                    OuOp op = ou_op(off[s] + i * PWL, std::min<int64_t>(PWL, h - i * PWL), sg.col0,
+                                    PBL, in_base[s] + static_cast<uint32_t>(i * PWL),
+                                    out_base[ui] + static_cast<uint32_t>(sg.g * PBL));
                     op.fetch = first;
                     first = false;
                     tile->ops.push_back(op);

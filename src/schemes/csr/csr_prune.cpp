@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "core/error.hpp"
+#include "schemes/param_table.hpp"
 
 namespace sparsecim {
 
@@ -73,9 +74,9 @@ void prune_until(QuantModel& qm, std::vector<Block>& blocks, int beta, int64_t z
 }  // namespace
 
 BlockPruneResult prune_row_blocks(QuantModel& qm, int beta, double sparsity, bool global) {
-    if (beta < 1) throw Error("--param csr.beta: must be a positive integer");
+    if (beta < 1) param_error("csr", "beta", "must be a positive integer");
     if (!(sparsity >= 0.0 && sparsity <= 1.0))
-        throw Error("--param csr.sparsity: must be a number in [0, 1]");
+        param_error("csr", "sparsity", "must be a number in [0, 1]");
     BlockPruneResult res;
     auto target_of = [&](int64_t total) {
         return static_cast<int64_t>(std::ceil(sparsity * static_cast<double>(total) - 1e-9));

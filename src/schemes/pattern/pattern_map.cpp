@@ -9,6 +9,7 @@
 #include "core/error.hpp"
 #include "map/dense_mapper.hpp"
 #include "map/encoding.hpp"
+#include "map/ou_grid.hpp"
 #include "schemes/pattern/shelf_packing.hpp"
 
 namespace sparsecim {
@@ -48,9 +49,13 @@ int64_t crossbars_for(int64_t shelves, int64_t shelves_per_xbar) {
     return (shelves + shelves_per_xbar - 1) / shelves_per_xbar;
 }
 
-Mapping dense_fallback(const QuantLayer& layer, const HwConfig& hw, const std::string& why) {
+// A layer pattern pruning leaves alone is mapped as dense, with the zero-input skipping of the
+// pattern crossbars beside it (as its matched baseline, dense[skip_zero], maps it).
+Mapping dense_fallback(const QuantLayer& layer, const HwConfig& hw, const PatternParams& p,
+                       const std::string& why) {
     Mapping m = map_dense(layer.weights, hw);
     m.scheme = "pattern";
+    m.skip_zero_ou = p.skip_zero;
     m.notes.push_back(why + ": mapped densely");
     m.figures["dense_fallback_layers"] = 1;
     return m;
@@ -82,10 +87,10 @@ std::vector<PatternBlock> pattern_blocks(const WeightMatrix& w) {
 
 Mapping map_pattern(const QuantLayer& layer, const HwConfig& hw, const PatternParams& p) {
     const WeightMatrix& W = layer.weights;
-    if (layer.kernel_h == 0) return dense_fallback(layer, hw, "not a convolution");
-    if (layer.exempt) return dense_fallback(layer, hw, "exempt from pruning");
+    if (layer.kernel_h == 0) return dense_fallback(layer, hw, p, "not a convolution");
+    if (layer.exempt) return dense_fallback(layer, hw, p, "exempt from pruning");
     if (layer.kernel_h != 3 || layer.kernel_w != 3)
-        return dense_fallback(layer, hw,
+        return dense_fallback(layer, hw, p,
                               "kernel " + std::to_string(layer.kernel_h) + "x" +
                                   std::to_string(layer.kernel_w) + ", not 3x3");
     if (hw.encoding == Encoding::Offset)
@@ -148,17 +153,7 @@ Mapping map_pattern(const QuantLayer& layer, const HwConfig& hw, const PatternPa
         }
         const int nrows = static_cast<int>(rows.size());
         const int ncols = static_cast<int>(seg.count * cpo);
-        for (int rr = 0; rr < nrows; rr += hw.ou_rows)
-            for (int cc = 0; cc < ncols; cc += hw.ou_cols) {
-                OuOp op;
-                op.r0 = static_cast<uint16_t>(r0 + rr);
-                op.rows = static_cast<uint16_t>(std::min(hw.ou_rows, nrows - rr));
-                op.c0 = static_cast<uint16_t>(c0 + cc);
-                op.cols = static_cast<uint16_t>(std::min(hw.ou_cols, ncols - cc));
-                op.in_ofs = in_ofs + static_cast<uint32_t>(rr);
-                op.out_ofs = out_ofs + static_cast<uint32_t>(cc);
-                t.ops.push_back(op);
-            }
+        add_ou_grid(t, OuBlock{r0, nrows, c0, ncols, in_ofs, out_ofs}, hw);
         gathered += nrows;
         outputs_placed += seg.count;
     }

@@ -10,6 +10,7 @@ namespace sparsecim {
 Scheme sme_scheme() {
     Scheme s;
     s.name = "sme";
+    s.uses_zero_weights = false;
     s.summary =
         "windowed power-of-two weights (S bits), one crossbar per weight bit, sparse high "
         "planes squeezed into lower planes with input shifts";

@@ -9,6 +9,7 @@
 #include <map>
 
 #include "core/error.hpp"
+#include "map/ou_grid.hpp"
 
 namespace sparsecim {
 
@@ -71,17 +72,8 @@ Tile build_tile(const WeightMatrix& w, int64_t n0, int64_t nouts, const Xbar& x,
         while (seg1 < rows && x.rows[static_cast<size_t>(seg1)].shift == shift) ++seg1;
         if (shift_at_output && !table_of_shift.count(shift)) add_table(shift);
         const uint32_t out_base = shift_at_output ? table_of_shift[shift] : 0;
-        for (int r0 = seg0; r0 < seg1; r0 += hw.ou_rows)
-            for (int c0 = 0; c0 < used_cols; c0 += hw.ou_cols) {
-                OuOp op;
-                op.r0 = static_cast<uint16_t>(r0);
-                op.rows = static_cast<uint16_t>(std::min(hw.ou_rows, seg1 - r0));
-                op.c0 = static_cast<uint16_t>(c0);
-                op.cols = static_cast<uint16_t>(std::min(hw.ou_cols, used_cols - c0));
-                op.in_ofs = static_cast<uint32_t>(r0);
-                op.out_ofs = out_base + static_cast<uint32_t>(c0);
-                t.ops.push_back(op);
-            }
+        add_ou_grid(
+            t, OuBlock{seg0, seg1 - seg0, 0, used_cols, static_cast<uint32_t>(seg0), out_base}, hw);
         seg0 = seg1;
     }
     return t;

@@ -7,6 +7,7 @@
 
 #include "core/error.hpp"
 #include "model/weight_layout.hpp"
+#include "schemes/param_table.hpp"
 
 namespace sparsecim {
 
@@ -26,9 +27,9 @@ LfsrSpec layer_lfsr(const TwofoldParams& p, uint64_t size, size_t node, const st
     s.width = p.lfsr_width ? p.lfsr_width : lfsr_width_for(size);
     const uint64_t states = (uint64_t{1} << s.width) - 1;
     if (states < size)
-        throw Error("--param twofold.lfsr_width: " + std::to_string(s.width) + " bits address " +
-                    std::to_string(states) + " weights, but layer '" + layer + "' has " +
-                    std::to_string(size));
+        param_error("twofold", "lfsr_width",
+                    std::to_string(s.width) + " bits address " + std::to_string(states) +
+                        " weights, but layer '" + layer + "' has " + std::to_string(size));
     s.taps = p.lfsr_taps.empty() ? default_lfsr_taps(s.width) : p.lfsr_taps;
     const uint64_t mixed = splitmix64(p.lfsr_seed ^ splitmix64(static_cast<uint64_t>(node) + 1));
     s.seed = static_cast<uint32_t>(1 + mixed % states);

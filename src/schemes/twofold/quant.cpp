@@ -7,6 +7,7 @@
 #include <string>
 
 #include "core/error.hpp"
+#include "schemes/param_table.hpp"
 
 namespace sparsecim {
 
@@ -20,7 +21,7 @@ int code_ones(int32_t w, int bits) {
 
 void scaled_quantize(const FloatMatrix& fm, const std::vector<uint8_t>& keep, int bits,
                      QuantLayer& layer) {
-    if (bits < 2 || bits > 16) throw Error("--param twofold.bits: must be an integer in 2..16");
+    if (bits < 2 || bits > 16) param_error("twofold", "bits", "must be an integer in 2..16");
     if (keep.size() != fm.w.size())
         throw Error(layer.name + ": mask has " + std::to_string(keep.size()) +
                     " entries, the layer " + std::to_string(fm.w.size()));
