@@ -15,6 +15,7 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include "ceiling.hpp"
 #include "core/error.hpp"
 #include "core/parallel.hpp"
 #include "hw/hw_config.hpp"
@@ -113,6 +114,7 @@ int main(int argc, char** argv) {
     int repeats = 1, threads = 0;
     uint64_t seed = 1;
     bool ideal = false, skip_sim = false, counts_only = false, markdown = false;
+    double ceiling_seconds = 1.0;
     app.add_option("--model", model, "ONNX file or zoo:NAME");
     app.add_option("--hw", hw_path, "hardware YAML (default: configs/hw/dense.yaml)");
     app.add_option("--set", hw_overrides, "override a hardware field, e.g. --set ou.rows=8");
@@ -130,6 +132,9 @@ int main(int argc, char** argv) {
     app.add_flag("--markdown", markdown,
                  "print one Markdown table row per scheme (docs/performance.md) instead");
     app.add_option("--json", json_out, "also write the figures as JSON to this file");
+    app.add_option("--ceiling-seconds", ceiling_seconds,
+                   "time the bare OU kernel (bench/ceiling.hpp) this long on one core first, and "
+                   "give the simulator's OU ops per CPU-second as a fraction of it (0: skip)");
     CLI11_PARSE(app, argc, argv);
     try {
         if (images < 1 || calib < 1 || repeats < 1 || batch < 1)
@@ -152,15 +157,28 @@ int main(int argc, char** argv) {
         const Tensor sim_images = make_images(g, images, input, "test", seed + 2, &what);
         const int workers = resolve_threads(threads);
         const char* mode = counts_only ? "counts-only" : "functional";
+        // The machine's ceiling, measured in this run on the run's OU shape.
+        bench::CeilingResult ceiling;
+        if (ceiling_seconds > 0.0 && !markdown) {
+            ceiling = bench::run_ceiling({hw.ou_rows, hw.ou_cols, hw.cell_bits, hw.adc_bits},
+                                         ceiling_seconds);
+            std::printf(
+                "ceiling: bare OU kernel (%dx%d OU, %d-bit cells, %d-bit ADC: AND + lane popcount "
+                "+ clamp, %d-bit lanes, 1 core): %.1f M OU ops/s (checksum %llx)\n",
+                hw.ou_rows, hw.ou_cols, hw.cell_bits, hw.adc_bits, ceiling.lane_bits,
+                ceiling.ou_ops_per_s / 1e6, static_cast<unsigned long long>(ceiling.checksum));
+        }
+        const double ceiling_mops = ceiling.ou_ops_per_s / 1e6;
         if (!markdown)
             std::printf(
                 "model %s | %lld image(s) %s, batch %lld | %d thread(s) | %d repeat(s) | %s\n",
                 model.c_str(), static_cast<long long>(images), what.c_str(),
                 static_cast<long long>(batch), workers, repeats, mode);
         if (!markdown)
-            std::printf("%-8s %9s %9s %9s %9s %9s %9s %9s %9s %12s %10s %10s %s\n", "scheme",
+            std::printf("%-8s %9s %9s %9s %9s %9s %9s %9s %9s %12s %10s %10s %8s %s\n", "scheme",
                         "prep_s", "map_s", "map_MiB", "trace_s", "trace_MiB", "sim_s", "sim_cpu_s",
-                        "sim_MiB", "ou_ops", "Mops/s", "Mops/s/cpu", "mismatch/checked");
+                        "sim_MiB", "ou_ops", "Mops/s", "Mops/s/cpu", "%ceiling",
+                        "mismatch/checked");
         nlohmann::json out = nlohmann::json::array();
         for (const std::string& name : schemes) {
             const Scheme& scheme = find_scheme(name);
@@ -226,6 +244,7 @@ int main(int argc, char** argv) {
             const double mops_cpu =
                 sim_cpu > 0 ? static_cast<double>(st.ou_ops) / sim_cpu / 1e6 : 0.0;
             const double peak = std::max(st.trace_peak, st.sim_peak);
+            const double of_ceiling = ceiling_mops > 0 ? mops_cpu / ceiling_mops : 0.0;
             if (markdown)
                 std::printf("| %s | %lld | %s | %s | %.2f | %.2f | %.2f | %.0f | %.1f | %.1f |\n",
                             model.c_str(), static_cast<long long>(images), name.c_str(), mode,
@@ -233,10 +252,10 @@ int main(int argc, char** argv) {
             else
                 std::printf(
                     "%-8s %9.2f %9.2f %9.0f %9.2f %9.0f %9.2f %9.2f %9.0f %12llu %10.1f %10.1f "
-                    "%lld/%lld\n",
+                    "%7.1f%% %lld/%lld\n",
                     name.c_str(), median(st.prepare), median(st.map), st.map_peak, median(st.trace),
                     st.trace_peak, sim_s, sim_cpu, st.sim_peak,
-                    static_cast<unsigned long long>(st.ou_ops), mops, mops_cpu,
+                    static_cast<unsigned long long>(st.ou_ops), mops, mops_cpu, 100.0 * of_ceiling,
                     static_cast<long long>(st.mismatches), static_cast<long long>(st.checked));
             if (st.search_evaluations > 0 && !markdown)
                 std::printf(
@@ -262,12 +281,19 @@ int main(int argc, char** argv) {
                            {"mismatches", st.mismatches},
                            {"mops_per_s", mops},
                            {"mops_per_cpu_s", mops_cpu},
+                           {"ceiling_fraction", of_ceiling},
                            {"simulation", mode}});
         }
         if (!json_out.empty()) {
             std::ofstream f(json_out);
-            f << nlohmann::json{{"model", model},     {"images", images},   {"batch", batch},
-                                {"threads", workers}, {"repeats", repeats}, {"schemes", out}}
+            f << nlohmann::json{{"model", model},
+                                {"images", images},
+                                {"batch", batch},
+                                {"threads", workers},
+                                {"repeats", repeats},
+                                {"ceiling_mops_per_s", ceiling_mops},
+                                {"ceiling_lane_bits", ceiling.lane_bits},
+                                {"schemes", out}}
                      .dump(1)
               << "\n";
         }

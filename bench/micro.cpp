@@ -1,12 +1,13 @@
 // sparsecim_bench: Google Benchmark micro-benchmarks of the hot paths: OU op execution (the
-// functional simulator), the zero-skip decision (counts-only runs on sparse inputs), the csr
-// GA's fitness evaluation, the mapping of one large layer per scheme, and the integer conv.
-// Not run by ctest; see docs/performance.md.
+// functional simulator) beside the bare kernel's ceiling (bench/ceiling.hpp), the zero-skip
+// decision (counts-only runs on sparse inputs), the csr GA's fitness evaluation, the mapping of one
+// large layer per scheme, and the integer conv. Not run by ctest; see docs/performance.md.
 #include <benchmark/benchmark.h>
 
 #include <map>
 #include <random>
 
+#include "ceiling.hpp"
 #include "infer/int_infer.hpp"
 #include "map/dense_mapper.hpp"
 #include "model/zoo.hpp"
@@ -75,6 +76,23 @@ void BM_OuOpExecution(benchmark::State& state) {
         benchmark::Counter(static_cast<double>(ops), benchmark::Counter::kIsRate);
 }
 BENCHMARK(BM_OuOpExecution)->Unit(benchmark::kMillisecond);
+
+// The ceiling beside it: the bare OU kernel (bench/ceiling.hpp) on the default OU shape, one
+// thread; ou_ops_per_s of BM_OuOpExecution over this one's is the simulator's share of it.
+void BM_OuKernelCeiling(benchmark::State& state) {
+    const HwConfig hw = default_hw();
+    uint64_t ops = 0, checksum = 0;
+    for (auto _ : state) {
+        const bench::CeilingResult r =
+            bench::run_ceiling({hw.ou_rows, hw.ou_cols, hw.cell_bits, hw.adc_bits}, 0.01);
+        ops += static_cast<uint64_t>(r.ou_ops);
+        checksum ^= r.checksum;
+    }
+    benchmark::DoNotOptimize(checksum);
+    state.counters["ou_ops_per_s"] =
+        benchmark::Counter(static_cast<double>(ops), benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_OuKernelCeiling)->Unit(benchmark::kMillisecond);
 
 // Counts only on inputs that are `range(0)` % zero: the per-op work is then mostly deciding
 // which bit-planes to skip. One item = one OU op slot (issued or skipped).

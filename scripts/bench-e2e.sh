@@ -2,7 +2,9 @@
 # End-to-end timing (docs/performance.md). Builds sparsecim_e2e, then
 #   scripts/bench-e2e.sh                 zoo:resnet18, 224x224, one image, every scheme: wall and
 #                                        CPU time and peak memory of prepare, mapping, trace
-#                                        generation and simulation, OU ops per second
+#                                        generation and simulation, OU ops per second, and that
+#                                        rate as a fraction of the bare kernel's ceiling
+#                                        (bench/ceiling.hpp) timed first in the same run
 #   scripts/bench-e2e.sh --scaling       the scaling table (dense; 1/4/16 images streamed;
 #                                        lenet, resnet20-cifar, resnet18, resnet50) as Markdown
 #   scripts/bench-e2e.sh --scaling --write-docs   ... and put it into docs/performance.md
