@@ -1,0 +1,43 @@
+// The subcommands of `sparsecim`, one file each (src/cli/<command>.cpp). Each add_* registers its
+// subcommand and options on the app and returns what runs it once the command line is parsed;
+// main.cpp only lists them, parses and reports errors.
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "core/error.hpp"
+#include "pipeline/evaluate.hpp"
+
+namespace sparsecim::cli {
+
+struct Command {
+    CLI::App* sub = nullptr;
+    std::function<int()> run;  // its exit code
+};
+
+Command add_import(CLI::App& app);
+Command add_accuracy(CLI::App& app);
+Command add_evaluate(CLI::App& app);
+Command add_run(CLI::App& app);
+Command add_sweep(CLI::App& app);
+Command add_reproduce(CLI::App& app);
+Command add_zoo(CLI::App& app);
+Command add_params(CLI::App& app);
+std::vector<Command> add_training(CLI::App& app);  // train and finetune
+
+// Plugs LibTorch finetuning into an evaluation when it asks for it (finetune_epochs > 0).
+void attach_finetuner(EvalOptions& ev);
+// Writes the report files of one evaluation, prints its summary (or the JSON), and returns 1
+// when check_exact found a scheme that is not exact.
+int report_run(const EvalResult& r, const std::filesystem::path& out, bool json);
+
+// An error as the command line words it (a FieldError by the flag that sets its value).
+std::string cli_message(const std::exception& e);
+
+}  // namespace sparsecim::cli

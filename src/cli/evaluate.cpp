@@ -1,0 +1,152 @@
+// `sparsecim evaluate`: every scheme on one model, reported; and the finetuning and report
+// steps `run` shares with it.
+#include <cstdio>
+#include <iostream>
+
+#include "cli/commands.hpp"
+#include "infer/modelled_trace.hpp"
+#include "model/idx.hpp"
+#include "report/eval_report.hpp"
+#include "report/html_report.hpp"
+#include "schemes/scheme.hpp"
+#ifdef SPARSECIM_HAVE_TORCH
+#include "train/train.hpp"
+#endif
+
+namespace sparsecim::cli {
+
+namespace {
+
+std::vector<std::string> split_list(const std::string& s) {
+    std::vector<std::string> out;
+    std::string cur;
+    for (char c : s) {
+        if (c == ',') {
+            if (!cur.empty()) out.push_back(cur);
+            cur.clear();
+        } else if (c != ' ') {
+            cur += c;
+        }
+    }
+    if (!cur.empty()) out.push_back(cur);
+    return out;
+}
+
+}  // namespace
+
+// Plugs LibTorch finetuning into an evaluation when it asks for it (finetune_epochs > 0); without
+// LibTorch such a request is an error.
+void attach_finetuner(EvalOptions& ev) {
+    if (ev.finetune_epochs <= 0) return;
+#ifdef SPARSECIM_HAVE_TORCH
+    ev.finetune = [data = ev.data_dir](const Graph& g, const TrainOptions& t) {
+        const auto dir = data.empty() ? fashion_mnist_dir() : std::filesystem::path(data);
+        return train_graph(g, load_fashion_mnist("train", t.train_images, dir), Dataset{}, t).graph;
+    };
+#else
+    throw Error(
+        "finetune_epochs: this build has no LibTorch (install libtorch-dev with "
+        "scripts/install-deps.sh and configure with -DSPARSECIM_TORCH=ON)");
+#endif
+}
+
+// Writes the report files of one evaluation, prints its summary (or the JSON with --json), and
+// returns 1 when --check-exact found a scheme that is not exact.
+int report_run(const EvalResult& r, const std::filesystem::path& out, bool json) {
+    const auto path = write_report_files(r, out);
+    if (json)
+        std::cout << results_json_text(r);
+    else
+        std::cout << summary_table(r) << "report: " << (out / "report.html").string()
+                  << "  results: " << path.string() << "\n";
+    std::fprintf(stderr, "evaluate: %.2f s\n", r.seconds);
+    int rc = 0;
+    if (r.options.check_exact)
+        for (const auto& s : r.schemes)
+            if (s.ideal_mismatches.value_or(0) != 0) {
+                std::fprintf(stderr,
+                             "sparsecim: error: scheme '%s' is not exact under an ideal ADC "
+                             "(%lld outputs differ)\n",
+                             s.name.c_str(), static_cast<long long>(*s.ideal_mismatches));
+                rc = 1;
+            }
+    return rc;
+}
+
+Command add_evaluate(CLI::App& app) {
+    struct Args {
+        EvalOptions ev;
+        std::string schemes = "all", out = "sparsecim-out";
+        bool json = false;
+        std::vector<std::string> density, bit_density;
+    };
+    auto a = std::make_shared<Args>();
+    EvalOptions& ev = a->ev;
+    ev.accuracy_images = 1000;
+    ev.adc_accuracy_images = 100;
+    auto* eva = app.add_subcommand("evaluate", "Run every scheme on a model and report");
+    eva->add_option("--model", ev.model, "ONNX file or zoo:NAME (default: the bundled model)");
+    eva->add_option("--hw", ev.hw_path, "hardware YAML (default: configs/hw/dense.yaml)");
+    eva->add_option("--set", ev.hw_overrides, "override a hardware field, e.g. --set ou.rows=8");
+    eva->add_option("--schemes", a->schemes,
+                    "comma-separated schemes, or `all` (default: every scheme, dense first)");
+    eva->add_option("--param", ev.scheme_params, "scheme parameter, e.g. --param csr.beta=4");
+    eva->add_option("--images", ev.images, "test images simulated bit-serially");
+    eva->add_option("--accuracy-images", ev.accuracy_images, "test images for top-1 (0: skip)");
+    eva->add_option("--accuracy-split", ev.accuracy_split,
+                    "test | val: score top-1 on the test set or on the validation split (the last "
+                    "10,000 training images; finetuning then uses the first 50,000)")
+        ->check(CLI::IsMember({"test", "val"}));
+    eva->add_option("--calib-images", ev.calib_images, "training images for calibration");
+    eva->add_option("--adc-accuracy-images", ev.adc_accuracy_images,
+                    "test images run end to end through the simulated ADC (0: skip)");
+    eva->add_option("--calibration", ev.quant.calibration, "max | percentile");
+    eva->add_option("--seed", ev.seed, "seed for every random choice");
+    eva->add_option("--data", ev.data_dir, "Fashion-MNIST directory");
+    eva->add_option("--out", a->out, "output directory (results.json)");
+    eva->add_flag("--json", a->json, "print results.json to stdout instead of the table");
+    eva->add_option(
+        "--finetune", ev.finetune_epochs,
+        "also report top-1 after finetuning EPOCHS with each scheme's masks (LibTorch)");
+    eva->add_option("--finetune-images", ev.finetune_images,
+                    "training images for --finetune (0: all 60000)");
+    eva->add_option("--finetune-lr", ev.finetune_lr,
+                    "Adam's peak learning rate for --finetune, cosine-decayed to 0")
+        ->check(CLI::Range(1e-7, 0.999));
+    eva->add_option("--finetune-prune", ev.finetune_prune,
+                    "oneshot (the scheme's masks of the trained model from the first step) | "
+                    "gradual (reached over the first half of finetuning, Zhu & Gupta's cubic "
+                    "schedule)")
+        ->check(CLI::IsMember({"gradual", "oneshot"}));
+    eva->add_flag("--check-exact", ev.check_exact,
+                  "also simulate with an ideal ADC; exit 1 if any output differs");
+    eva->add_flag("--counts-only", ev.counts_only,
+                  "simulate costs only: no output values computed or checked (faster)");
+    eva->add_option("--activations", ev.activations,
+                    "auto (traces when the graph runs on Fashion-MNIST, else modelled) | traces "
+                    "| modelled");
+    eva->add_option("--activation-density", a->density,
+                    "modelled activations: fraction of non-zero inputs, X or LAYER=X (default "
+                    "0.5)");
+    eva->add_option("--bit-density", a->bit_density,
+                    "modelled activations: fraction of 1 bits of a non-zero input, X or "
+                    "LAYER=X (default 0.25)");
+    return {eva, [a] {
+                EvalOptions& opt = a->ev;
+                opt.schemes.clear();
+                if (a->schemes == "all")
+                    for (const Scheme& sc : scheme_registry()) opt.schemes.push_back(sc.name);
+                else
+                    opt.schemes = split_list(a->schemes);
+                if (opt.schemes.empty()) throw Error("--schemes: no scheme named");
+                for (const auto& v : a->density)
+                    set_activation_option(opt.activation_model, "activation_density", v);
+                for (const auto& v : a->bit_density)
+                    set_activation_option(opt.activation_model, "bit_density", v);
+                opt.progress = true;
+                attach_finetuner(opt);
+                return report_run(evaluate(opt), a->out, a->json);
+            }};
+}
+
+}  // namespace sparsecim::cli
