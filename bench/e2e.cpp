@@ -164,8 +164,8 @@ int main(int argc, char** argv) {
                                          ceiling_seconds);
             std::printf(
                 "ceiling: bare OU kernel (%dx%d OU, %d-bit cells, %d-bit ADC: AND + lane popcount "
-                "+ clamp, %d-bit lanes, 1 core): %.1f M OU ops/s (checksum %llx)\n",
-                hw.ou_rows, hw.ou_cols, hw.cell_bits, hw.adc_bits, ceiling.lane_bits,
+                "+ clamp, %d-bit lanes, %s, 1 core): %.1f M OU ops/s (checksum %llx)\n",
+                hw.ou_rows, hw.ou_cols, hw.cell_bits, hw.adc_bits, ceiling.lane_bits, ceiling.path,
                 ceiling.ou_ops_per_s / 1e6, static_cast<unsigned long long>(ceiling.checksum));
         }
         const double ceiling_mops = ceiling.ou_ops_per_s / 1e6;
@@ -293,6 +293,7 @@ int main(int argc, char** argv) {
                                 {"repeats", repeats},
                                 {"ceiling_mops_per_s", ceiling_mops},
                                 {"ceiling_lane_bits", ceiling.lane_bits},
+                                {"ceiling_path", ceiling.path},
                                 {"schemes", out}}
                      .dump(1)
               << "\n";

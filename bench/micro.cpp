@@ -81,18 +81,23 @@ BENCHMARK(BM_OuOpExecution)->Unit(benchmark::kMillisecond);
 // thread; ou_ops_per_s of BM_OuOpExecution over this one's is the simulator's share of it.
 void BM_OuKernelCeiling(benchmark::State& state) {
     const HwConfig hw = default_hw();
+    const bool portable = state.range(0) != 0;
     uint64_t ops = 0, checksum = 0;
     for (auto _ : state) {
         const bench::CeilingResult r =
-            bench::run_ceiling({hw.ou_rows, hw.ou_cols, hw.cell_bits, hw.adc_bits}, 0.01);
+            bench::run_ceiling({hw.ou_rows, hw.ou_cols, hw.cell_bits, hw.adc_bits}, 0.01, portable);
         ops += static_cast<uint64_t>(r.ou_ops);
         checksum ^= r.checksum;
     }
     benchmark::DoNotOptimize(checksum);
+    state.SetLabel(
+        bench::run_ceiling({hw.ou_rows, hw.ou_cols, hw.cell_bits, hw.adc_bits}, 0.0, portable)
+            .path);
     state.counters["ou_ops_per_s"] =
         benchmark::Counter(static_cast<double>(ops), benchmark::Counter::kIsRate);
 }
-BENCHMARK(BM_OuKernelCeiling)->Unit(benchmark::kMillisecond);
+// Arg 0: the best path this CPU has (AVX-512 BITALG when present); 1: the portable SWAR one.
+BENCHMARK(BM_OuKernelCeiling)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
 
 // Counts only on inputs that are `range(0)` % zero: the per-op work is then mostly deciding
 // which bit-planes to skip. One item = one OU op slot (issued or skipped).
