@@ -80,6 +80,56 @@ int64_t benes_stages(int64_t n) {
     return 2 * log2_exact(next_pow2(n)) - 1;
 }
 
+ShuffleResult search_shuffles(const std::vector<WindowProblem>& problems, int64_t windows,
+                              const CsrParams& p, const std::string& layer) {
+    ShuffleResult res;
+    res.perm.resize(problems.size());
+    GaOptions ga;
+    ga.population = p.ga_population;
+    ga.generations = p.ga_generations;
+    ga.mutation = p.ga_mutation;
+    ga.tournament = p.ga_tournament;
+    ga.elite = p.ga_elite;
+    const uint64_t layer_hash = fnv1a(layer);
+    const WindowCost zero_cost{};
+    for (size_t i = 0; i < problems.size(); ++i) {
+        const auto b = static_cast<int64_t>(i) / windows, win = static_cast<int64_t>(i) % windows;
+        WindowProblem prob = problems[i];
+        prob.balance = p.balance != "none";
+        const SearchResult id = identity_search(prob);
+        SearchResult best = id;
+        if (id.cost == zero_cost) {
+            // nothing stored: nothing to search
+        } else if (p.search == "ga") {
+            ga.seed = mix(p.ga_seed ^ layer_hash ^
+                          mix(static_cast<uint64_t>(b) << 32 ^ static_cast<uint64_t>(win)));
+            best = ga_search(prob, ga);
+        } else if (p.search == "exhaustive") {
+            best = exhaustive_search(prob);
+        }
+        res.evaluations += best.evaluations;
+        res.rows_identity += id.cost.stored_rows;
+        res.ops_identity += id.cost.ou_ops;
+        res.rows_searched += best.cost.stored_rows;
+        res.ops_searched += best.cost.ou_ops;
+        if (best.cost < id.cost) ++res.windows_improved;
+        res.perm[i] = best.perm;
+    }
+    return res;
+}
+
+KmeansComparison kmeans_comparison(const WeightMatrix& w, const HwConfig& hw, const CsrParams& p) {
+    const uint64_t layer_hash = fnv1a(w.name);
+    auto removed = [&](int slab_rows, int64_t block_cols, uint64_t tag) {
+        const ColumnPatterns cp = column_patterns(w, hw.xbar_rows, slab_rows);
+        const int k = p.kmeans_k > 0 ? p.kmeans_k : static_cast<int>(ceil_div(w.N, block_cols));
+        const KmeansOrder o = kmeans_column_order(cp, k, kKmeansIterations,
+                                                  mix(p.kmeans_seed ^ layer_hash ^ mix(tag)));
+        return skipped_zero_weights(cp, o.order, block_cols);
+    };
+    return {removed(hw.ou_rows, hw.ou_cols, 1), removed(hw.xbar_rows, hw.xbar_cols, 2)};
+}
+
 Mapping map_csr(const WeightMatrix& w, const HwConfig& hw, const CsrParams& p) {
     const ColumnCode code = column_code(hw);
     if (code.offset != 0)
@@ -107,7 +157,6 @@ Mapping map_csr(const WeightMatrix& w, const HwConfig& hw, const CsrParams& p) {
     const int words = (R + 63) / 64;
     const int64_t nblocks = Np / p.beta;
     auto win_width = [&](int64_t win) { return std::min(Wl, Np - win * Wl); };
-    const WindowCost zero_cost{};
 
     Mapping m = empty_mapping("csr", w, hw.cell_bits);
     m.skip_zero_ou = p.skip_zero;
@@ -136,40 +185,13 @@ Mapping map_csr(const WeightMatrix& w, const HwConfig& hw, const CsrParams& p) {
         return prob;
     };
 
-    // Search a permutation per (band, window).
-    std::vector<std::vector<int>> perm(static_cast<size_t>(nbands * nwin));
-    GaOptions ga;
-    ga.population = p.ga_population;
-    ga.generations = p.ga_generations;
-    ga.mutation = p.ga_mutation;
-    ga.tournament = p.ga_tournament;
-    ga.elite = p.ga_elite;
-    const uint64_t layer_hash = fnv1a(w.name);
-    int64_t evaluations = 0, rows_identity = 0, rows_searched = 0, ops_identity = 0,
-            ops_searched = 0, windows_improved = 0;
+    // Shuffle: a permutation of each (band, window)'s column blocks.
+    std::vector<WindowProblem> problems;
+    problems.reserve(static_cast<size_t>(nbands * nwin));
     for (int64_t b = 0; b < nbands; ++b)
-        for (int64_t win = 0; win < nwin; ++win) {
-            WindowProblem prob = window_problem(b, win);
-            prob.balance = p.balance != "none";
-            const SearchResult id = identity_search(prob);
-            SearchResult best = id;
-            if (id.cost == zero_cost) {
-                // nothing stored: nothing to search
-            } else if (p.search == "ga") {
-                ga.seed = mix(p.ga_seed ^ layer_hash ^
-                              mix(static_cast<uint64_t>(b) << 32 ^ static_cast<uint64_t>(win)));
-                best = ga_search(prob, ga);
-            } else if (p.search == "exhaustive") {
-                best = exhaustive_search(prob);
-            }
-            evaluations += best.evaluations;
-            rows_identity += id.cost.stored_rows;
-            ops_identity += id.cost.ou_ops;
-            rows_searched += best.cost.stored_rows;
-            ops_searched += best.cost.ou_ops;
-            if (best.cost < id.cost) ++windows_improved;
-            perm[static_cast<size_t>(b * nwin + win)] = best.perm;
-        }
+        for (int64_t win = 0; win < nwin; ++win) problems.push_back(window_problem(b, win));
+    const ShuffleResult shuffle = search_shuffles(problems, nwin, p, w.name);
+    const std::vector<std::vector<int>>& perm = shuffle.perm;
 
     // Greedy compression: per (band, window, group) the stored rows, balanced.
     const int64_t groups_per_win_max = Wl / PBL;
@@ -429,18 +451,6 @@ Mapping map_csr(const WeightMatrix& w, const HwConfig& hw, const CsrParams& p) {
         };
     }
 
-    // Comparison point (prior work): the logical columns clustered by their zero pattern over row
-    // slabs of `slab_rows` (k-modes), reordered cluster by cluster, cut into blocks of one slab x
-    // `block_cols` columns of a slice plane; the zero weights of the all-zero blocks, which a
-    // block-skipping mapping does not store. One cluster per column block unless kmeans_k is set.
-    auto kmeans_removed = [&](int slab_rows, int64_t block_cols, uint64_t tag) {
-        const ColumnPatterns cp = column_patterns(w, R, slab_rows);
-        const int k = p.kmeans_k > 0 ? p.kmeans_k : static_cast<int>(ceil_div(w.N, block_cols));
-        const KmeansOrder o = kmeans_column_order(cp, k, kKmeansIterations,
-                                                  mix(p.kmeans_seed ^ layer_hash ^ mix(tag)));
-        return skipped_zero_weights(cp, o.order, block_cols);
-    };
-
     // Figures (ratios as numerator and denominator). Weights are weight positions (a grouped
     // layer's structural zeros are none, and the dense mapper does not store them); stored cells
     // are every slot csr stores, structural zeros included.
@@ -455,19 +465,20 @@ Mapping map_csr(const WeightMatrix& w, const HwConfig& hw, const CsrParams& p) {
     m.figures["zero_weights"] = static_cast<double>(total - nnz);
     m.figures["zero_weights_removed"] = static_cast<double>(total - stored_positions);
     m.figures["noshuffle_zero_weights_removed"] = static_cast<double>(total - noshuffle_positions);
-    m.figures["kmeans_zero_weights_removed_ou"] = static_cast<double>(kmeans_removed(PWL, PBL, 1));
-    m.figures["kmeans_zero_weights_removed_xbar"] = static_cast<double>(kmeans_removed(R, C, 2));
+    const KmeansComparison kmeans = kmeans_comparison(w, hw, p);
+    m.figures["kmeans_zero_weights_removed_ou"] = static_cast<double>(kmeans.removed_ou);
+    m.figures["kmeans_zero_weights_removed_xbar"] = static_cast<double>(kmeans.removed_xbar);
     m.figures["ou_slots"] = static_cast<double>(m.ou_slots());
     m.figures["dense_ou_slots"] = static_cast<double>(dense_slots);
     m.figures["ou_rows_stored"] = static_cast<double>(stored_rows);
-    m.figures["ou_rows_noshuffle"] = static_cast<double>(rows_identity);
-    m.figures["ou_rows_searched"] = static_cast<double>(rows_searched);
-    m.figures["ou_ops_noshuffle"] = static_cast<double>(ops_identity);
-    m.figures["ou_ops_searched"] = static_cast<double>(ops_searched);
+    m.figures["ou_rows_noshuffle"] = static_cast<double>(shuffle.rows_identity);
+    m.figures["ou_rows_searched"] = static_cast<double>(shuffle.rows_searched);
+    m.figures["ou_ops_noshuffle"] = static_cast<double>(shuffle.ops_identity);
+    m.figures["ou_ops_searched"] = static_cast<double>(shuffle.ops_searched);
     m.figures["balance_padding_rows"] = static_cast<double>(padding_rows);
     m.figures["windows"] = static_cast<double>(nbands * nwin);
-    m.figures["windows_improved"] = static_cast<double>(windows_improved);
-    m.figures["ga_evaluations"] = static_cast<double>(evaluations);
+    m.figures["windows_improved"] = static_cast<double>(shuffle.windows_improved);
+    m.figures["ga_evaluations"] = static_cast<double>(shuffle.evaluations);
     if (Np != w.N)
         m.notes.push_back("slice planes padded from " + std::to_string(w.N) + " to " +
                           std::to_string(Np) + " columns (multiple of lcm(beta, P_BL))");

@@ -9,11 +9,14 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
+#include <vector>
 
 #include "hw/hw_config.hpp"
 #include "map/mapping.hpp"
 #include "model/weight_matrix.hpp"
 #include "schemes/csr/csr_params.hpp"
+#include "schemes/csr/csr_search.hpp"
 
 namespace sparsecim {
 
@@ -24,5 +27,26 @@ int64_t benes_switches(int64_t n);
 int64_t benes_stages(int64_t n);
 
 Mapping map_csr(const WeightMatrix& w, const HwConfig& hw, const CsrParams& p);
+
+// map_csr's shuffle phase: per (band, window) problem (band-major, `windows` per band) the
+// permutation of its column blocks that csr.search chooses (identity, ga seeded per layer name,
+// band and window, or exhaustive), with the search's totals.
+struct ShuffleResult {
+    std::vector<std::vector<int>> perm;            // one per problem
+    int64_t evaluations = 0;                       // fitness evaluations of the search
+    int64_t rows_identity = 0, rows_searched = 0;  // stored OU-rows without / with the shuffle
+    int64_t ops_identity = 0, ops_searched = 0;    // OU ops per plane without / with it
+    int64_t windows_improved = 0;                  // windows the search made cheaper
+};
+ShuffleResult search_shuffles(const std::vector<WindowProblem>& problems, int64_t windows,
+                              const CsrParams& p, const std::string& layer);
+
+// The prior-work comparison point beside csr (csr_kmeans.hpp): zero weights a k-means-reordered,
+// block-skipping mapping leaves out, at OU blocks (P_WL x P_BL) and at whole crossbars. Not part
+// of the mapping; map_csr reports it as figures.
+struct KmeansComparison {
+    int64_t removed_ou = 0, removed_xbar = 0;
+};
+KmeansComparison kmeans_comparison(const WeightMatrix& w, const HwConfig& hw, const CsrParams& p);
 
 }  // namespace sparsecim
