@@ -2,8 +2,12 @@
 // problems, and the k-means comparison point, which is not part of the mapping.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <climits>
+#include <cstdint>
 #include <numeric>
 #include <random>
+#include <string>
 
 #include <nlohmann/json.hpp>
 
@@ -65,6 +69,47 @@ TEST(CsrPhases, ShuffleSearchKeepsIdentityOrImprovesAndIsDeterministic) {
     // The GA is seeded per layer name: another layer may search differently, never worse than
     // its identity.
     EXPECT_LE(search_shuffles(probs, 3, ga, "fc").rows_searched, a.rows_identity);
+}
+
+// Compression stores every non-empty row of each OU column group, packed upward in band order,
+// and pads groups so that heights inside a window (balance=window) differ by less than P_WL.
+TEST(CsrPhases, CompressionKeepsEveryLiveRowAndBalancesHeights) {
+    const std::vector<WindowProblem> probs = problems(4, 5);  // 2 bands x 2 windows, 2 groups
+    const std::vector<std::vector<int>> perms =
+        search_shuffles(probs, 2, parse_csr_params({{"search", "ga"}}, 1), "conv").perm;
+    const std::vector<int> band_rows = {64, 64};
+    for (const std::string balance : {"none", "window", "layer"}) {
+        const CompressResult c = compress_rows(probs, perms, 2, 2, balance, band_rows);
+        ASSERT_EQ(c.rows.size(), 8u);
+        int64_t padding = 0;
+        for (size_t i = 0; i < probs.size(); ++i) {
+            const std::vector<uint64_t> gm = group_row_masks(probs[i], perms[i]);
+            size_t lo = SIZE_MAX, hi = 0;
+            for (int g = 0; g < 2; ++g) {
+                const std::vector<int32_t>& rows = c.rows[i * 2 + static_cast<size_t>(g)];
+                EXPECT_TRUE(std::is_sorted(rows.begin(), rows.end()));
+                size_t live = 0;
+                for (int r = 0; r < 64; ++r) {
+                    const bool set = (gm[static_cast<size_t>(g)] >> r) & 1;
+                    live += set;
+                    if (set) {
+                        EXPECT_TRUE(std::binary_search(rows.begin(), rows.end(), r))
+                            << balance << " problem " << i << " group " << g << " row " << r;
+                    }
+                }
+                padding += static_cast<int64_t>(rows.size() - live);
+                lo = std::min(lo, rows.size());
+                hi = std::max(hi, rows.size());
+            }
+            if (balance != "none") {
+                EXPECT_LT(hi - lo, 16u) << balance << " problem " << i;
+            }
+        }
+        EXPECT_EQ(c.padding_rows, padding) << balance;
+        if (balance == "none") {
+            EXPECT_EQ(c.padding_rows, 0);
+        }
+    }
 }
 
 // Half the columns all zero: clustered together, they fill whole OU blocks (16 rows x 8 columns)

@@ -130,6 +130,65 @@ KmeansComparison kmeans_comparison(const WeightMatrix& w, const HwConfig& hw, co
     return {removed(hw.ou_rows, hw.ou_cols, 1), removed(hw.xbar_rows, hw.xbar_cols, 2)};
 }
 
+CompressResult compress_rows(const std::vector<WindowProblem>& problems,
+                             const std::vector<std::vector<int>>& perms, int64_t windows,
+                             int64_t slots, const std::string& balance,
+                             const std::vector<int>& band_rows) {
+    CompressResult res;
+    res.rows.assign(problems.size() * static_cast<size_t>(slots), {});
+    const auto nbands = static_cast<int64_t>(problems.size()) / windows;
+    for (int64_t b = 0; b < nbands; ++b) {
+        auto at = [&](int64_t win) { return static_cast<size_t>(b * windows + win); };
+        std::vector<std::vector<uint64_t>> gm(static_cast<size_t>(windows));
+        for (int64_t win = 0; win < windows; ++win)
+            gm[static_cast<size_t>(win)] = group_row_masks(problems[at(win)], perms[at(win)]);
+        auto height = [&](int64_t win, int64_t g) {
+            const int words = problems[at(win)].words;
+            int64_t h = 0;
+            for (int x = 0; x < words; ++x)
+                h +=
+                    std::popcount(gm[static_cast<size_t>(win)][static_cast<size_t>(g * words + x)]);
+            return h;
+        };
+        // Floors from the balance constraint.
+        std::vector<int64_t> floor_h(static_cast<size_t>(windows), 0);
+        if (balance != "none") {
+            int64_t layer_max = 0, ou_rows = 1;
+            for (int64_t win = 0; win < windows; ++win) {
+                const WindowProblem& prob = problems[at(win)];
+                int64_t hmax = 0;
+                for (int64_t g = 0; g < prob.groups(); ++g) hmax = std::max(hmax, height(win, g));
+                floor_h[static_cast<size_t>(win)] = std::max<int64_t>(0, hmax - (prob.ou_rows - 1));
+                layer_max = std::max(layer_max, hmax);
+                ou_rows = prob.ou_rows;
+            }
+            if (balance == "layer")
+                std::fill(floor_h.begin(), floor_h.end(),
+                          std::max<int64_t>(0, layer_max - (ou_rows - 1)));
+        }
+        for (int64_t win = 0; win < windows; ++win) {
+            const WindowProblem& prob = problems[at(win)];
+            for (int64_t g = 0; g < prob.groups(); ++g) {
+                const uint64_t* gmask = gm[static_cast<size_t>(win)].data() + g * prob.words;
+                int64_t need = floor_h[static_cast<size_t>(win)] - height(win, g);
+                std::vector<int32_t>& out =
+                    res.rows[at(win) * static_cast<size_t>(slots) + static_cast<size_t>(g)];
+                for (int r = 0; r < band_rows[static_cast<size_t>(b)]; ++r) {
+                    const bool set = (gmask[r / 64] >> (r % 64)) & 1;
+                    if (set || need > 0) {
+                        out.push_back(r);
+                        if (!set) {
+                            --need;
+                            ++res.padding_rows;
+                        }
+                    }
+                }
+            }
+        }
+    }
+    return res;
+}
+
 Mapping map_csr(const WeightMatrix& w, const HwConfig& hw, const CsrParams& p) {
     const ColumnCode code = column_code(hw);
     if (code.offset != 0)
@@ -198,59 +257,9 @@ Mapping map_csr(const WeightMatrix& w, const HwConfig& hw, const CsrParams& p) {
     auto gidx = [&](int64_t b, int64_t win, int64_t g) {
         return static_cast<size_t>((b * nwin + win) * groups_per_win_max + g);
     };
-    // Returns the balance padding rows; `perms` holds one permutation per (band, window).
-    auto compress = [&](const std::vector<std::vector<int>>& perms,
-                        std::vector<std::vector<int32_t>>& rows) {
-        rows.assign(static_cast<size_t>(nbands * nwin * groups_per_win_max), {});
-        int64_t padding_rows = 0;
-        for (int64_t b = 0; b < nbands; ++b) {
-            const int band_rows = static_cast<int>(std::min<int64_t>(R, w.K - b * R));
-            std::vector<std::vector<uint64_t>> gm(static_cast<size_t>(nwin));
-            for (int64_t win = 0; win < nwin; ++win) {
-                gm[static_cast<size_t>(win)] = group_row_masks(
-                    window_problem(b, win), perms[static_cast<size_t>(b * nwin + win)]);
-            }
-            auto height = [&](int64_t win, int64_t g) {
-                int64_t h = 0;
-                for (int x = 0; x < words; ++x)
-                    h += std::popcount(
-                        gm[static_cast<size_t>(win)][static_cast<size_t>(g * words + x)]);
-                return h;
-            };
-            // Floors from the balance constraint.
-            std::vector<int64_t> floor_h(static_cast<size_t>(nwin), 0);
-            if (p.balance != "none") {
-                int64_t layer_max = 0;
-                for (int64_t win = 0; win < nwin; ++win) {
-                    int64_t hmax = 0;
-                    for (int64_t g = 0; g < win_width(win) / PBL; ++g)
-                        hmax = std::max(hmax, height(win, g));
-                    floor_h[static_cast<size_t>(win)] = std::max<int64_t>(0, hmax - (PWL - 1));
-                    layer_max = std::max(layer_max, hmax);
-                }
-                if (p.balance == "layer")
-                    std::fill(floor_h.begin(), floor_h.end(),
-                              std::max<int64_t>(0, layer_max - (PWL - 1)));
-            }
-            for (int64_t win = 0; win < nwin; ++win)
-                for (int64_t g = 0; g < win_width(win) / PBL; ++g) {
-                    const uint64_t* gmask = gm[static_cast<size_t>(win)].data() + g * words;
-                    int64_t need = floor_h[static_cast<size_t>(win)] - height(win, g);
-                    std::vector<int32_t>& out = rows[gidx(b, win, g)];
-                    for (int r = 0; r < band_rows; ++r) {
-                        const bool set = (gmask[r / 64] >> (r % 64)) & 1;
-                        if (set || need > 0) {
-                            out.push_back(r);
-                            if (!set) {
-                                --need;
-                                ++padding_rows;
-                            }
-                        }
-                    }
-                }
-        }
-        return padding_rows;
-    };
+    std::vector<int> band_rows(static_cast<size_t>(nbands));
+    for (int64_t b = 0; b < nbands; ++b)
+        band_rows[static_cast<size_t>(b)] = static_cast<int>(std::min<int64_t>(R, w.K - b * R));
     // The logical column at position x of window `win` under permutation `pm`, or -1 for a
     // slice-plane padding column.
     auto column_at = [&](const std::vector<int>& pm, int64_t win, int64_t x) -> int64_t {
@@ -287,7 +296,8 @@ Mapping map_csr(const WeightMatrix& w, const HwConfig& hw, const CsrParams& p) {
                 id.resize(static_cast<size_t>(win_width(win) / p.beta));
                 std::iota(id.begin(), id.end(), 0);
             }
-        compress(identity, rows);
+        rows =
+            compress_rows(problems, identity, nwin, groups_per_win_max, p.balance, band_rows).rows;
         for (int64_t b = 0; b < nbands; ++b)
             for (int64_t win = 0; win < nwin; ++win)
                 for (int64_t g = 0; g < win_width(win) / PBL; ++g) {
@@ -297,7 +307,10 @@ Mapping map_csr(const WeightMatrix& w, const HwConfig& hw, const CsrParams& p) {
                         noshuffle_positions += live_positions(id, win, g, b * R + r);
                 }
     }
-    const int64_t padding_rows = compress(perm, rows);
+    CompressResult compressed =
+        compress_rows(problems, perm, nwin, groups_per_win_max, p.balance, band_rows);
+    rows = std::move(compressed.rows);
+    const int64_t padding_rows = compressed.padding_rows;
 
     // Column stripes: units (slice plane, window) packed into crossbar widths in order.
     std::vector<std::vector<Unit>> stripes;

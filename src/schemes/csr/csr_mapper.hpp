@@ -41,6 +41,20 @@ struct ShuffleResult {
 ShuffleResult search_shuffles(const std::vector<WindowProblem>& problems, int64_t windows,
                               const CsrParams& p, const std::string& layer);
 
+// map_csr's compress phase: for every (band, window) problem (band-major, `windows` per band)
+// under its permutation, per OU column group the band rows it stores: its non-empty rows packed
+// upward, plus padding rows so that heights differ by less than P_WL (csr.balance: "window" within
+// each window, "layer" across the band's windows, "none"). rows[problem * slots + group];
+// band_rows[b] is band b's row count.
+struct CompressResult {
+    std::vector<std::vector<int32_t>> rows;
+    int64_t padding_rows = 0;  // rows stored only for the balance
+};
+CompressResult compress_rows(const std::vector<WindowProblem>& problems,
+                             const std::vector<std::vector<int>>& perms, int64_t windows,
+                             int64_t slots, const std::string& balance,
+                             const std::vector<int>& band_rows);
+
 // The prior-work comparison point beside csr (csr_kmeans.hpp): zero weights a k-means-reordered,
 // block-skipping mapping leaves out, at OU blocks (P_WL x P_BL) and at whole crossbars. Not part
 // of the mapping; map_csr reports it as figures.
