@@ -3,7 +3,6 @@
 #include <string>
 
 #include "cli/commands.hpp"
-#include "core/atomic_file.hpp"
 #include "pipeline/experiment.hpp"
 #include "pipeline/sweep.hpp"
 #ifdef SPARSECIM_HAVE_MPI
@@ -25,10 +24,7 @@ int cmd_sweep(const std::string& file, const std::string& out, SweepOptions opt)
 #endif
     const Experiment ex = load_experiment(file, out);
     check_sweepable(ex);
-    install_interrupt_cleanup(
-        "sparsecim: interrupted; the finished points are kept in sweep.jsonl, continue with: " +
-        again + " --resume\n");
-    if (opt.resume) remove_stale_temp_files(ex.out);
+    begin_resumable_sweep(ex, opt.resume, again);
     const auto t0 = std::chrono::steady_clock::now();
     SweepLog log(ex, opt.resume);
     const size_t kept = log.done_count();

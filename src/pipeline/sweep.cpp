@@ -214,6 +214,13 @@ void run_sweep_threads(const Experiment& ex, SweepLog& log, const SweepOptions& 
     progress.finish();
 }
 
+void begin_resumable_sweep(const Experiment& ex, bool resume, const std::string& again) {
+    install_interrupt_cleanup(
+        "sparsecim: interrupted; the finished points are kept in sweep.jsonl, continue with: " +
+        again + " --resume\n");
+    if (resume) remove_stale_temp_files(ex.out);
+}
+
 std::vector<std::string> axis_fields(const Experiment& ex) {
     std::vector<std::string> out;
     for (const SweepAxis& a : ex.axes) out.push_back(a.field);

@@ -93,6 +93,11 @@ struct SweepOptions {
     bool reuse = true;  // false: every point gets a fresh cache (as if run one by one)
 };
 
+// What every sweep driver (threads or MPI) does before its log opens: an interrupt keeps the
+// finished points and says how to continue (`again` + " --resume"); a resumed run removes the
+// temporary files a cut left in ex.out.
+void begin_resumable_sweep(const Experiment& ex, bool resume, const std::string& again);
+
 // Runs the points `log` has not done on a thread pool, appending each to `log`.
 void run_sweep_threads(const Experiment& ex, SweepLog& log, const SweepOptions& opt,
                        EvalCache& cache);

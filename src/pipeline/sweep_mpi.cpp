@@ -16,7 +16,6 @@
 #include <set>
 #include <thread>
 
-#include "core/atomic_file.hpp"
 #include "core/error.hpp"
 
 namespace sparsecim {
@@ -101,10 +100,7 @@ int run_sweep_mpi(const std::string& file, const std::string& out, const SweepOp
         return 0;
     }
 
-    install_interrupt_cleanup(
-        "sparsecim: interrupted; the finished points are kept in sweep.jsonl, continue with: " +
-        again + " --resume\n");
-    if (opt.resume) remove_stale_temp_files(ex.out);
+    begin_resumable_sweep(ex, opt.resume, again);
     const auto t0 = std::chrono::steady_clock::now();
     SweepLog log(ex, opt.resume);
     const size_t kept = log.done_count();

@@ -153,18 +153,17 @@ CompressResult compress_rows(const std::vector<WindowProblem>& problems,
         // Floors from the balance constraint.
         std::vector<int64_t> floor_h(static_cast<size_t>(windows), 0);
         if (balance != "none") {
-            int64_t layer_max = 0, ou_rows = 1;
+            const int64_t slack = problems[at(0)].ou_rows - 1;  // heights may differ by < P_WL
+            int64_t layer_max = 0;
             for (int64_t win = 0; win < windows; ++win) {
-                const WindowProblem& prob = problems[at(win)];
                 int64_t hmax = 0;
-                for (int64_t g = 0; g < prob.groups(); ++g) hmax = std::max(hmax, height(win, g));
-                floor_h[static_cast<size_t>(win)] = std::max<int64_t>(0, hmax - (prob.ou_rows - 1));
+                for (int64_t g = 0; g < problems[at(win)].groups(); ++g)
+                    hmax = std::max(hmax, height(win, g));
+                floor_h[static_cast<size_t>(win)] = std::max<int64_t>(0, hmax - slack);
                 layer_max = std::max(layer_max, hmax);
-                ou_rows = prob.ou_rows;
             }
             if (balance == "layer")
-                std::fill(floor_h.begin(), floor_h.end(),
-                          std::max<int64_t>(0, layer_max - (ou_rows - 1)));
+                std::fill(floor_h.begin(), floor_h.end(), std::max<int64_t>(0, layer_max - slack));
         }
         for (int64_t win = 0; win < windows; ++win) {
             const WindowProblem& prob = problems[at(win)];
