@@ -46,7 +46,7 @@ TEST(SweepParse, AxesMakeTheFullGridWithStableIds) {
     EXPECT_EQ(u.options.hw_overrides, std::vector<std::string>{"ou.rows=8"});
     EXPECT_EQ(u.options.scheme_params, std::vector<std::string>{"csr.beta=4"});
     EXPECT_EQ(u.options.schemes, (std::vector<std::string>{"dense", "sme"}));
-    EXPECT_EQ(ex.sweep_param, "ou.rows x csr.beta x schemes");
+    EXPECT_EQ(axis_fields(ex), (std::vector<std::string>{"ou.rows", "csr.beta", "schemes"}));
     // The same file parses to the same ids.
     EXPECT_EQ(ids(ex),
               ids(parse_experiment(kBase + "axes:\n  ou.rows: [8, 16]\n  csr.beta: [2, 4]\n"
@@ -68,7 +68,8 @@ TEST(SweepParse, ListedPointsAndTheOneParameterSweep) {
         parse_experiment(kBase + "sweep: {param: csr.beta, values: [2, 4]}\n", "/tmp/l.yaml");
     EXPECT_EQ(ids(legacy),
               (std::vector<std::string>{"tiny-cnn__dense__beta=2", "tiny-cnn__dense__beta=4"}));
-    EXPECT_EQ(legacy.units[1].sweep_value, "4");
+    EXPECT_EQ(legacy.units[1].coords,
+              (std::vector<std::pair<std::string, std::string>>{{"csr.beta", "4"}}));
 }
 
 // Every point through one cache equals evaluate() on its own, and the cache computes each shared
@@ -87,7 +88,7 @@ TEST(SweepParse, TheSourceStudiesParse) {
         EXPECT_GE(ex.units.size(), 5u) << name;
         bool found = false;
         for (const auto& a : ex.axes) found = found || a.field == f;
-        EXPECT_TRUE(found) << name << " sweeps " << ex.sweep_param;
+        EXPECT_TRUE(found) << name << " sweeps " << axis_fields(ex).size() << " other fields";
     }
 }
 

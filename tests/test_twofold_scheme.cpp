@@ -252,9 +252,10 @@ TEST(TwofoldCli, EvaluateAgainstDenseIsExactAndReportsLfsrEnergy) {
     fs::remove_all(dir);
 }
 
-// An experiment file sweeping twofold.sparsity: one unit per value (with that value), then
-// sweep.csv (one row per value x scheme) and sweep.html (accuracy, energy, efficiency, twofold's
-// energy by component). A bad sweep is one error line naming the field, nothing written.
+// An experiment file sweeping twofold.sparsity: one unit per value (with that value), then the
+// sweep report `sparsecim sweep` writes too: sweep.csv (one row per value x scheme) and
+// sweep.html (accuracy, energy, efficiency, twofold's energy by component, the Pareto table). A bad
+// sweep is one error line naming the field, nothing written.
 TEST(TwofoldCli, RunSweepsAParameterAndPlotsIt) {
     namespace fs = std::filesystem;
     const fs::path dir =
@@ -293,9 +294,9 @@ TEST(TwofoldCli, RunSweepsAParameterAndPlotsIt) {
     EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 5) << csv;
     EXPECT_NE(csv.find("tiny-cnn__twofold,0.7,twofold,"), std::string::npos) << csv;
     const std::string html = slurp(out / "sweep.html");
-    for (const char* s :
-         {"Top-1 accuracy against twofold.sparsity", "Energy against",
-          "Energy efficiency over dense", "twofold: energy by component", "lfsr_flipflop"})
+    for (const char* s : {"Top-1 accuracy (twofold.sparsity)", "Energy (twofold.sparsity)",
+                          "Energy efficiency over dense", "twofold: energy by component",
+                          "lfsr_flipflop", "Pareto-optimal entries"})
         EXPECT_NE(html.find(s), std::string::npos) << s;
     // Bad sweeps.
     for (const auto& [text, field] : std::vector<std::pair<std::string, std::string>>{

@@ -1,11 +1,17 @@
 // `sparsecim run`: every unit of an experiment file, each reported like `evaluate`.
 #include <algorithm>
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
 
 #include "cli/commands.hpp"
 #include "core/atomic_file.hpp"
+#include "core/error.hpp"
 #include "pipeline/experiment.hpp"
+#include "pipeline/sweep.hpp"
 #include "report/sweep_report.hpp"
 
 namespace sparsecim::cli {
@@ -26,9 +32,10 @@ int cmd_run(const std::string& file, const std::string& out, bool json, bool res
     }
     RunLog log(ex, resume);
     int rc = 0;
+    std::vector<std::string> fingerprints;
     for (size_t i = 0; i < ex.units.size(); ++i) {
         const ExperimentUnit& u = ex.units[i];
-        const std::string fingerprint = unit_fingerprint(u);
+        const std::string& fingerprint = fingerprints.emplace_back(unit_fingerprint(u));
         int unit_rc = 0;
         if (resume && log.finished(i, fingerprint, unit_rc)) {
             std::fprintf(stderr, "run %s: unit %zu/%zu %s: finished earlier, kept (--resume)\n",
@@ -45,12 +52,19 @@ int cmd_run(const std::string& file, const std::string& out, bool json, bool res
         rc = std::max(rc, unit_rc);
         log.finish(i, fingerprint, unit_rc);
     }
-    if (!ex.sweep_param.empty()) {
-        std::vector<SweepPoint> points;
-        for (const ExperimentUnit& u : ex.units)
-            points.push_back({u.group, u.sweep_value, u.out / "results.json"});
+    if (!ex.axes.empty()) {
+        // The same report `sparsecim sweep` writes, from the units' results.json.
+        std::vector<nlohmann::json> records;
+        for (size_t i = 0; i < ex.units.size(); ++i) {
+            const std::filesystem::path results = ex.units[i].out / "results.json";
+            nlohmann::json j = nlohmann::json::parse(read_file(results), nullptr, false);
+            if (j.is_discarded() || !j.is_object() || !j["schemes"].is_array())
+                throw Error(results.string() + ": not a results.json");
+            records.push_back(sweep_record(ex, i, std::move(j), fingerprints[i]));
+        }
         std::cout << "sweep: "
-                  << write_sweep_report(ex.name, ex.sweep_param, points, ex.out).string() << "\n";
+                  << write_sweep_results(ex.name, axis_fields(ex), records, ex.out).string()
+                  << "\n";
     }
     return rc;
 }

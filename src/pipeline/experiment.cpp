@@ -437,7 +437,6 @@ Experiment parse_experiment(const std::string& yaml_text, const std::filesystem:
     std::map<std::string, FieldKind> kind_of;
     for (const AxisSpec& a : sweep.axes) {
         ex.axes.push_back(a.axis);
-        ex.sweep_param += (ex.sweep_param.empty() ? "" : " x ") + a.axis.field;
         where_of[a.axis.field] = a.where;
         kind_of[a.axis.field] = a.kind;
     }
@@ -479,7 +478,6 @@ Experiment parse_experiment(const std::string& yaml_text, const std::filesystem:
                             su.coords.emplace_back(field, v);
                             apply_coord(su.options, kind_of.at(field), field, v);
                             su.id += "__" + a.label + "=" + id_text(v);
-                            su.sweep_value += (su.sweep_value.empty() ? "" : ", ") + v;
                         }
                 if (!ids.insert(su.id).second) {
                     if (sweep.point_where[pi] != "axes" || su.coords.empty())

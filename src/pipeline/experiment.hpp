@@ -30,7 +30,6 @@ struct ExperimentUnit {
     std::string group;  // "<model>__<hw>": the unit without its axis values
     // (field, value) of every axis (or listed point field) that sets something in this unit.
     std::vector<std::pair<std::string, std::string>> coords;
-    std::string sweep_value;  // the axis values of this unit, ", "-separated (with a sweep)
     EvalOptions options;
     std::filesystem::path out;  // where this unit's report goes
 };
@@ -45,10 +44,10 @@ struct Experiment {
     std::vector<ExperimentUnit> units;
     // Optional sweep: `sweep:` (one scheme parameter), `axes:` (a grid over any fields) or
     // `points:` (a listed set of points). Every (model, hardware) unit runs once per point;
-    // `sparsecim run` then writes sweep.html / sweep.csv over the points, `sparsecim sweep`
-    // sweep.jsonl, sweep.csv and sweep.html (docs/sweeps.md).
-    std::vector<SweepAxis> axes;  // with `points:`, one axis per field named by any point
-    std::string sweep_param;      // the axes' fields, " x "-separated (empty: no sweep)
+    // `sparsecim run` and `sparsecim sweep` then write the same sweep.csv and sweep.html over the
+    // points (`sweep` also sweep.jsonl; docs/sweeps.md).
+    // With `points:`, one axis per field named by any point; empty: no sweep.
+    std::vector<SweepAxis> axes;
 };
 
 // What the figures of a unit depend on, as a hex digest: its options (results.json's config), the

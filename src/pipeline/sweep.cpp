@@ -44,24 +44,32 @@ void check_sweepable(const Experiment& ex) {
                         ": finetune_epochs: not supported by sweep (use sparsecim run)");
 }
 
-nlohmann::json run_sweep_point(const Experiment& ex, size_t i, EvalCache& cache, int threads) {
+nlohmann::json sweep_record(const Experiment& ex, size_t i, nlohmann::json results,
+                            const std::string& fingerprint) {
     const ExperimentUnit& u = ex.units.at(i);
-    EvalOptions opt = u.options;
-    opt.threads = threads;
-    opt.progress = false;
-    const EvalResult r = evaluate(opt, &cache);
-    nlohmann::json results = results_json(r);
+    const double seconds = results.contains("timing") && results["timing"].is_object()
+                               ? results["timing"].value("wall_seconds", 0.0)
+                               : 0.0;
     results.erase("timing");
-    for (auto& s : results["schemes"]) s.erase("layers");
+    if (results.contains("schemes") && results["schemes"].is_array())
+        for (auto& s : results["schemes"]) s.erase("layers");
     nlohmann::json coords = nlohmann::json::object();
     for (const auto& [field, value] : u.coords) coords[field] = value;
     return {{"index", i},
             {"id", u.id},
             {"group", u.group},
             {"coords", coords},
-            {"fingerprint", unit_fingerprint(u)},
-            {"seconds", r.seconds},
+            {"fingerprint", fingerprint},
+            {"seconds", seconds},
             {"results", std::move(results)}};
+}
+
+nlohmann::json run_sweep_point(const Experiment& ex, size_t i, EvalCache& cache, int threads) {
+    const ExperimentUnit& u = ex.units.at(i);
+    EvalOptions opt = u.options;
+    opt.threads = threads;
+    opt.progress = false;
+    return sweep_record(ex, i, results_json(evaluate(opt, &cache)), unit_fingerprint(u));
 }
 
 SweepLog::SweepLog(const Experiment& ex, bool resume)

@@ -23,9 +23,14 @@ namespace sparsecim {
 // Throws Error "FILE: finetune_epochs: ..." when the experiment finetunes (a `run`-only feature).
 void check_sweepable(const Experiment& ex);
 
-// One point evaluated (options.threads = `threads`, sharing `cache`) as its sweep.jsonl record:
-// index, id, group, coords (field -> value), fingerprint, seconds, and `results` (results.json
-// without the per-layer arrays and timings).
+// The record of point `i` (a sweep.jsonl line, and what the sweep report reads, whichever driver
+// ran the point: `sweep` or `run`): index, id, group, coords (field -> value), fingerprint,
+// seconds (results.json's timing.wall_seconds), and `results` (`results`, a results.json, without
+// the per-layer arrays and timings).
+nlohmann::json sweep_record(const Experiment& ex, size_t i, nlohmann::json results,
+                            const std::string& fingerprint);
+
+// One point evaluated (options.threads = `threads`, sharing `cache`) as its sweep_record.
 nlohmann::json run_sweep_point(const Experiment& ex, size_t i, EvalCache& cache, int threads);
 
 // OUT/sweep.jsonl: one JSON line per finished point, appended with one write() each (a crash

@@ -26,154 +26,7 @@ std::string num(double v) {
     return buf;
 }
 
-// The entries of one group, in first-seen order, and a value per (point, entry) via `get`.
-template <typename Get>
-std::vector<Series> series_of(const std::vector<std::string>& entries,
-                              const std::vector<nlohmann::json>& runs, Get get) {
-    std::vector<Series> out;
-    for (const auto& e : entries) {
-        Series se{e, {}};
-        for (const auto& run : runs) {
-            double v = std::nan("");
-            for (const auto& s : run["schemes"])
-                if (s.value("name", std::string()) == e) v = get(s);
-            se.values.push_back(v);
-        }
-        out.push_back(std::move(se));
-    }
-    return out;
-}
-
 }  // namespace
-
-std::filesystem::path write_sweep_report(const std::string& experiment, const std::string& param,
-                                         const std::vector<SweepPoint>& points,
-                                         const std::filesystem::path& dir) {
-    std::vector<std::string> groups;
-    std::map<std::string, std::vector<std::pair<std::string, nlohmann::json>>> by_group;
-    for (const SweepPoint& p : points) {
-        nlohmann::json j = nlohmann::json::parse(read_file(p.results), nullptr, false);
-        if (j.is_discarded() || !j["schemes"].is_array())
-            throw Error(p.results.string() + ": not a results.json");
-        if (!by_group.count(p.group)) groups.push_back(p.group);
-        by_group[p.group].emplace_back(p.value, std::move(j));
-    }
-    std::string csv =
-        "group,value,scheme,finetuned_from,accuracy,energy_pj,energy_efficiency,weight_sparsity,"
-        "stored_cell_states,energy_pj_by_component\n";
-    std::string body;
-    for (const std::string& group : groups) {
-        const auto& pts = by_group[group];
-        std::vector<std::string> values, entries;
-        std::vector<nlohmann::json> runs;
-        for (const auto& [v, j] : pts) {
-            values.push_back(v);
-            runs.push_back(j);
-            for (const auto& s : j["schemes"]) {
-                const std::string name = s["name"];
-                if (std::find(entries.begin(), entries.end(), name) == entries.end())
-                    entries.push_back(name);
-                std::string states, comps;
-                for (const auto& c : s["stored_cell_states"])
-                    states += (states.empty() ? "" : ";") + c.dump();
-                for (const auto& [k, e] : s["energy_pj_by_component"].items())
-                    comps += (comps.empty() ? "" : ";") + k + "=" + num(e.get<double>());
-                csv += group + "," + v + "," + name + "," +
-                       (s["finetuned_from"].is_string() ? s["finetuned_from"].get<std::string>()
-                                                        : "") +
-                       "," + num(num_or_nan(s["accuracy"])) + "," +
-                       num(num_or_nan(s["energy_pj"])) + "," +
-                       num(num_or_nan(s["vs_dense"]["energy_efficiency"])) + "," +
-                       num(num_or_nan(s["weight_sparsity"])) + "," + states + "," + comps + "\n";
-            }
-        }
-        BarChart acc{
-            "Top-1 accuracy against " + param,
-            "top-1 (%)",
-            values,
-            series_of(entries, runs,
-                      [](const nlohmann::json& s) { return num_or_nan(s["accuracy"]) * 100.0; }),
-            false,
-            std::nullopt};
-        BarChart energy{
-            "Energy against " + param,
-            "energy (nJ)",
-            values,
-            series_of(entries, runs,
-                      [](const nlohmann::json& s) { return num_or_nan(s["energy_pj"]) * 1e-3; }),
-            false,
-            std::nullopt};
-        std::vector<std::string> others;
-        for (const auto& e : entries)
-            if (e != "dense") others.push_back(e);
-        BarChart eff{"Energy efficiency over dense against " + param,
-                     "dense energy / energy",
-                     values,
-                     series_of(others, runs,
-                               [](const nlohmann::json& s) {
-                                   return num_or_nan(s["vs_dense"]["energy_efficiency"]);
-                               }),
-                     false,
-                     1.0};
-        body += "<h2>" + xml_escape(group) + "</h2>\n<div class=\"charts\">\n" +
-                svg_bar_chart(acc) + "\n" + svg_bar_chart(energy) + "\n" + svg_bar_chart(eff) +
-                "\n";
-        for (const auto& e : others) {
-            BarChart parts{
-                e + ": energy by component", "energy (nJ)", values, {}, true, std::nullopt};
-            std::vector<std::string> comps;
-            for (const auto& run : runs)
-                for (const auto& s : run["schemes"])
-                    if (s.value("name", std::string()) == e)
-                        for (const auto& [k, v] : s["energy_pj_by_component"].items())
-                            if (v.get<double>() != 0.0 &&
-                                std::find(comps.begin(), comps.end(), k) == comps.end())
-                                comps.push_back(k);
-            for (const auto& c : comps)
-                parts.series.push_back(series_of({e}, runs, [&](const nlohmann::json& s) {
-                                           const auto& m = s["energy_pj_by_component"];
-                                           return m.contains(c) ? m[c].get<double>() * 1e-3 : 0.0;
-                                       }).front());
-            for (size_t i = 0; i < comps.size(); ++i) parts.series[i].name = comps[i];
-            body += svg_bar_chart(parts) + "\n";
-        }
-        body += "</div>\n";
-        TextTable t;
-        t.header = {param,
-                    "scheme",
-                    "top-1",
-                    "energy (nJ)",
-                    "energy eff.",
-                    "weight sparsity",
-                    "stored cells by state"};
-        for (size_t i = 0; i < runs.size(); ++i)
-            for (const auto& s : runs[i]["schemes"]) {
-                std::string states;
-                for (const auto& c : s["stored_cell_states"])
-                    states += (states.empty() ? "" : " / ") + c.dump();
-                const double a = num_or_nan(s["accuracy"]);
-                const double ee = num_or_nan(s["vs_dense"]["energy_efficiency"]);
-                t.rows.push_back({values[i], s["name"].get<std::string>(),
-                                  std::isnan(a) ? "-" : fmt_pct(a),
-                                  fmt_sci(num_or_nan(s["energy_pj"]) * 1e-3),
-                                  std::isnan(ee) ? "-" : num(ee) + "x",
-                                  fmt_pct(num_or_nan(s["weight_sparsity"])), states});
-            }
-        body += table_html(t);
-    }
-    const std::string html =
-        "<!DOCTYPE html>\n<html xmlns=\"http://www.w3.org/1999/xhtml\" lang=\"en\"><head>"
-        "<meta charset=\"utf-8\"/><title>sparsecim sweep: " +
-        xml_escape(experiment) +
-        "</title><style>body{font-family:sans-serif;margin:20px}table{border-collapse:collapse}"
-        "th,td{border:1px solid #bbb;padding:2px 6px;font-size:13px;text-align:right}"
-        ".charts{display:flex;flex-wrap:wrap}</style></head><body>\n<h1>" +
-        xml_escape(experiment) + ": sweep of " + xml_escape(param) + "</h1>\n" + body +
-        "</body></html>\n";
-    write_file_atomic(dir / "sweep.csv", csv);
-    write_file_atomic(dir / "sweep.html", html);
-    return dir / "sweep.html";
-}
 
 std::vector<bool> pareto_optimal(const std::vector<std::vector<double>>& points) {
     std::vector<bool> out(points.size(), false);
@@ -275,7 +128,39 @@ std::string charts_by_point(const std::vector<std::string>& axes,
                      {"vs_dense", "area_efficiency"}, 1.0) +
                chart("Speedup over dense", "dense cycles / cycles", 1.0, {"vs_dense", "speedup"},
                      1.0) +
-               chart("Top-1 accuracy", "top-1 (%)", 100.0, {"accuracy"}, std::nullopt) + "</div>\n";
+               chart("Top-1 accuracy", "top-1 (%)", 100.0, {"accuracy"}, std::nullopt) +
+               chart("Energy", "energy (nJ)", 1e-3, {"energy_pj"}, std::nullopt);
+        // Each non-dense entry's energy, stacked by the components it spends it in.
+        for (const std::string& name : schemes) {
+            if (name == "dense") continue;
+            BarChart parts{name + ": energy by component (" + axes_text + ")",
+                           "energy (nJ)",
+                           labels,
+                           {},
+                           true,
+                           std::nullopt};
+            std::vector<std::string> comps;
+            for (const nlohmann::json* run : runs)
+                for (const auto& s : (*run)["schemes"])
+                    if (s.value("name", "") == name && s["energy_pj_by_component"].is_object())
+                        for (const auto& [k, v] : s["energy_pj_by_component"].items())
+                            if (num_or_nan(v) != 0.0 &&
+                                std::find(comps.begin(), comps.end(), k) == comps.end())
+                                comps.push_back(k);
+            for (const std::string& c : comps) {
+                Series se{c, {}};
+                for (const nlohmann::json* run : runs) {
+                    double v = 0.0;
+                    for (const auto& s : (*run)["schemes"])
+                        if (s.value("name", "") == name && s["energy_pj_by_component"].is_object())
+                            v = num_or_nan(s["energy_pj_by_component"].value(c, 0.0)) * 1e-3;
+                    se.values.push_back(v);
+                }
+                parts.series.push_back(std::move(se));
+            }
+            if (!comps.empty()) out += svg_bar_chart(parts) + "\n";
+        }
+        out += "</div>\n";
     }
     return out;
 }
@@ -313,7 +198,7 @@ std::filesystem::path write_sweep_results(const std::string& name,
     for (const auto& a : axes) csv += "," + csv_field(a);
     csv += ",scheme,finetuned_from";
     for (const auto& [col, path] : kFigures) csv += std::string(",") + col;
-    csv += "\n";
+    csv += ",stored_cell_states,energy_pj_by_component\n";
     std::vector<Entry> entries;
     std::vector<std::string> schemes;
     for (const nlohmann::json& rec : records) {
@@ -328,7 +213,15 @@ std::filesystem::path write_sweep_results(const std::string& name,
             csv += "," + scheme + "," +
                    (s["finetuned_from"].is_string() ? s["finetuned_from"].get<std::string>() : "");
             for (const auto& [col, path] : kFigures) csv += "," + num(figure(s, path));
-            csv += "\n";
+            // Cell counts by state (`;`-separated) and energy by component (`name=pJ;...`).
+            std::string states, comps;
+            if (s["stored_cell_states"].is_array())
+                for (const auto& c : s["stored_cell_states"])
+                    states += (states.empty() ? "" : ";") + c.dump();
+            if (s["energy_pj_by_component"].is_object())
+                for (const auto& [k, e] : s["energy_pj_by_component"].items())
+                    comps += (comps.empty() ? "" : ";") + k + "=" + num(num_or_nan(e));
+            csv += "," + csv_field(states) + "," + csv_field(comps) + "\n";
             if (std::find(schemes.begin(), schemes.end(), scheme) == schemes.end())
                 schemes.push_back(scheme);
             entries.push_back({id, scheme, figure(s, {"accuracy"}) * 100.0,
@@ -337,6 +230,9 @@ std::filesystem::path write_sweep_results(const std::string& name,
                                figure(s, {"index_bits"}) / 1024.0});
         }
     }
+    // Dense last, as in the charts by point, so that a scheme has one colour in every chart.
+    if (const auto d = std::find(schemes.begin(), schemes.end(), "dense"); d != schemes.end())
+        std::rotate(d, d + 1, schemes.end());
     auto series_of_entry = [&](const Entry& e) {
         return static_cast<int>(std::find(schemes.begin(), schemes.end(), e.scheme) -
                                 schemes.begin());

@@ -1,7 +1,6 @@
-// The report of a parameter sweep (experiment files' `sweep:`): from each unit's results.json,
-// sweep.csv (one row per unit x scheme entry) and sweep.html (self-contained, inline SVG): top-1
-// accuracy, energy and energy efficiency over dense against the swept value, and every non-dense
-// entry's energy by component, per (model, hardware) group.
+// The report of a sweep (an experiment file with `sweep:`, `axes:` or `points:`, run by
+// `sparsecim sweep` or `sparsecim run`): sweep.csv and sweep.html (self-contained, inline SVG)
+// from the points' records (pipeline/sweep.hpp's sweep_record).
 #pragma once
 
 #include <filesystem>
@@ -13,24 +12,13 @@
 
 namespace sparsecim {
 
-struct SweepPoint {
-    std::string group;              // the (model, hardware) unit the point belongs to
-    std::string value;              // the swept parameter's value
-    std::filesystem::path results;  // that run's results.json
-};
-
-// Reads every point's results.json (Error naming the file when missing or malformed) and writes
-// `dir`/sweep.csv and `dir`/sweep.html atomically. Returns the path of sweep.html.
-std::filesystem::path write_sweep_report(const std::string& experiment, const std::string& param,
-                                         const std::vector<SweepPoint>& points,
-                                         const std::filesystem::path& dir);
-
-// The report of `sparsecim sweep` from its sweep.jsonl records (in point order): `dir`/sweep.csv
-// (one row per point x scheme entry: id, group, a column per axis field in `axes`, then the
-// figures) and `dir`/sweep.html (Pareto plots over every point and scheme entry: energy against
-// area, top-1 against energy, speedup against index storage, the Pareto-optimal entries marked,
-// and their table; then per group energy and area efficiency, speedup and top-1 against the
-// points, one bar per scheme). Written atomically. Returns the path of sweep.html.
+// The one sweep report, from the points' records (in point order): `dir`/sweep.csv (one row per
+// point x scheme entry: id, group, a column per axis field in `axes`, then the figures, cell
+// counts by state and energy by component) and `dir`/sweep.html (Pareto plots over every point
+// and scheme entry: energy against area, top-1 against energy, speedup against index storage,
+// the Pareto-optimal entries marked, and their table; then per group energy and area efficiency,
+// speedup, top-1 and energy against the points, one bar per scheme, and each non-dense entry's
+// energy by component, stacked). Written atomically. Returns the path of sweep.html.
 std::filesystem::path write_sweep_results(const std::string& name,
                                           const std::vector<std::string>& axes,
                                           const std::vector<nlohmann::json>& records,
