@@ -1,5 +1,6 @@
 // map_csr's phases that stand alone (issue 20 item 3): the shuffle search over (band, window)
-// problems, and the k-means comparison point, which is not part of the mapping.
+// problems, compression, placement and schedule, the index metadata, and the k-means comparison
+// point, which is not part of the mapping.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -12,6 +13,8 @@
 #include <nlohmann/json.hpp>
 
 #include "hw/hw_config.hpp"
+#include "map/encoding.hpp"
+#include "map/mapping.hpp"
 #include "schemes/csr/csr_mapper.hpp"
 #include "schemes/csr/csr_params.hpp"
 #include "schemes/csr/csr_search.hpp"
@@ -123,4 +126,108 @@ TEST(CsrPhases, KmeansComparisonLeavesOutAllZeroBlocks) {
     const KmeansComparison c = kmeans_comparison(w, hw, parse_csr_params({}, 1));
     EXPECT_EQ(c.removed_ou, 16 * 32);
     EXPECT_EQ(c.removed_xbar, 0);
+}
+
+namespace {
+
+// A 300 x 100 layer, about a fifth of its weights non-zero (3 bands of the 128-row crossbar, two
+// windows of 64 and 40 columns after padding to 104), and per (band, window, group) the rows the
+// compress phase would keep without balance: those with a non-zero weight in the group under
+// `perms` (each window's blocks reversed when `reversed`).
+struct Layer {
+    WeightMatrix w{"conv", 300, 100, 8};
+    std::vector<std::vector<int>> perms;
+    std::vector<std::vector<int32_t>> rows;
+};
+
+Layer layer(const CsrGeometry& g0, bool reversed) {
+    Layer l;
+    std::mt19937_64 rng(11);
+    for (int64_t k = 0; k < l.w.K; ++k)
+        for (int64_t n = 0; n < l.w.N; ++n)
+            if (rng() % 5 == 0) l.w.at(k, n) = static_cast<int32_t>(rng() % 255) - 127;
+    CsrGeometry g = g0;
+    g.w = &l.w;
+    for (int64_t b = 0; b < g.bands; ++b)
+        for (int64_t win = 0; win < g.windows; ++win) {
+            std::vector<int> pm(static_cast<size_t>(g.window_width(win) / g.beta));
+            std::iota(pm.begin(), pm.end(), 0);
+            if (reversed) std::reverse(pm.begin(), pm.end());
+            l.perms.push_back(pm);
+        }
+    l.rows.assign(static_cast<size_t>(g.bands * g.windows * g.slots), {});
+    for (int64_t b = 0; b < g.bands; ++b)
+        for (int64_t win = 0; win < g.windows; ++win)
+            for (int64_t gr = 0; gr < g.window_width(win) / g.ou_cols; ++gr)
+                for (int r = 0; r < g.band_rows(b); ++r) {
+                    bool live = false;
+                    for (int64_t x = gr * g.ou_cols; x < (gr + 1) * g.ou_cols; ++x) {
+                        const int64_t n =
+                            g.column_at(l.perms[static_cast<size_t>(b * g.windows + win)], win, x);
+                        live = live || (n >= 0 && l.w.at(b * g.xbar_rows + r, n) != 0);
+                    }
+                    if (live) l.rows[g.slot(b, win, gr)].push_back(r);
+                }
+    return l;
+}
+
+}  // namespace
+
+// Placement and schedule alone: the stored rows of any permutation, placed and scheduled, compute
+// the layer's matrix exactly (the output tables undo the permutation), every OU op covers at most
+// P_WL x P_BL cells, and the stored weight slots are the live columns of every stored row.
+TEST(CsrPhases, PlacementOfAnyPermutationReconstructsTheMatrix) {
+    const HwConfig hw = load_hw_config(hw_preset_path("csr"));
+    const CsrParams p = parse_csr_params({}, 1);
+    for (const bool reversed : {false, true}) {
+        WeightMatrix shape("conv", 300, 100, 8);
+        const CsrGeometry g0 = csr_geometry(shape, hw, p);
+        ASSERT_EQ(g0.bands, 3);
+        ASSERT_EQ(g0.windows, 2);
+        ASSERT_EQ(g0.window_width(1), 40);
+        const Layer l = layer(g0, reversed);
+        CsrGeometry g = g0;
+        g.w = &l.w;
+        const ColumnCode code = column_code(hw);
+        const int cpo = static_cast<int>(code.columns.size());
+        std::vector<uint8_t> enc(static_cast<size_t>(l.w.K * l.w.N * cpo), 0);
+        for (int64_t i = 0; i < l.w.K * l.w.N; ++i)
+            if (l.w.w[static_cast<size_t>(i)] != 0)
+                encode_weight(l.w.w[static_cast<size_t>(i)], code, hw, enc.data() + i * cpo);
+        Mapping m = empty_mapping("csr", l.w, hw.cell_bits);
+        const CsrPlacement placed = place_and_schedule(g, code, enc, l.perms, l.rows, m);
+        EXPECT_EQ(verify(m, l.w), "") << "reversed " << reversed;
+        int64_t slots = 0;
+        for (int64_t b = 0; b < g.bands; ++b)
+            for (int64_t win = 0; win < g.windows; ++win)
+                for (int64_t gr = 0; gr < g.window_width(win) / g.ou_cols; ++gr)
+                    slots +=
+                        g.live_cols(l.perms[static_cast<size_t>(b * g.windows + win)], win, gr) *
+                        static_cast<int64_t>(l.rows[g.slot(b, win, gr)].size());
+        EXPECT_EQ(placed.weight_slots, slots);
+        EXPECT_EQ(placed.weight_positions, slots);  // not grouped: every slot is a position
+        for (const Tile& t : m.tiles)
+            for (const OuOp& op : t.ops) {
+                EXPECT_LE(op.rows, g.ou_rows);
+                EXPECT_LE(op.cols, g.ou_cols);
+            }
+    }
+}
+
+// The index phase: log2(R) = 7 bits per stored OU-row, and a Benes configuration (one bit per
+// switch) only for the (band, window)s that store a row.
+TEST(CsrPhases, IndexCountsRowIndicesAndTheBenesOfWindowsInUse) {
+    const HwConfig hw = load_hw_config(hw_preset_path("csr"));
+    WeightMatrix w("conv", 300, 100, 8);
+    const CsrGeometry g = csr_geometry(w, hw, parse_csr_params({}, 1));
+    std::vector<std::vector<int32_t>> rows(static_cast<size_t>(g.bands * g.windows * g.slots));
+    rows[g.slot(0, 0, 0)] = {0, 5, 9};
+    rows[g.slot(0, 0, 7)] = {3};
+    rows[g.slot(2, 1, 4)] = {1, 2};
+    const CsrIndex idx = index_metadata(g, rows);
+    EXPECT_EQ(idx.stored_rows, 6);
+    EXPECT_EQ(idx.row_index_bits, 6 * 7);
+    // Window 0: 16 blocks of beta 4 (a 16-input Benes); window 1: 10 blocks (rounded up to 16).
+    EXPECT_EQ(idx.benes_config_bits, benes_switches(16) + benes_switches(10));
+    EXPECT_EQ(benes_switches(16), 16 * 4 - 8);
 }

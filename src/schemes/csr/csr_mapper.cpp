@@ -188,6 +188,192 @@ CompressResult compress_rows(const std::vector<WindowProblem>& problems,
     return res;
 }
 
+CsrGeometry csr_geometry(const WeightMatrix& w, const HwConfig& hw, const CsrParams& p) {
+    CsrGeometry g;
+    g.w = &w;
+    g.beta = p.beta;
+    g.ou_rows = hw.ou_rows;
+    g.ou_cols = hw.ou_cols;
+    g.xbar_rows = hw.xbar_rows;
+    g.xbar_cols = hw.xbar_cols;
+    g.window_cols = static_cast<int64_t>(p.alpha) * g.ou_cols;
+    if (g.xbar_cols % g.ou_cols != 0)
+        throw Error(hw.source + ": crossbar.cols: csr needs a multiple of ou.cols (" +
+                    std::to_string(g.xbar_cols) + " vs " + std::to_string(g.ou_cols) + ")");
+    if (g.window_cols % p.beta != 0)
+        param_error("csr", "alpha",
+                    "a window of alpha x P_BL = " + std::to_string(g.window_cols) +
+                        " columns must be a multiple of beta = " + std::to_string(p.beta));
+    if (g.window_cols > g.xbar_cols)
+        param_error("csr", "alpha",
+                    "a window of alpha x P_BL = " + std::to_string(g.window_cols) +
+                        " columns exceeds the crossbar's " + std::to_string(g.xbar_cols) +
+                        " columns");
+    const int64_t unit_cols = std::lcm<int64_t>(p.beta, g.ou_cols);
+    g.padded_cols = ceil_div(w.N, unit_cols) * unit_cols;
+    g.bands = ceil_div(w.K, g.xbar_rows);
+    g.windows = ceil_div(g.padded_cols, g.window_cols);
+    g.slots = g.window_cols / g.ou_cols;
+    return g;
+}
+
+int CsrGeometry::band_rows(int64_t b) const {
+    return static_cast<int>(std::min<int64_t>(xbar_rows, w->K - b * xbar_rows));
+}
+
+int64_t CsrGeometry::column_at(const std::vector<int>& perm, int64_t win, int64_t x) const {
+    const int64_t n = win * window_cols + perm[static_cast<size_t>(x / beta)] * beta + x % beta;
+    return n < w->N ? n : -1;
+}
+
+int64_t CsrGeometry::live_cols(const std::vector<int>& perm, int64_t win, int64_t g) const {
+    int64_t live = 0;
+    for (int64_t x = g * ou_cols; x < (g + 1) * ou_cols; ++x) live += column_at(perm, win, x) >= 0;
+    return live;
+}
+
+int64_t CsrGeometry::live_positions(const std::vector<int>& perm, int64_t win, int64_t g,
+                                    int64_t k) const {
+    if (w->groups == 1) return live_cols(perm, win, g);
+    int64_t live = 0;
+    for (int64_t x = g * ou_cols; x < (g + 1) * ou_cols; ++x) {
+        const int64_t n = column_at(perm, win, x);
+        live += n >= 0 && w->is_weight(k, n);
+    }
+    return live;
+}
+
+CsrPlacement place_and_schedule(const CsrGeometry& geo, const ColumnCode& code,
+                                const std::vector<uint8_t>& enc,
+                                const std::vector<std::vector<int>>& perms,
+                                const std::vector<std::vector<int32_t>>& rows, Mapping& m) {
+    const int cpo = static_cast<int>(code.columns.size());
+    const int PBL = geo.ou_cols, PWL = geo.ou_rows, R = geo.xbar_rows, C = geo.xbar_cols;
+    const int64_t N = geo.w->N;
+    auto perm = [&](int64_t b, int64_t win) -> const std::vector<int>& {
+        return perms[static_cast<size_t>(b * geo.windows + win)];
+    };
+
+    // Column stripes: units (slice plane, window) packed into crossbar widths in order.
+    std::vector<std::vector<Unit>> stripes;
+    int used = C;
+    for (int c = 0; c < cpo; ++c)
+        for (int64_t win = 0; win < geo.windows; ++win) {
+            const int width = static_cast<int>(geo.window_width(win));
+            if (used + width > C) {
+                stripes.emplace_back();
+                used = 0;
+            }
+            stripes.back().push_back(Unit{c, win, used, width});
+            used += width;
+        }
+
+    // Stack compressed bands into crossbars and emit tables, cells and the row-first schedule.
+    CsrPlacement out;
+    for (const std::vector<Unit>& stripe : stripes) {
+        struct SG {  // one OU column group of the stripe
+            const Unit* u;
+            int64_t g;
+            int col0;
+        };
+        std::vector<SG> sgs;
+        for (const Unit& u : stripe)
+            for (int64_t g = 0; g < u.width / PBL; ++g)
+                sgs.push_back(SG{&u, g, u.col0 + static_cast<int>(g) * PBL});
+        std::vector<int> off(sgs.size(), 0);
+        Tile* tile = nullptr;
+        for (int64_t b = 0; b < geo.bands; ++b) {
+            bool any = false, fits = tile != nullptr;
+            for (size_t s = 0; s < sgs.size(); ++s) {
+                const int64_t h =
+                    static_cast<int64_t>(rows[geo.slot(b, sgs[s].u->window, sgs[s].g)].size());
+                any = any || h > 0;
+                if (off[s] + h > R) fits = false;
+            }
+            if (!any) continue;
+            if (!fits) {
+                m.tiles.push_back(empty_tile(R, C));
+                tile = &m.tiles.back();
+                std::fill(off.begin(), off.end(), 0);
+            }
+            // Output tables: per unit, its columns in permuted order (the Benes's undoing).
+            std::vector<uint32_t> out_base(stripe.size());
+            for (size_t ui = 0; ui < stripe.size(); ++ui) {
+                const Unit& u = stripe[ui];
+                out_base[ui] = static_cast<uint32_t>(tile->outputs.size());
+                for (int x = 0; x < u.width; ++x) {
+                    ColOutput co = code.columns[static_cast<size_t>(u.slice)];
+                    co.n = static_cast<int32_t>(geo.column_at(perm(b, u.window), u.window, x));
+                    tile->outputs.push_back(co);
+                }
+            }
+            // Input tables and cells, per stripe group.
+            std::vector<uint32_t> in_base(sgs.size());
+            int64_t steps = 0;
+            for (size_t s = 0; s < sgs.size(); ++s) {
+                const SG& sg = sgs[s];
+                const std::vector<int>& pm = perm(b, sg.u->window);
+                const std::vector<int32_t>& rr = rows[geo.slot(b, sg.u->window, sg.g)];
+                in_base[s] = static_cast<uint32_t>(tile->inputs.size());
+                steps = std::max<int64_t>(steps, ceil_div(static_cast<int64_t>(rr.size()), PWL));
+                if (sg.u->slice == 0)
+                    out.weight_slots +=
+                        geo.live_cols(pm, sg.u->window, sg.g) * static_cast<int64_t>(rr.size());
+                for (size_t i = 0; i < rr.size(); ++i) {
+                    const int64_t k = b * R + rr[i];
+                    if (sg.u->slice == 0)
+                        out.weight_positions += geo.live_positions(pm, sg.u->window, sg.g, k);
+                    tile->inputs.push_back(RowInput{static_cast<int32_t>(k), 0});
+                    for (int x = 0; x < PBL; ++x) {
+                        const int64_t n =
+                            geo.column_at(pm, sg.u->window, static_cast<int>(sg.g) * PBL + x);
+                        if (n < 0) continue;
+                        tile->cell(off[s] + static_cast<int>(i), sg.col0 + x) =
+                            enc[static_cast<size_t>((k * N + n) * cpo + sg.u->slice)];
+                    }
+                }
+            }
+            // Row-first traversal: OU row step i across every group of the stripe.
+            for (int64_t i = 0; i < steps; ++i) {
+                bool first = true;
+                for (size_t s = 0; s < sgs.size(); ++s) {
+                    const SG& sg = sgs[s];
+                    const int64_t h =
+                        static_cast<int64_t>(rows[geo.slot(b, sg.u->window, sg.g)].size());
+                    if (i * PWL >= h) continue;
+                    size_t ui = 0;
+                    while (&stripe[ui] != sg.u) ++ui;
+                    OuOp op = ou_op(off[s] + i * PWL, std::min<int64_t>(PWL, h - i * PWL), sg.col0,
+                                    PBL, in_base[s] + static_cast<uint32_t>(i * PWL),
+                                    out_base[ui] + static_cast<uint32_t>(sg.g * PBL));
+                    op.fetch = first;
+                    first = false;
+                    tile->ops.push_back(op);
+                }
+            }
+            for (size_t s = 0; s < sgs.size(); ++s)
+                off[s] += static_cast<int>(rows[geo.slot(b, sgs[s].u->window, sgs[s].g)].size());
+        }
+    }
+    return out;
+}
+
+CsrIndex index_metadata(const CsrGeometry& geo, const std::vector<std::vector<int32_t>>& rows) {
+    CsrIndex idx;
+    const int64_t row_bits = std::max<int64_t>(1, log2_exact(next_pow2(geo.xbar_rows)));
+    for (int64_t b = 0; b < geo.bands; ++b)
+        for (int64_t win = 0; win < geo.windows; ++win) {
+            int64_t win_rows = 0;
+            for (int64_t g = 0; g < geo.window_width(win) / geo.ou_cols; ++g)
+                win_rows += static_cast<int64_t>(rows[geo.slot(b, win, g)].size());
+            idx.stored_rows += win_rows;
+            if (win_rows > 0)
+                idx.benes_config_bits += benes_switches(geo.window_width(win) / geo.beta);
+        }
+    idx.row_index_bits = idx.stored_rows * row_bits;
+    return idx;
+}
+
 Mapping map_csr(const WeightMatrix& w, const HwConfig& hw, const CsrParams& p) {
     const ColumnCode code = column_code(hw);
     if (code.offset != 0)
@@ -195,31 +381,17 @@ Mapping map_csr(const WeightMatrix& w, const HwConfig& hw, const CsrParams& p) {
                     ": data.encoding: csr drops all-zero OU-rows, which needs a zero weight "
                     "stored as zero cells (differential or twos_complement), not offset");
     const int cpo = static_cast<int>(code.columns.size());
-    const int PBL = hw.ou_cols, PWL = hw.ou_rows, R = hw.xbar_rows, C = hw.xbar_cols;
-    const int64_t Wl = static_cast<int64_t>(p.alpha) * PBL;  // window width in columns
-    if (C % PBL != 0)
-        throw Error(hw.source + ": crossbar.cols: csr needs a multiple of ou.cols (" +
-                    std::to_string(C) + " vs " + std::to_string(PBL) + ")");
-    if (Wl % p.beta != 0)
-        param_error("csr", "alpha",
-                    "a window of alpha x P_BL = " + std::to_string(Wl) +
-                        " columns must be a multiple of beta = " + std::to_string(p.beta));
-    if (Wl > C)
-        param_error("csr", "alpha",
-                    "a window of alpha x P_BL = " + std::to_string(Wl) +
-                        " columns exceeds the crossbar's " + std::to_string(C) + " columns");
-    const int64_t unit_cols = std::lcm<int64_t>(p.beta, PBL);
-    const int64_t Np = ceil_div(w.N, unit_cols) * unit_cols;  // slice plane width, padded
-    const int64_t nbands = ceil_div(w.K, R);
-    const int64_t nwin = ceil_div(Np, Wl);
+    const CsrGeometry geo = csr_geometry(w, hw, p);
+    const int PWL = geo.ou_rows, PBL = geo.ou_cols, R = geo.xbar_rows, C = geo.xbar_cols;
+    const int64_t nbands = geo.bands, nwin = geo.windows, Wl = geo.window_cols;
     const int words = (R + 63) / 64;
-    const int64_t nblocks = Np / p.beta;
-    auto win_width = [&](int64_t win) { return std::min(Wl, Np - win * Wl); };
+    const int64_t nblocks = geo.padded_cols / p.beta;
 
     Mapping m = empty_mapping("csr", w, hw.cell_bits);
     m.skip_zero_ou = p.skip_zero;
 
-    // Block masks of every band: bit r of block j = row b*R + r has a non-zero weight in it.
+    // Prune is done (csr_prune, in prepare); the block masks of every band: bit r of block j =
+    // row b*R + r has a non-zero weight in it.
     std::vector<uint64_t> bmask(static_cast<size_t>(nbands * nblocks * words), 0);
     auto mask_of = [&](int64_t b, int64_t j) { return bmask.data() + (b * nblocks + j) * words; };
     for (int64_t k = 0; k < w.K; ++k)
@@ -232,7 +404,7 @@ Mapping map_csr(const WeightMatrix& w, const HwConfig& hw, const CsrParams& p) {
     // The block masks of one (band, window): the search's problem (balance off unless set).
     auto window_problem = [&](int64_t b, int64_t win) {
         WindowProblem prob;
-        prob.blocks = static_cast<int>(win_width(win) / p.beta);
+        prob.blocks = static_cast<int>(geo.window_width(win) / p.beta);
         prob.beta = p.beta;
         prob.ou_cols = PBL;
         prob.ou_rows = PWL;
@@ -249,195 +421,44 @@ Mapping map_csr(const WeightMatrix& w, const HwConfig& hw, const CsrParams& p) {
     for (int64_t b = 0; b < nbands; ++b)
         for (int64_t win = 0; win < nwin; ++win) problems.push_back(window_problem(b, win));
     const ShuffleResult shuffle = search_shuffles(problems, nwin, p, w.name);
-    const std::vector<std::vector<int>>& perm = shuffle.perm;
 
-    // Greedy compression: per (band, window, group) the stored rows, balanced.
-    const int64_t groups_per_win_max = Wl / PBL;
-    auto gidx = [&](int64_t b, int64_t win, int64_t g) {
-        return static_cast<size_t>((b * nwin + win) * groups_per_win_max + g);
-    };
+    // Compress: per (band, window, group) the stored rows, balanced. First without shuffling
+    // (the identity in every window, balanced as the final mapping), for the weight positions
+    // plain row compression would store; then under the searched permutations.
     std::vector<int> band_rows(static_cast<size_t>(nbands));
-    for (int64_t b = 0; b < nbands; ++b)
-        band_rows[static_cast<size_t>(b)] = static_cast<int>(std::min<int64_t>(R, w.K - b * R));
-    // The logical column at position x of window `win` under permutation `pm`, or -1 for a
-    // slice-plane padding column.
-    auto column_at = [&](const std::vector<int>& pm, int64_t win, int64_t x) -> int64_t {
-        const int64_t n = win * Wl + pm[static_cast<size_t>(x / p.beta)] * p.beta + x % p.beta;
-        return n < w.N ? n : -1;
-    };
-    // Logical weights in OU column group g of (band, window) under a permutation (padding
-    // columns hold none).
-    auto live_cols = [&](const std::vector<int>& pm, int64_t win, int64_t g) {
-        int64_t live = 0;
-        for (int64_t x = g * PBL; x < (g + 1) * PBL; ++x) live += column_at(pm, win, x) >= 0;
-        return live;
-    };
-    // Weight positions of row k in OU column group g of (band, window) under a permutation: the
-    // live columns in k's diagonal block (all of them unless the layer is grouped).
-    auto live_positions = [&](const std::vector<int>& pm, int64_t win, int64_t g, int64_t k) {
-        if (w.groups == 1) return live_cols(pm, win, g);
-        int64_t live = 0;
-        for (int64_t x = g * PBL; x < (g + 1) * PBL; ++x) {
-            const int64_t n = column_at(pm, win, x);
-            live += n >= 0 && w.is_weight(k, n);
-        }
-        return live;
-    };
-    // Plain row compression without shuffling (the identity in every window), balanced as the
-    // final mapping: the weight positions it stores.
-    std::vector<std::vector<int32_t>> rows;
+    for (int64_t b = 0; b < nbands; ++b) band_rows[static_cast<size_t>(b)] = geo.band_rows(b);
     int64_t noshuffle_positions = 0;
     {
-        std::vector<std::vector<int>> identity(perm.size());
-        for (int64_t b = 0; b < nbands; ++b)
-            for (int64_t win = 0; win < nwin; ++win) {
-                std::vector<int>& id = identity[static_cast<size_t>(b * nwin + win)];
-                id.resize(static_cast<size_t>(win_width(win) / p.beta));
-                std::iota(id.begin(), id.end(), 0);
-            }
-        rows =
-            compress_rows(problems, identity, nwin, groups_per_win_max, p.balance, band_rows).rows;
+        std::vector<std::vector<int>> identity(shuffle.perm.size());
+        for (size_t i = 0; i < identity.size(); ++i) {
+            identity[i].resize(static_cast<size_t>(problems[i].blocks));
+            std::iota(identity[i].begin(), identity[i].end(), 0);
+        }
+        const std::vector<std::vector<int32_t>> rows =
+            compress_rows(problems, identity, nwin, geo.slots, p.balance, band_rows).rows;
         for (int64_t b = 0; b < nbands; ++b)
             for (int64_t win = 0; win < nwin; ++win)
-                for (int64_t g = 0; g < win_width(win) / PBL; ++g) {
+                for (int64_t g = 0; g < geo.window_width(win) / PBL; ++g) {
                     const std::vector<int>& id = identity[static_cast<size_t>(b * nwin + win)];
-                    const std::vector<int32_t>& rr = rows[gidx(b, win, g)];
-                    for (int32_t r : rr)
-                        noshuffle_positions += live_positions(id, win, g, b * R + r);
+                    for (int32_t r : rows[geo.slot(b, win, g)])
+                        noshuffle_positions += geo.live_positions(id, win, g, b * R + r);
                 }
     }
-    CompressResult compressed =
-        compress_rows(problems, perm, nwin, groups_per_win_max, p.balance, band_rows);
-    rows = std::move(compressed.rows);
-    const int64_t padding_rows = compressed.padding_rows;
+    const CompressResult compressed =
+        compress_rows(problems, shuffle.perm, nwin, geo.slots, p.balance, band_rows);
 
-    // Column stripes: units (slice plane, window) packed into crossbar widths in order.
-    std::vector<std::vector<Unit>> stripes;
-    int used = C;
-    for (int c = 0; c < cpo; ++c)
-        for (int64_t win = 0; win < nwin; ++win) {
-            const int width = static_cast<int>(win_width(win));
-            if (used + width > C) {
-                stripes.emplace_back();
-                used = 0;
-            }
-            stripes.back().push_back(Unit{c, win, used, width});
-            used += width;
-        }
-
-    // Cell states of every weight, slice by slice.
+    // Place and schedule, from the cell states of every weight, slice by slice.
     std::vector<uint8_t> enc(static_cast<size_t>(w.K * w.N * cpo), 0);
     for (int64_t i = 0; i < w.K * w.N; ++i)
         if (w.w[static_cast<size_t>(i)] != 0)
             encode_weight(w.w[static_cast<size_t>(i)], code, hw, enc.data() + i * cpo);
+    const CsrPlacement placed =
+        place_and_schedule(geo, code, enc, shuffle.perm, compressed.rows, m);
 
-    // Stack compressed bands into crossbars and emit tables, cells and the row-first schedule.
-    int64_t stored_weight_slots = 0, stored_positions = 0;
-    for (const std::vector<Unit>& stripe : stripes) {
-        struct SG {  // one OU column group of the stripe
-            const Unit* u;
-            int64_t g;
-            int col0;
-        };
-        std::vector<SG> sgs;
-        for (const Unit& u : stripe)
-            for (int64_t g = 0; g < u.width / PBL; ++g)
-                sgs.push_back(SG{&u, g, u.col0 + static_cast<int>(g) * PBL});
-        std::vector<int> off(sgs.size(), 0);
-        Tile* tile = nullptr;
-        for (int64_t b = 0; b < nbands; ++b) {
-            bool any = false, fits = tile != nullptr;
-            for (size_t s = 0; s < sgs.size(); ++s) {
-                const int64_t h =
-                    static_cast<int64_t>(rows[gidx(b, sgs[s].u->window, sgs[s].g)].size());
-                any = any || h > 0;
-                if (off[s] + h > R) fits = false;
-            }
-            if (!any) continue;
-            if (!fits) {
-                m.tiles.push_back(empty_tile(R, C));
-                tile = &m.tiles.back();
-                std::fill(off.begin(), off.end(), 0);
-            }
-            // Output tables: per unit, its columns in permuted order (the Benes's undoing).
-            std::vector<uint32_t> out_base(stripe.size());
-            auto logical = [&](const Unit& u, int x) {
-                return column_at(perm[static_cast<size_t>(b * nwin + u.window)], u.window, x);
-            };
-            for (size_t ui = 0; ui < stripe.size(); ++ui) {
-                const Unit& u = stripe[ui];
-                out_base[ui] = static_cast<uint32_t>(tile->outputs.size());
-                for (int x = 0; x < u.width; ++x) {
-                    ColOutput co = code.columns[static_cast<size_t>(u.slice)];
-                    co.n = static_cast<int32_t>(logical(u, x));
-                    tile->outputs.push_back(co);
-                }
-            }
-            // Input tables and cells, per stripe group.
-            std::vector<uint32_t> in_base(sgs.size());
-            int64_t steps = 0;
-            for (size_t s = 0; s < sgs.size(); ++s) {
-                const SG& sg = sgs[s];
-                const std::vector<int32_t>& rr = rows[gidx(b, sg.u->window, sg.g)];
-                in_base[s] = static_cast<uint32_t>(tile->inputs.size());
-                steps = std::max<int64_t>(steps, ceil_div(static_cast<int64_t>(rr.size()), PWL));
-                if (sg.u->slice == 0)
-                    stored_weight_slots +=
-                        live_cols(perm[static_cast<size_t>(b * nwin + sg.u->window)], sg.u->window,
-                                  sg.g) *
-                        static_cast<int64_t>(rr.size());
-                for (size_t i = 0; i < rr.size(); ++i) {
-                    const int64_t k = b * R + rr[i];
-                    if (sg.u->slice == 0)
-                        stored_positions +=
-                            live_positions(perm[static_cast<size_t>(b * nwin + sg.u->window)],
-                                           sg.u->window, sg.g, k);
-                    tile->inputs.push_back(RowInput{static_cast<int32_t>(k), 0});
-                    for (int x = 0; x < PBL; ++x) {
-                        const int64_t n = logical(*sg.u, static_cast<int>(sg.g) * PBL + x);
-                        if (n < 0) continue;
-                        tile->cell(off[s] + static_cast<int>(i), sg.col0 + x) =
-                            enc[static_cast<size_t>((k * w.N + n) * cpo + sg.u->slice)];
-                    }
-                }
-            }
-            // Row-first traversal: OU row step i across every group of the stripe.
-            for (int64_t i = 0; i < steps; ++i) {
-                bool first = true;
-                for (size_t s = 0; s < sgs.size(); ++s) {
-                    const SG& sg = sgs[s];
-                    const int64_t h =
-                        static_cast<int64_t>(rows[gidx(b, sg.u->window, sg.g)].size());
-                    if (i * PWL >= h) continue;
-                    size_t ui = 0;
-                    while (&stripe[ui] != sg.u) ++ui;
-                    OuOp op = ou_op(off[s] + i * PWL, std::min<int64_t>(PWL, h - i * PWL), sg.col0,
-                                    PBL, in_base[s] + static_cast<uint32_t>(i * PWL),
-                                    out_base[ui] + static_cast<uint32_t>(sg.g * PBL));
-                    op.fetch = first;
-                    first = false;
-                    tile->ops.push_back(op);
-                }
-            }
-            for (size_t s = 0; s < sgs.size(); ++s)
-                off[s] += static_cast<int>(rows[gidx(b, sgs[s].u->window, sgs[s].g)].size());
-        }
-    }
-
-    // Metadata: row index per stored OU-row of a logical group (the slice planes share it), one
-    // config bit per Benes switch per (band, window).
-    const int64_t row_bits = std::max<int64_t>(1, log2_exact(next_pow2(R)));
-    int64_t stored_rows = 0, benes_bits = 0;
-    for (int64_t b = 0; b < nbands; ++b)
-        for (int64_t win = 0; win < nwin; ++win) {
-            int64_t win_rows = 0;
-            for (int64_t g = 0; g < win_width(win) / PBL; ++g)
-                win_rows += static_cast<int64_t>(rows[gidx(b, win, g)].size());
-            stored_rows += win_rows;
-            if (win_rows > 0) benes_bits += benes_switches(win_width(win) / p.beta);
-        }
-    m.index_bits["row_index"] = stored_rows * row_bits;
-    m.index_bits["benes_config"] = benes_bits;
+    // Index: row indices and Benes configurations.
+    const CsrIndex index = index_metadata(geo, compressed.rows);
+    m.index_bits["row_index"] = index.row_index_bits;
+    m.index_bits["benes_config"] = index.benes_config_bits;
 
     // Periphery: one Benes network and one zero-flag unit per crossbar.
     const int64_t nc = Wl / p.beta;
@@ -472,28 +493,29 @@ Mapping map_csr(const WeightMatrix& w, const HwConfig& hw, const CsrParams& p) {
     for (const DensePiece& dp : dense_pieces(w, R, std::max(1, C / cpo)))
         dense_slots += ceil_div(dp.rows, PWL) * ceil_div(dp.outs * cpo, PBL);
     m.figures["dense_cells"] = static_cast<double>(total * cpo);
-    m.figures["stored_cells"] = static_cast<double>(stored_weight_slots * cpo);
+    m.figures["stored_cells"] = static_cast<double>(placed.weight_slots * cpo);
     m.figures["weights"] = static_cast<double>(total);
     m.figures["zero_weights"] = static_cast<double>(total - nnz);
-    m.figures["zero_weights_removed"] = static_cast<double>(total - stored_positions);
+    m.figures["zero_weights_removed"] = static_cast<double>(total - placed.weight_positions);
     m.figures["noshuffle_zero_weights_removed"] = static_cast<double>(total - noshuffle_positions);
     const KmeansComparison kmeans = kmeans_comparison(w, hw, p);
     m.figures["kmeans_zero_weights_removed_ou"] = static_cast<double>(kmeans.removed_ou);
     m.figures["kmeans_zero_weights_removed_xbar"] = static_cast<double>(kmeans.removed_xbar);
     m.figures["ou_slots"] = static_cast<double>(m.ou_slots());
     m.figures["dense_ou_slots"] = static_cast<double>(dense_slots);
-    m.figures["ou_rows_stored"] = static_cast<double>(stored_rows);
+    m.figures["ou_rows_stored"] = static_cast<double>(index.stored_rows);
     m.figures["ou_rows_noshuffle"] = static_cast<double>(shuffle.rows_identity);
     m.figures["ou_rows_searched"] = static_cast<double>(shuffle.rows_searched);
     m.figures["ou_ops_noshuffle"] = static_cast<double>(shuffle.ops_identity);
     m.figures["ou_ops_searched"] = static_cast<double>(shuffle.ops_searched);
-    m.figures["balance_padding_rows"] = static_cast<double>(padding_rows);
+    m.figures["balance_padding_rows"] = static_cast<double>(compressed.padding_rows);
     m.figures["windows"] = static_cast<double>(nbands * nwin);
     m.figures["windows_improved"] = static_cast<double>(shuffle.windows_improved);
     m.figures["ga_evaluations"] = static_cast<double>(shuffle.evaluations);
-    if (Np != w.N)
+    if (geo.padded_cols != w.N)
         m.notes.push_back("slice planes padded from " + std::to_string(w.N) + " to " +
-                          std::to_string(Np) + " columns (multiple of lcm(beta, P_BL))");
+                          std::to_string(geo.padded_cols) +
+                          " columns (multiple of lcm(beta, P_BL))");
     return m;
 }
 

@@ -8,11 +8,13 @@
 // row; ColOutput tables carry the permutation, so outputs land in the original order (the Benes).
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <vector>
 
 #include "hw/hw_config.hpp"
+#include "map/encoding.hpp"
 #include "map/mapping.hpp"
 #include "model/weight_matrix.hpp"
 #include "schemes/csr/csr_params.hpp"
@@ -27,6 +29,37 @@ int64_t benes_switches(int64_t n);
 int64_t benes_stages(int64_t n);
 
 Mapping map_csr(const WeightMatrix& w, const HwConfig& hw, const CsrParams& p);
+
+// The layout every phase of map_csr shares: the layer's rows cut into bands of one crossbar
+// height, its columns (padded to a multiple of lcm(beta, P_BL)) into shuffle windows of alpha OUs,
+// each window into OU column groups ("slots"). Problem (band b, window win) is b * windows + win;
+// slot (b, win, g) is its group g. Built by csr_geometry, which checks that the hardware and the
+// parameters fit (Error naming the field).
+struct CsrGeometry {
+    const WeightMatrix* w = nullptr;
+    int beta = 1, ou_rows = 1, ou_cols = 1, xbar_rows = 1, xbar_cols = 1;
+    int64_t window_cols = 0;  // alpha x P_BL
+    int64_t padded_cols = 0;  // slice plane width, padded
+    int64_t bands = 0, windows = 0;
+    int64_t slots = 0;  // OU column groups of a full window
+
+    int64_t window_width(int64_t win) const {
+        return std::min(window_cols, padded_cols - win * window_cols);
+    }
+    size_t slot(int64_t b, int64_t win, int64_t g) const {
+        return static_cast<size_t>((b * windows + win) * slots + g);
+    }
+    int band_rows(int64_t b) const;
+    // The logical column at position x of window `win` under permutation `perm` (of its blocks),
+    // or -1 for a padding column.
+    int64_t column_at(const std::vector<int>& perm, int64_t win, int64_t x) const;
+    // Logical weights in group g of window `win` under `perm` (padding columns hold none).
+    int64_t live_cols(const std::vector<int>& perm, int64_t win, int64_t g) const;
+    // Weight positions of row k there: the live columns in k's diagonal block (all of them
+    // unless the layer is grouped).
+    int64_t live_positions(const std::vector<int>& perm, int64_t win, int64_t g, int64_t k) const;
+};
+CsrGeometry csr_geometry(const WeightMatrix& w, const HwConfig& hw, const CsrParams& p);
 
 // map_csr's shuffle phase: per (band, window) problem (band-major, `windows` per band) the
 // permutation of its column blocks that csr.search chooses (identity, ga seeded per layer name,
@@ -54,6 +87,32 @@ CompressResult compress_rows(const std::vector<WindowProblem>& problems,
                              const std::vector<std::vector<int>>& perms, int64_t windows,
                              int64_t slots, const std::string& balance,
                              const std::vector<int>& band_rows);
+
+// map_csr's placement and schedule phase: every (slice plane, window) placed in crossbar column
+// stripes (in order, a new stripe when the next one does not fit), the compressed bands of a
+// stripe stacked into crossbars while every group's rows fit; per crossbar and band, its output
+// table (the window's columns in permuted order: the Benes's undoing), its input table (which
+// input row feeds each stored row), its cells (`enc`: the cell states of every weight, slice by
+// slice) and its row-first OU schedule (OU-row step i across every group of the stripe, the
+// first op of a step fetching the inputs), appended to m.tiles. Returns what was stored.
+struct CsrPlacement {
+    int64_t weight_slots = 0;      // logical weight slots stored (one slice plane)
+    int64_t weight_positions = 0;  // of them, real weight positions (grouped layers have fewer)
+};
+CsrPlacement place_and_schedule(const CsrGeometry& g, const ColumnCode& code,
+                                const std::vector<uint8_t>& enc,
+                                const std::vector<std::vector<int>>& perms,
+                                const std::vector<std::vector<int32_t>>& rows, Mapping& m);
+
+// map_csr's index phase: a row index (log2 R bits) per stored OU-row of a logical group (the
+// slice planes share it), and one configuration bit per Benes switch of every (band, window)
+// that stores a row.
+struct CsrIndex {
+    int64_t stored_rows = 0;
+    int64_t row_index_bits = 0;
+    int64_t benes_config_bits = 0;
+};
+CsrIndex index_metadata(const CsrGeometry& g, const std::vector<std::vector<int32_t>>& rows);
 
 // The prior-work comparison point beside csr (csr_kmeans.hpp): zero weights a k-means-reordered,
 // block-skipping mapping leaves out, at OU blocks (P_WL x P_BL) and at whole crossbars. Not part
