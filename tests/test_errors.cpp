@@ -81,6 +81,7 @@ class Errors : public TempDirTest {
         write("zero-rows.yaml", "crossbar: {rows: 0, cols: 64}\n");
         write("huge-xbar.yaml", "crossbar: {rows: 65536, cols: 65536}\n");
         write("zero-images.yaml", "images: 0\n");
+        write("hot-distill.yaml", "finetune_distill: 2\n");
         const std::string sweep_base = "models: zoo:tiny-cnn\nschemes: [csr]\n";
         write("axis-unknown.yaml", sweep_base + "axes: {ou.depth: [1, 2]}\n");
         write("axis-empty.yaml", sweep_base + "axes: {ou.rows: []}\n");
@@ -150,6 +151,9 @@ class Errors : public TempDirTest {
               {{"run", d + "zero-images.yaml"},
                d + "zero-images.yaml: images: must be in 1..10000 (got 0)",
                true},
+              {{"run", d + "hot-distill.yaml"},
+               d + "hot-distill.yaml: finetune_distill: must be in [0, 1]",
+               true},
               {{"run", d + "no-model.yaml"},
                d + "no-model.yaml: models[0]: no such file: " + d + "nope.onnx",
                true}}},
@@ -158,7 +162,9 @@ class Errors : public TempDirTest {
               {evaluate({"--model", model, "--set", "ou.rows"}),
                "--set ou.rows: expected section.key=value", true},
               {evaluate({"--model", model, "--schemes", "csr", "--param", "csr.beta=0"}),
-               "--param csr.beta: must be a positive integer", true}}},
+               "--param csr.beta: must be a positive integer", true},
+              {evaluate({"--model", model, "--finetune-temperature", "0"}),
+               "--finetune-temperature: Value 0 not in range 0.001000 to 100.000000", true}}},
             {"data",
              {{evaluate({"--model", model, "--data", d + "bad-data"}),
                d + "bad-data/train-images-idx3-ubyte: bad magic 0x12340803", true},

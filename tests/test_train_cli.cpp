@@ -57,6 +57,7 @@ TEST_F(TrainCli, BadInputsGiveOneErrorLineAndNoOutput) {
         {"finetune --model " + garbage.string(), "garbage.onnx"},
         {"finetune --model zoo:tiny-cnn --prune 1.5", "prune"},
         {"finetune --model zoo:tiny-cnn --w-bits 1", "w-bits"},
+        {"finetune --model zoo:tiny-cnn --distill-alpha 1.5", "distill-alpha"},
     };
     for (const auto& c : cases) {
         fs::remove(out);
@@ -67,6 +68,32 @@ TEST_F(TrainCli, BadInputsGiveOneErrorLineAndNoOutput) {
         EXPECT_EQ(r.err.rfind("sparsecim: error: ", 0), 0u) << r.err;
         EXPECT_FALSE(fs::exists(out)) << c.args;
     }
+}
+
+TEST_F(TrainCli, TuneWritesItsReportAndModelsAndABadGridIsOneLine) {
+    const auto out = dir / "tune";
+    const std::string model = std::string(SPARSECIM_SOURCE_DIR) + "/models/lenet-fmnist.onnx";
+    CmdResult r = run("tune --model " + model +
+                      " --schemes csr --grid csr.sparsity=0.8 --rank-images 128 --val-images 100 "
+                      "--final-images 128 --test-images 100 --out " +
+                      out.string());
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_NE(r.out.find("csr.sparsity=0.8"), std::string::npos) << r.out;
+    EXPECT_NE(r.err.find("tune: [1/1] csr.sparsity=0.8: val top-1"), std::string::npos) << r.err;
+    for (const char* f : {"tune.json", "tune.html", "tune.jsonl", "results.json", "report.html",
+                          "models/csr-tuned.onnx"})
+        EXPECT_TRUE(fs::exists(out / f)) << f;
+    const auto j = nlohmann::json::parse(std::ifstream(out / "tune.json"));
+    ASSERT_EQ(j["schemes"].size(), 1u);
+    EXPECT_EQ(j["schemes"][0]["chosen"], "0.8");
+    EXPECT_TRUE(j["schemes"][0]["test_top1"].is_number());
+
+    const auto bad = dir / "tune-bad";
+    r = run("tune --schemes csr --grid csr.sparsity=0.5,2 --out " + bad.string());
+    EXPECT_EQ(r.code, 2) << r.err;
+    EXPECT_EQ(count_lines(r.err), 1) << r.err;
+    EXPECT_NE(r.err.find("sparsecim: error: --grid: csr.sparsity=2: "), std::string::npos) << r.err;
+    EXPECT_FALSE(fs::exists(bad));
 }
 
 TEST_F(TrainCli, DefaultModelIsTrainedAndEvaluateReportsFinetunedAccuracy) {

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <memory>
 #include <numeric>
 #include <tuple>
 
@@ -151,6 +152,43 @@ TEST(Finetune, BadMasksAreErrorsNamingTheWeight) {
     o.masks.clear();
     o.masks["bn1.mean"] = std::vector<uint8_t>(8, 1);
     EXPECT_THROW(train_graph(g, train_set(), test_set(), o), Error);
+}
+
+// Distillation: a student identical to its teacher starts at zero KL (LeNet has no BatchNorm, so
+// training and inference mode agree), and a student trained on the teacher's soft targets alone
+// (alpha = 1: the labels carry no weight) learns the task from the teacher.
+TEST(Finetune, DistillationLearnsFromTheTeacherAlone) {
+    TrainOptions pre = quick(300);
+    const TrainResult trained =
+        train_graph(make_zoo_model("lenet", 3), train_set(), test_set(), pre);
+    TrainOptions same = quick(1);
+    same.teacher = std::make_shared<const Graph>(trained.graph);
+    same.distill_alpha = 1.0;
+    same.lr = 1e-12;
+    const TrainResult twin = train_graph(trained.graph, train_set(), test_set(), same);
+    ASSERT_EQ(twin.step_losses.size(), 1u);
+    EXPECT_NEAR(twin.step_losses[0], 0.0, 1e-5);
+
+    TrainOptions kd = quick(300);
+    kd.teacher = same.teacher;
+    kd.distill_alpha = 1.0;
+    kd.distill_temperature = 2.0;
+    kd.test_images = 500;
+    const TrainResult student =
+        train_graph(make_zoo_model("lenet", 11), train_set(), test_set(), kd);
+    ASSERT_TRUE(student.epochs.back().test_accuracy.has_value());
+    EXPECT_GT(*student.epochs.back().test_accuracy, 0.6);  // chance is 0.1
+
+    TrainOptions orphan = quick(1);
+    orphan.distill_alpha = 0.5;  // no teacher
+    try {
+        train_graph(trained.graph, train_set(), test_set(), orphan);
+        FAIL() << "no error";
+    } catch (const Error& e) {
+        EXPECT_NE(std::string(e.what()).find("distill_alpha"), std::string::npos) << e.what();
+    }
+    kd.distill_alpha = 1.5;
+    EXPECT_THROW(train_graph(trained.graph, train_set(), test_set(), kd), Error);
 }
 
 TEST(Masks, QuantModelMasksFollowTheWeightLayout) {

@@ -29,7 +29,13 @@ Command add_sweep(CLI::App& app);
 Command add_reproduce(CLI::App& app);
 Command add_zoo(CLI::App& app);
 Command add_params(CLI::App& app);
+Command add_tune(CLI::App& app);
 std::vector<Command> add_training(CLI::App& app);  // train and finetune
+
+// "a,b, c" -> {"a", "b", "c"} (spaces dropped, empty items skipped).
+std::vector<std::string> split_list(const std::string& s);
+// The finetuning recipe's options (--finetune-lr, -distill, -temperature, -prune) into `ev`.
+void add_finetune_recipe(CLI::App* app, EvalOptions& ev);
 
 // Plugs LibTorch finetuning into an evaluation when it asks for it (finetune_epochs > 0).
 void attach_finetuner(EvalOptions& ev);

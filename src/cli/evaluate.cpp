@@ -15,8 +15,6 @@
 
 namespace sparsecim::cli {
 
-namespace {
-
 std::vector<std::string> split_list(const std::string& s) {
     std::vector<std::string> out;
     std::string cur;
@@ -32,7 +30,23 @@ std::vector<std::string> split_list(const std::string& s) {
     return out;
 }
 
-}  // namespace
+void add_finetune_recipe(CLI::App* app, EvalOptions& ev) {
+    app->add_option("--finetune-lr", ev.finetune_lr,
+                    "Adam's peak learning rate of finetuning, cosine-decayed to 0")
+        ->check(CLI::Range(1e-7, 0.999));
+    app->add_option("--finetune-distill", ev.finetune_distill,
+                    "weight a of distillation from the trained dense float model in the "
+                    "finetuning loss: (1-a) cross-entropy + a T^2 KL(teacher || student) (0: off)")
+        ->check(CLI::Range(0.0, 1.0));
+    app->add_option("--finetune-temperature", ev.finetune_temperature,
+                    "temperature T of --finetune-distill")
+        ->check(CLI::Range(1e-3, 100.0));
+    app->add_option("--finetune-prune", ev.finetune_prune,
+                    "oneshot (the scheme's masks of the trained model from the first step) | "
+                    "gradual (reached over the first half of finetuning, Zhu & Gupta's cubic "
+                    "schedule)")
+        ->check(CLI::IsMember({"gradual", "oneshot"}));
+}
 
 // Plugs LibTorch finetuning into an evaluation when it asks for it (finetune_epochs > 0); without
 // LibTorch such a request is an error.
@@ -110,14 +124,7 @@ Command add_evaluate(CLI::App& app) {
         "also report top-1 after finetuning EPOCHS with each scheme's masks (LibTorch)");
     eva->add_option("--finetune-images", ev.finetune_images,
                     "training images for --finetune (0: all 60000)");
-    eva->add_option("--finetune-lr", ev.finetune_lr,
-                    "Adam's peak learning rate for --finetune, cosine-decayed to 0")
-        ->check(CLI::Range(1e-7, 0.999));
-    eva->add_option("--finetune-prune", ev.finetune_prune,
-                    "oneshot (the scheme's masks of the trained model from the first step) | "
-                    "gradual (reached over the first half of finetuning, Zhu & Gupta's cubic "
-                    "schedule)")
-        ->check(CLI::IsMember({"gradual", "oneshot"}));
+    add_finetune_recipe(eva, ev);
     eva->add_flag("--check-exact", ev.check_exact,
                   "also simulate with an ideal ADC; exit 1 if any output differs");
     eva->add_flag("--counts-only", ev.counts_only,

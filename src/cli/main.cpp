@@ -14,10 +14,10 @@ int main(int argc, char** argv) {
     CLI::App app{"sparsecim: sparse DNNs on RRAM compute-in-memory crossbars"};
     app.set_version_flag("--version", SPARSECIM_VERSION);
     app.require_subcommand(1);
-    std::vector<cli::Command> commands = {cli::add_import(app),   cli::add_accuracy(app),
-                                          cli::add_evaluate(app), cli::add_run(app),
-                                          cli::add_sweep(app),    cli::add_reproduce(app),
-                                          cli::add_zoo(app),      cli::add_params(app)};
+    std::vector<cli::Command> commands = {
+        cli::add_import(app), cli::add_accuracy(app), cli::add_evaluate(app),
+        cli::add_run(app),    cli::add_sweep(app),    cli::add_reproduce(app),
+        cli::add_zoo(app),    cli::add_params(app),   cli::add_tune(app)};
     for (cli::Command& c : cli::add_training(app)) commands.push_back(std::move(c));
 
     try {

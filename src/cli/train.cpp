@@ -2,6 +2,7 @@
 // Fashion-MNIST, written as ONNX.
 #include <cstdio>
 #include <filesystem>
+#include <memory>
 
 #include "cli/commands.hpp"
 #include "core/atomic_file.hpp"
@@ -22,7 +23,8 @@ struct TrainCli {
     std::string model, out, data_dir, optimizer = "adam", schedule = "cosine";
     int epochs = 1;
     uint64_t seed = 1;
-    double lr = 0.0, weight_decay = 0.0, prune = 0.0;
+    double lr = 0.0, weight_decay = 0.0, prune = 0.0, distill_alpha = 0.0,
+           distill_temperature = 4.0;
     int64_t batch = 128, train_images = 0, test_images = 10000, max_steps = 0;
     int threads = 0, w_bits = 8;
     bool augment = false, resume = false;
@@ -133,8 +135,12 @@ int cmd_finetune(const TrainCli& c) {
     TrainOptions t = train_options(c, "finetune");
     t.ste_bits = c.w_bits;
     if (t.lr == 0.0) t.lr = t.optimizer == "adam" ? 5e-4 : 0.01;
-    validate(t);
+    t.distill_alpha = c.distill_alpha;
+    t.distill_temperature = c.distill_temperature;
     Graph g = load_model(c.model, c.seed);
+    // The distillation teacher: the model as given, before pruning.
+    if (c.distill_alpha > 0.0) t.teacher = std::make_shared<const Graph>(g);
+    validate(t);
     if (c.prune > 0.0) prune_by_magnitude(g, c.prune);
     t.masks = masks_from_zeros(g);
     const auto dir = c.data_dir.empty() ? fashion_mnist_dir() : std::filesystem::path(c.data_dir);
@@ -190,6 +196,11 @@ std::vector<Command> add_training(CLI::App& app) {
                     "first zero this fraction of each layer's weights by magnitude (0: none)");
     fin->add_option("--w-bits", ft->w_bits,
                     "quantization-aware: weights on the symmetric per-channel grid (0: off)");
+    fin->add_option("--distill-alpha", ft->distill_alpha,
+                    "weight a of distillation from the model as given (before --prune): loss = "
+                    "(1-a) cross-entropy + a T^2 KL(teacher || student) (0: off)");
+    fin->add_option("--distill-temperature", ft->distill_temperature,
+                    "temperature T of --distill-alpha");
     add_train_options(fin, *ft);
     return {{trn, [tr] { return cmd_train(*tr); }}, {fin, [ft] { return cmd_finetune(*ft); }}};
 }

@@ -434,6 +434,10 @@ EvalResult evaluate(const EvalOptions& opt, EvalCache* cache) {
                                    " when top-1 is scored on the validation split (the rest is "
                                    "that split)");
     if (!(opt.finetune_lr > 0.0 && opt.finetune_lr < 1.0)) bad("finetune_lr", "must be in (0, 1)");
+    if (!(opt.finetune_distill >= 0.0 && opt.finetune_distill <= 1.0))
+        bad("finetune_distill", "must be in [0, 1]");
+    if (!(opt.finetune_temperature > 0.0 && opt.finetune_temperature <= 100.0))
+        bad("finetune_temperature", "must be in (0, 100]");
     if (opt.finetune_prune != "gradual" && opt.finetune_prune != "oneshot")
         bad("finetune_prune", "expected gradual or oneshot, got '" + opt.finetune_prune + "'");
     if (opt.counts_only && opt.check_exact)
@@ -574,7 +578,8 @@ EvalResult evaluate(const EvalOptions& opt, EvalCache* cache) {
             }
         }
         std::optional<SchemeResult> tuned_result;
-        if (opt.accuracy_images > 0 && !modelled && opt.finetune_epochs > 0) {
+        if (opt.accuracy_images > 0 && !modelled && opt.finetune_epochs > 0 &&
+            (opt.finetune_dense || name != "dense")) {
             progress.say(name + ": finetune");
             MaskSet masks;
             try {
@@ -588,6 +593,7 @@ EvalResult evaluate(const EvalOptions& opt, EvalCache* cache) {
             // masked zeros stay zero and the per-channel weight grid is the same.
             const Graph tuned =
                 finetune_scheme(scheme, md->trainable, masks, ctx, prep_ctx, train.images, opt);
+            if (opt.on_finetuned) opt.on_finetuned(name, tuned);
             const bool reg = static_cast<bool>(scheme.regularizer);
             progress.say(name + ": quantize the finetuned model");
             const QuantModel tuned_qm = scheme.prepare(tuned, train.images, prep_ctx);

@@ -38,6 +38,8 @@ struct EvalOptions : EvalSettings {
     // Sweeps running points side by side give each point one.
     int threads = 0;
     FinetuneFn finetune;  // used with finetune_epochs > 0
+    // Optional: gets each scheme's finetuned model (folded, before the scheme quantizes it).
+    std::function<void(const std::string& scheme, const Graph& finetuned)> on_finetuned;
 };
 
 // The hardware of a run: `hw_path` (empty: configs/hw/dense.yaml), plus the periphery components

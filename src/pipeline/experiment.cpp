@@ -33,6 +33,8 @@ const std::set<std::string> kKeys = {"name",
                                      "finetune_epochs",
                                      "finetune_images",
                                      "finetune_lr",
+                                     "finetune_distill",
+                                     "finetune_temperature",
                                      "finetune_prune",
                                      "accuracy_split",
                                      "calib_images",
@@ -414,6 +416,17 @@ Experiment parse_experiment(const std::string& yaml_text, const std::filesystem:
         base_opt.finetune_lr = parse_double(root["finetune_lr"], src, "finetune_lr");
         if (!(base_opt.finetune_lr > 0.0 && base_opt.finetune_lr < 1.0))
             fail(src, "finetune_lr", "must be in (0, 1)");
+    }
+    if (root["finetune_distill"]) {
+        base_opt.finetune_distill = parse_double(root["finetune_distill"], src, "finetune_distill");
+        if (!(base_opt.finetune_distill >= 0.0 && base_opt.finetune_distill <= 1.0))
+            fail(src, "finetune_distill", "must be in [0, 1]");
+    }
+    if (root["finetune_temperature"]) {
+        base_opt.finetune_temperature =
+            parse_double(root["finetune_temperature"], src, "finetune_temperature");
+        if (!(base_opt.finetune_temperature > 0.0 && base_opt.finetune_temperature <= 100.0))
+            fail(src, "finetune_temperature", "must be in (0, 100]");
     }
     if (root["finetune_prune"]) {
         base_opt.finetune_prune = scalar(root["finetune_prune"], src, "finetune_prune");

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <memory>
 #include <numeric>
 #include <optional>
 
@@ -57,6 +58,11 @@ Graph finetune_scheme(const Scheme& scheme, const Graph& trainable, const MaskSe
     t.progress = opt.progress;
     t.masks = masks;
     if (scheme.regularizer) t.regularizer = scheme.regularizer(trainable, masks, ctx);
+    if (opt.finetune_distill > 0.0) {  // the teacher: the trained model, dense and in float
+        t.teacher = std::make_shared<const Graph>(trainable);
+        t.distill_alpha = opt.finetune_distill;
+        t.distill_temperature = opt.finetune_temperature;
+    }
     if (opt.finetune_prune == "gradual") {
         // Every remask runs the scheme's prepare on the folded current weights: its choice of
         // what to prune, relaxed to the schedule's share. Once the ramp is over the last full

@@ -58,6 +58,14 @@ struct EvalSettings {
     int finetune_epochs = 0;
     int64_t finetune_images = 0;  // training images for finetuning (0 = all 60,000)
     double finetune_lr = 2e-3;    // Adam's peak learning rate, cosine-decayed to 0
+    // Knowledge distillation from the trained (dense, float) model: the loss is
+    // (1 - a) x cross-entropy + a x T^2 x KL(teacher || student) on logits / T (Hinton et al.
+    // 2015), a = finetune_distill (0 = off), T = finetune_temperature.
+    double finetune_distill = 0.0;
+    double finetune_temperature = 4.0;
+    // false: the scheme "dense" is not finetuned (no "dense+ft" entry); its top-1 as trained is
+    // the reference (sparsecim tune).
+    bool finetune_dense = true;
     // "oneshot": the scheme's masks of the trained model from the first step; "gradual": the
     // scheme's masks are reached over the first half of the steps (cubic schedule of Zhu & Gupta
     // 2017, the scheme re-choosing what to prune from the current weights). oneshot is the

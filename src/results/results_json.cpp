@@ -34,6 +34,8 @@ nlohmann::json opt_json(const std::optional<double>& v) {
     return v ? nlohmann::json(*v) : nlohmann::json(nullptr);
 }
 
+}  // namespace
+
 nlohmann::json ratios_json(const Ratios& c) {
     return {{"compression", opt_json(c.compression)},
             {"speedup", opt_json(c.speedup)},
@@ -41,8 +43,6 @@ nlohmann::json ratios_json(const Ratios& c) {
             {"area_efficiency", opt_json(c.area_eff)},
             {"crossbar_efficiency", opt_json(c.crossbar_eff)}};
 }
-
-}  // namespace
 
 nlohmann::json options_json(const EvalSettings& o) {
     return {{"experiment", o.experiment},
@@ -54,6 +54,9 @@ nlohmann::json options_json(const EvalSettings& o) {
             {"finetune_epochs", o.finetune_epochs},
             {"finetune_images", o.finetune_images},
             {"finetune_lr", o.finetune_lr},
+            {"finetune_distill", o.finetune_distill},
+            {"finetune_temperature", o.finetune_temperature},
+            {"finetune_dense", o.finetune_dense},
             {"accuracy_split", o.accuracy_split},
             {"finetune_prune", o.finetune_prune},
             {"calibration", o.quant.calibration},

@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "results/compare.hpp"
 #include "results/results.hpp"
 
 namespace sparsecim {
@@ -14,6 +15,10 @@ constexpr int kResultsSchemaVersion = 1;
 
 // The settings that shape the figures (results.json's "config" without the resolved hardware).
 nlohmann::json options_json(const EvalSettings& o);
+
+// A comparison's ratios as results.json writes them (vs_dense): compression, speedup,
+// energy_efficiency, area_efficiency, crossbar_efficiency (null when undefined).
+nlohmann::json ratios_json(const Ratios& c);
 
 // Everything but timings is deterministic for the same inputs; timings sit under "timing".
 nlohmann::json results_json(const EvalResult& r);

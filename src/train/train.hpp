@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -47,6 +48,12 @@ struct TrainOptions {
     MaskSet masks;                // weights held at exactly zero (see masks.hpp)
     int ste_bits = 0;             // > 0: quantization-aware with a straight-through estimator
     RegularizerFn regularizer;    // optional
+    // Optional distillation: with a teacher (a graph on the same inputs and classes, run in
+    // inference mode in float), the loss is (1 - distill_alpha) x cross-entropy + distill_alpha
+    // x T^2 x KL(softmax(teacher / T) || softmax(student / T)), T = distill_temperature.
+    std::shared_ptr<const Graph> teacher;
+    double distill_alpha = 0.0;
+    double distill_temperature = 4.0;
     // Optional: masks that change during training (gradual pruning). Called before the first
     // step and then every `remask_every` steps with the step number, the total number of steps
     // and the current weights (BatchNorm as trained); the returned masks replace `masks` (the
@@ -68,7 +75,7 @@ struct TrainOptions {
 struct EpochLog {
     int epoch = 0;
     int64_t steps = 0;
-    double loss = 0.0;     // mean cross-entropy over the epoch's steps
+    double loss = 0.0;     // mean loss over the epoch's steps (cross-entropy, or distillation's)
     double penalty = 0.0;  // mean regulariser penalty
     double train_accuracy = 0.0;
     std::optional<double> test_accuracy;

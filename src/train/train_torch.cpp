@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdio>
 #include <numeric>
+#include <optional>
 #include <random>
 
 #include "core/error.hpp"
@@ -98,6 +99,11 @@ void validate(const TrainOptions& opt) {
     if (opt.train_images < 0) bad("train_images", "must not be negative");
     if (opt.test_images < 0) bad("test_images", "must not be negative");
     if (opt.max_steps < 0) bad("max_steps", "must not be negative");
+    if (!(opt.distill_alpha >= 0.0 && opt.distill_alpha <= 1.0))
+        bad("distill_alpha", "must be in [0, 1]");
+    if (!(opt.distill_temperature > 0.0)) bad("distill_temperature", "must be positive");
+    if (opt.distill_alpha > 0.0 && !opt.teacher)
+        bad("distill_alpha", "distillation needs a teacher model");
 }
 
 TrainResult train_graph(const Graph& g, const Dataset& train, const Dataset& test,
@@ -129,6 +135,14 @@ TrainResult train_graph(const Graph& g, const Dataset& train, const Dataset& tes
     };
     set_masks(mask_set);
     apply_masks_now();
+
+    // The distillation teacher: float, inference mode (BatchNorm's running statistics), no grad.
+    std::optional<GraphModule> teacher;
+    if (opt.teacher && opt.distill_alpha > 0.0) {
+        teacher.emplace(*opt.teacher);
+        teacher->impl().ste_bits = 0;
+        teacher->impl().training = false;
+    }
 
     const TorchData tr = to_torch_data(train, opt.train_images, "train");
     const TorchData te =
@@ -205,7 +219,20 @@ TrainResult train_graph(const Graph& g, const Dataset& train, const Dataset& tes
             if (logits.dim() != 2)
                 throw Error("train: the model's output must be N x classes, got " +
                             shape_str(Shape(logits.sizes().begin(), logits.sizes().end())));
-            const torch::Tensor loss = torch::nn::functional::cross_entropy(logits, y);
+            const torch::Tensor ce = torch::nn::functional::cross_entropy(logits, y);
+            torch::Tensor loss = ce;
+            if (teacher) {
+                const double T = opt.distill_temperature, a = opt.distill_alpha;
+                torch::Tensor target;
+                {
+                    torch::NoGradGuard no_grad;
+                    target = torch::softmax(teacher->impl().forward(x, true) / T, 1);
+                }
+                const torch::Tensor kl = torch::nn::functional::kl_div(
+                    torch::log_softmax(logits / T, 1), target,
+                    torch::nn::functional::KLDivFuncOptions().reduction(torch::kBatchMean));
+                loss = (1.0 - a) * ce + (a * T * T) * kl;
+            }
             loss.backward();
             double pen = 0.0;
             if (opt.regularizer) {
