@@ -412,6 +412,19 @@ std::string prepared_key(const std::string& model, const SchemeContext& ctx,
 
 }  // namespace
 
+SchemeContext scheme_context(const std::string& name, const HwConfig& hw, const EvalSettings& opt) {
+    const Scheme& scheme = find_scheme(name);
+    SchemeContext ctx;
+    ctx.hw = hw;
+    ctx.quant = opt.quant;
+    ctx.quant.w_bits = hw.w_bits;
+    ctx.quant.a_bits = hw.a_bits;
+    ctx.seed = opt.seed;
+    ctx.params = scheme_params_for(name, opt.scheme_params);
+    if (scheme.check_params) scheme.check_params(ctx);
+    return ctx;
+}
+
 EvalResult evaluate(const EvalOptions& opt, EvalCache* cache) {
     const auto t0 = std::chrono::steady_clock::now();
     Progress progress{opt.progress && ::isatty(2)};
@@ -486,14 +499,7 @@ EvalResult evaluate(const EvalOptions& opt, EvalCache* cache) {
 
     for (const auto& name : opt.schemes) {
         const Scheme& scheme = find_scheme(name);
-        SchemeContext ctx;
-        ctx.hw = hw;
-        ctx.quant = opt.quant;
-        ctx.quant.w_bits = hw.w_bits;
-        ctx.quant.a_bits = hw.a_bits;
-        ctx.seed = opt.seed;
-        ctx.params = scheme_params_for(name, opt.scheme_params);
-        if (scheme.check_params) scheme.check_params(ctx);
+        SchemeContext ctx = scheme_context(name, hw, opt);
         if (scheme.hw_used) ctx.hw = scheme.hw_used(hw, ctx);
         const std::string hw_key = structural_json(ctx.hw).dump();
         // prepare depends on the precision, parameters and seed only, never on other hardware

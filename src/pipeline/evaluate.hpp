@@ -15,6 +15,7 @@
 #include "model/graph.hpp"
 #include "pipeline/eval_cache.hpp"
 #include "results/results.hpp"
+#include "schemes/scheme.hpp"
 #include "train/masks.hpp"
 #include "train/train.hpp"
 
@@ -61,6 +62,11 @@ EvalResult evaluate(const EvalOptions& opt, EvalCache* cache = nullptr);
 // "" when `g` can run on Fashion-MNIST images (every op known, one input of shape [N,1,28,28]),
 // else a one-line reason naming the file and the first obstacle.
 std::string why_not_executable(const Graph& g);
+
+// The context scheme `name` runs with in an evaluation with settings `opt` on `hw`: that hardware,
+// opt's quantization with hw's weight and activation bits, opt's seed and the scheme's own
+// parameters from opt.scheme_params, checked by the scheme (throws its FieldError).
+SchemeContext scheme_context(const std::string& name, const HwConfig& hw, const EvalSettings& opt);
 
 // Parameters of one scheme from "scheme.key=value" assignments (others' are ignored). Throws
 // Error naming the assignment when it is malformed.

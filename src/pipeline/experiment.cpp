@@ -189,16 +189,8 @@ void check_unit(const ExperimentUnit& u, const std::map<std::string, std::string
         fail_at(e, first_where([](const std::string& f) { return is_hw_key(f); }));
     }
     for (const std::string& name : u.options.schemes) {
-        const Scheme& sc = find_scheme(name);
-        if (!sc.check_params) continue;
-        SchemeContext ctx;
-        ctx.quant = u.options.quant;
-        ctx.quant.w_bits = hw.w_bits;
-        ctx.quant.a_bits = hw.a_bits;
-        ctx.seed = u.options.seed;
         try {
-            ctx.params = scheme_params_for(name, u.options.scheme_params);
-            sc.check_params(ctx);
+            scheme_context(name, hw, u.options);
         } catch (const Error& e) {
             fail_at(e,
                     first_where([&](const std::string& f) { return f.rfind(name + ".", 0) == 0; }));

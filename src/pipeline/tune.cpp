@@ -76,7 +76,7 @@ std::vector<Knob> knobs(const TuneOptions& opt) {
         if (name == "dense")
             throw FieldError(Origin::Option, "schemes",
                              "dense is the reference every scheme is tuned against, not tuned");
-        const Scheme& sc = find_scheme(name);  // throws naming the known schemes
+        find_scheme(name);  // an unknown scheme: the error naming the known ones
         Knob k;
         if (auto it = given.find(name); it != given.end()) {
             k = it->second;
@@ -91,17 +91,10 @@ std::vector<Knob> knobs(const TuneOptions& opt) {
         }
         for (const std::string& v : k.values) {
             const std::string assign = name + "." + k.key + "=" + v;
-            std::vector<std::string> params = opt.base.scheme_params;
-            params.push_back(assign);
+            EvalSettings with = opt.base;
+            with.scheme_params.push_back(assign);
             try {
-                SchemeContext ctx;
-                ctx.hw = hw;
-                ctx.quant = opt.base.quant;
-                ctx.quant.w_bits = hw.w_bits;
-                ctx.quant.a_bits = hw.a_bits;
-                ctx.seed = opt.base.seed;
-                ctx.params = scheme_params_for(name, params);
-                if (sc.check_params) sc.check_params(ctx);
+                scheme_context(name, hw, with);
             } catch (const FieldError& e) {
                 throw FieldError(Origin::Option, "grid", assign + ": " + e.detail());
             } catch (const Error& e) {
