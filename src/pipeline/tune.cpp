@@ -108,7 +108,7 @@ std::vector<Knob> knobs(const TuneOptions& opt) {
 
 // The evaluation that ranks one candidate: dense (not finetuned: its top-1 is the reference)
 // and the scheme at the candidate value, finetuned with the ranking budget, top-1 on the
-// validation split, one image simulated (the cost figures do not depend on more).
+// validation split; the cost ratios come from one simulated image (its bit-serial traces).
 EvalOptions candidate_options(const TuneOptions& opt, const Knob& k, const std::string& value) {
     EvalOptions o = opt.base;
     o.schemes = {"dense", k.scheme};
