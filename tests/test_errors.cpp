@@ -164,7 +164,12 @@ class Errors : public TempDirTest {
               {evaluate({"--model", model, "--schemes", "csr", "--param", "csr.beta=0"}),
                "--param csr.beta: must be a positive integer", true},
               {evaluate({"--model", model, "--finetune-temperature", "0"}),
-               "--finetune-temperature: Value 0 not in range 0.001000 to 100.000000", true}}},
+               "--finetune-temperature: Value 0 not in range 0.001000 to 100.000000", true},
+              {evaluate({"--model", model, "--tuned", d + "nowhere"}),
+               "--tuned: " + d +
+                   "nowhere: no such directory (expected the output directory of "
+                   "`sparsecim tune`)",
+               true}}},
             {"data",
              {{evaluate({"--model", model, "--data", d + "bad-data"}),
                d + "bad-data/train-images-idx3-ubyte: bad magic 0x12340803", true},

@@ -11,6 +11,7 @@
 #include "core/error.hpp"
 #include "import/onnx_io.hpp"
 #include "model/idx.hpp"
+#include "pipeline/evaluate.hpp"
 #include "pipeline/tune.hpp"
 #include "report/tune_report.hpp"
 #include "train/train.hpp"
@@ -99,6 +100,45 @@ TEST(Tune, ChoosesByTheRuleResumesAndWritesTheTunedModels) {
     write_tune_files(r, out);
     for (const char* f : {"tune.json", "tune.html", "results.json", "report.html"})
         EXPECT_TRUE(fs::exists(out / f)) << f;
+
+    // evaluate with the tune as its tuned set: csr maps its tuned model at its chosen value and
+    // gets the final run's csr+ft figures exactly; dense stays the trained model.
+    {
+        EvalOptions e = t.base;
+        e.schemes = {"dense", "csr"};
+        e.tuned = out.string();
+        e.accuracy_images = t.test_images;
+        const EvalResult ev = evaluate(e);
+        ASSERT_EQ(ev.schemes.size(), 2u);
+        const SchemeResult& fin_csr = r.final.schemes[2];
+        const SchemeResult& csr = ev.schemes[1];
+        EXPECT_EQ(csr.model, (out / "models" / "csr-tuned.onnx").string());
+        EXPECT_EQ(csr.tuned_param, "csr.sparsity=" + s.candidates[s.chosen].value);
+        EXPECT_EQ(csr.accuracy, fin_csr.accuracy);
+        EXPECT_EQ(csr.footprint.crossbars, fin_csr.footprint.crossbars);
+        EXPECT_EQ(csr.stats.ou_ops, fin_csr.stats.ou_ops);
+        EXPECT_EQ(csr.cost.total_energy_pj(), fin_csr.cost.total_energy_pj());
+        EXPECT_TRUE(ev.schemes[0].model.empty());
+        EXPECT_EQ(ev.schemes[0].accuracy, r.final.schemes[0].accuracy);
+        EXPECT_EQ(ev.options.tuned, out.string());
+        // A tuned set of another model, or no tune directory, is one error naming the field.
+        e.model = std::string(SPARSECIM_SOURCE_DIR) + "/models/vgg-small-fmnist.onnx";
+        try {
+            evaluate(e);
+            ADD_FAILURE() << "no error for a tuned set of another model";
+        } catch (const FieldError& err) {
+            EXPECT_NE(std::string(err.what()).find("was tuned from"), std::string::npos)
+                << err.what();
+        }
+        e.tuned = (out / "nosuch").string();
+        try {
+            evaluate(e);
+            ADD_FAILURE() << "no error for a missing tuned directory";
+        } catch (const FieldError& err) {
+            EXPECT_NE(std::string(err.what()).find("no such directory"), std::string::npos)
+                << err.what();
+        }
+    }
 
     // Resumed with one more value and any drop allowed: the two finished candidates are kept
     // (same figures, not rerun), the new one runs, and the choice is the most efficient.

@@ -105,6 +105,10 @@ Command add_evaluate(CLI::App& app) {
     eva->add_option("--schemes", a->schemes,
                     "comma-separated schemes, or `all` (default: every scheme, dense first)");
     eva->add_option("--param", ev.scheme_params, "scheme parameter, e.g. --param csr.beta=4");
+    eva->add_option("--tuned", ev.tuned,
+                    "a `sparsecim tune` output directory: each scheme it tuned maps its tuned "
+                    "model at its chosen value | none (default: the bundled tuned set with the "
+                    "bundled model, else none)");
     eva->add_option("--images", ev.images, "test images simulated bit-serially");
     eva->add_option("--accuracy-images", ev.accuracy_images, "test images for top-1 (0: skip)");
     eva->add_option("--accuracy-split", ev.accuracy_split,

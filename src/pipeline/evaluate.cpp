@@ -27,8 +27,64 @@ namespace sparsecim {
 
 namespace {
 
-// The bundled default: the VGG-style net (3x3 convs) trained on Fashion-MNIST (models/README.md).
+// The bundled default: VGG7 (3x3 convs, 96% of its weights) trained on the first 50,000
+// Fashion-MNIST training images, and each scheme's model tuned from it to dense accuracy by
+// `sparsecim tune` (models/README.md).
 constexpr const char* kDefaultModel = "models/vgg-small-fmnist.onnx";
+constexpr const char* kDefaultTuned = "";
+
+// A scheme's tuned model: the file and the knob value it was tuned at ("csr.sparsity=0.6").
+struct TunedModel {
+    std::string path, param;
+};
+
+// The tuned models of `opt.tuned` (a `sparsecim tune` output directory) for the run's model
+// `model` ("" = the bundled default), keyed by scheme; `dir` gets the directory resolved ("none"
+// when there is none).
+std::map<std::string, TunedModel> tuned_models(const EvalOptions& opt, std::string& dir) {
+    std::map<std::string, TunedModel> out;
+    dir = opt.tuned;
+    if (dir.empty())
+        dir = opt.model.empty() && *kDefaultTuned
+                  ? (std::filesystem::path(SPARSECIM_SOURCE_DIR) / kDefaultTuned).string()
+                  : "none";
+    if (dir == "none") return out;
+    auto bad = [&](const std::string& detail) {
+        throw FieldError(Origin::Option, "tuned", dir + ": " + detail);
+    };
+    const std::filesystem::path root(dir);
+    if (!std::filesystem::is_directory(root))
+        bad("no such directory (expected the output directory of `sparsecim tune`)");
+    auto parse = [&](const std::string& file) {
+        if (!std::filesystem::exists(root / file)) bad("has no " + file);
+        nlohmann::json j = nlohmann::json::parse(read_file(root / file), nullptr, false);
+        if (j.is_discarded() || !j.is_object()) bad(file + " is not a JSON object");
+        return j;
+    };
+    // Dense is the run's model, so the run's model must be the one that was tuned.
+    const nlohmann::json results = parse("results.json");
+    const nlohmann::json spec = results.contains("model") && results["model"].is_object()
+                                    ? results["model"].value("spec", nlohmann::json())
+                                    : nlohmann::json();
+    if (!spec.is_string()) bad("results.json has no model.spec");
+    const std::string tuned_from = spec.get<std::string>();
+    const std::string run_model = opt.model.empty() ? kDefaultModel : opt.model;
+    if (std::filesystem::path(tuned_from).filename() != std::filesystem::path(run_model).filename())
+        bad("was tuned from '" + tuned_from + "', not from the run's model '" + run_model + "'");
+    const nlohmann::json tune = parse("tune.json");
+    if (!tune.contains("schemes") || !tune["schemes"].is_array())
+        bad("tune.json has no schemes array");
+    for (const auto& s : tune["schemes"]) {
+        const std::string scheme = s.value("scheme", ""), key = s.value("key", ""),
+                          chosen = s.value("chosen", "");
+        if (scheme.empty() || key.empty() || chosen.empty())
+            bad("tune.json: a scheme without scheme, key or chosen");
+        const std::filesystem::path model = root / "models" / (scheme + "-tuned.onnx");
+        if (!std::filesystem::exists(model)) bad("has no " + ("models/" + scheme + "-tuned.onnx"));
+        out[scheme] = {model.string(), key + "=" + chosen};
+    }
+    return out;
+}
 
 // Top-1 accuracy of `forward` on the first `count` images of `test`, in batches run on all
 // cores (at least one batch per core; the outcome does not depend on the batching). Batches stay
@@ -473,7 +529,7 @@ EvalResult evaluate(const EvalOptions& opt, EvalCache* cache) {
     const std::string mkey = model_key(opt);
     const auto md = cached<ModelData>(cache, "model", mkey,
                                       [&] { return load_model_data(opt, res.model, progress); });
-    const Graph& g = md->g;
+    const std::map<std::string, TunedModel> tuned_set = tuned_models(opt, res.options.tuned);
     const bool modelled = md->modelled;
     res.model_note = md->note;
     res.activations_note = md->activations_note;
@@ -499,7 +555,24 @@ EvalResult evaluate(const EvalOptions& opt, EvalCache* cache) {
 
     for (const auto& name : opt.schemes) {
         const Scheme& scheme = find_scheme(name);
-        SchemeContext ctx = scheme_context(name, hw, opt);
+        // A tuned scheme maps its tuned model, at its knob value unless the run sets that again.
+        const auto tuned_it = name == "dense" ? tuned_set.end() : tuned_set.find(name);
+        EvalOptions own = opt;
+        if (tuned_it != tuned_set.end()) {
+            own.model = tuned_it->second.path;
+            own.scheme_params.insert(own.scheme_params.begin(), tuned_it->second.param);
+        }
+        const std::string own_mkey = tuned_it == tuned_set.end() ? mkey : model_key(own);
+        const auto own_md =
+            tuned_it == tuned_set.end() ? md : cached<ModelData>(cache, "model", own_mkey, [&] {
+                return load_model_data(own, own.model, progress);
+            });
+        const ModelData& m = *own_md;
+        const Graph& g = m.g;
+        if (m.modelled != modelled)
+            throw FieldError(Origin::Option, "tuned",
+                             own.model + ": runs on other inputs than the run's model");
+        SchemeContext ctx = scheme_context(name, hw, own);
         if (scheme.hw_used) ctx.hw = scheme.hw_used(hw, ctx);
         const std::string hw_key = structural_json(ctx.hw).dump();
         // prepare depends on the precision, parameters and seed only, never on other hardware
@@ -508,7 +581,7 @@ EvalResult evaluate(const EvalOptions& opt, EvalCache* cache) {
         prep_ctx.hw = HwConfig{};
         prep_ctx.hw.w_bits = hw.w_bits;
         prep_ctx.hw.a_bits = hw.a_bits;
-        const std::string pkey = prepared_key(mkey, ctx, name);
+        const std::string pkey = prepared_key(own_mkey, ctx, name);
         const auto prepared = cached<Prepared>(cache, "prepare", pkey, [&] {
             Prepared p;
             progress.say(name + ": quantize");
@@ -532,16 +605,16 @@ EvalResult evaluate(const EvalOptions& opt, EvalCache* cache) {
                     std::vector<LayerTrace>& one = tb.emplace_back();
                     for (size_t li = 0; li < qm.layers.size(); ++li) {
                         const QuantLayer& L = qm.layers[li];
-                        const auto up = md->upsampled.find(L.name);
+                        const auto up = m.upsampled.find(L.name);
                         one.push_back(
-                            modelled_trace(L, opt.images * md->positions_per_image.at(L.name),
+                            modelled_trace(L, opt.images * m.positions_per_image.at(L.name),
                                            opt.activation_model.for_layer(L.name),
                                            opt.seed * 0x9E3779B97F4A7C15ull + li,
-                                           up == md->upsampled.end() ? nullptr : &up->second));
+                                           up == m.upsampled.end() ? nullptr : &up->second));
                     }
                 } else {
                     for (int64_t i = 0; i < opt.images; ++i)
-                        tb.push_back(trace_batch(qm, md->sim_images, i, 1));
+                        tb.push_back(trace_batch(qm, m.sim_images, i, 1));
                 }
                 return tb;
             });
@@ -549,12 +622,18 @@ EvalResult evaluate(const EvalOptions& opt, EvalCache* cache) {
                                          {"check_exact", opt.check_exact}};
         const auto mapped = cached<MappedNetwork>(
             cache, "map+simulate", pkey + '\n' + hw_key + '\n' + sim_opts.dump(), [&] {
-                return map_and_simulate(scheme, qm, ctx, traces.get(), md->sim_images,
+                return map_and_simulate(scheme, qm, ctx, traces.get(), m.sim_images,
                                         modelled ? nullptr : &test, opt, progress, name);
             });
         SchemeResult sr;
         sr.name = name;
         sr.summary = scheme.summary;
+        if (tuned_it != tuned_set.end()) {
+            sr.model = own.model;
+            sr.tuned_param = tuned_it->second.param;
+            sr.summary += " (its model tuned to dense accuracy by `sparsecim tune` at " +
+                          sr.tuned_param + ")";
+        }
         sr.uses_zero_weights = scheme.uses_zero_weights;
         price_network(*mapped, qm, ctx.hw, opt, modelled, sr);
         sr.accuracy = prepared->accuracy;
@@ -598,7 +677,7 @@ EvalResult evaluate(const EvalOptions& opt, EvalCache* cache) {
             // sparsity), then folded as at import. Folding scales each output channel, so the
             // masked zeros stay zero and the per-channel weight grid is the same.
             const Graph tuned =
-                finetune_scheme(scheme, md->trainable, masks, ctx, prep_ctx, train.images, opt);
+                finetune_scheme(scheme, m.trainable, masks, ctx, prep_ctx, train.images, opt);
             if (opt.on_finetuned) opt.on_finetuned(name, tuned);
             const bool reg = static_cast<bool>(scheme.regularizer);
             progress.say(name + ": quantize the finetuned model");
@@ -617,7 +696,7 @@ EvalResult evaluate(const EvalOptions& opt, EvalCache* cache) {
             EvalOptions no_adc = opt;
             no_adc.adc_accuracy_images = 0;
             const MappedNetwork tuned_mn = map_and_simulate(
-                scheme, tuned_qm, ctx, nullptr, md->sim_images, nullptr, no_adc, progress, t.name);
+                scheme, tuned_qm, ctx, nullptr, m.sim_images, nullptr, no_adc, progress, t.name);
             price_network(tuned_mn, tuned_qm, ctx.hw, opt, false, t);
             t.accuracy = sr.finetuned_accuracy;
             t.baseline = sr.baseline;

@@ -36,6 +36,7 @@ const std::set<std::string> kKeys = {"name",
                                      "finetune_distill",
                                      "finetune_temperature",
                                      "finetune_prune",
+                                     "tuned",
                                      "accuracy_split",
                                      "calib_images",
                                      "calibration",
@@ -425,6 +426,10 @@ Experiment parse_experiment(const std::string& yaml_text, const std::filesystem:
         if (base_opt.finetune_prune != "gradual" && base_opt.finetune_prune != "oneshot")
             fail(src, "finetune_prune",
                  "expected gradual or oneshot, got '" + base_opt.finetune_prune + "'");
+    }
+    if (root["tuned"]) {
+        const std::string t = scalar(root["tuned"], src, "tuned");
+        base_opt.tuned = t == "none" ? t : rel(t).string();
     }
     if (root["accuracy_split"]) {
         base_opt.accuracy_split = scalar(root["accuracy_split"], src, "accuracy_split");

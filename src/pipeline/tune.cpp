@@ -111,6 +111,7 @@ std::vector<Knob> knobs(const TuneOptions& opt) {
 // validation split; the cost ratios come from one simulated image (its bit-serial traces).
 EvalOptions candidate_options(const TuneOptions& opt, const Knob& k, const std::string& value) {
     EvalOptions o = opt.base;
+    o.tuned = "none";  // tuned from the run's model
     o.schemes = {"dense", k.scheme};
     o.scheme_params.push_back(k.scheme + "." + k.key + "=" + value);
     o.finetune_epochs = opt.rank_epochs;
@@ -271,6 +272,7 @@ TuneResult tune(const TuneOptions& opt, const std::function<void(const std::stri
     }
     // The final run: every scheme at its chosen value, the full finetune, the test split.
     EvalOptions fin = opt.base;
+    fin.tuned = "none";
     fin.schemes = {"dense"};
     for (size_t i = 0; i < ks.size(); ++i) {
         fin.schemes.push_back(ks[i].scheme);

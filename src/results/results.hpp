@@ -72,6 +72,11 @@ struct EvalSettings {
     // default: it scored higher on the validation split at a one-epoch budget
     // (docs/design-decisions.md).
     std::string finetune_prune = "oneshot";
+    // A `sparsecim tune` output directory (its tune.json and models/<scheme>-tuned.onnx): each
+    // scheme it tuned maps its tuned model with its chosen knob value instead of the run's model
+    // (dense stays the run's model, the one that was tuned). "" = the bundled tuned set when the
+    // model is the bundled default, else none; "none" = none. Resolved in EvalResult::options.
+    std::string tuned;
 };
 
 struct LayerResult {
@@ -103,6 +108,9 @@ struct SchemeResult {
     // Non-empty: this entry is that scheme's model after finetuning (evaluate --finetune), named
     // "<scheme>+ft", quantized, mapped, simulated and priced again like any scheme.
     std::string finetuned_from;
+    // Non-empty: the model this entry mapped instead of the run's (its tuned model, with the
+    // knob value of `tuned_param`; EvalSettings::tuned).
+    std::string model, tuned_param;
     std::vector<LayerResult> layers;
     Footprint footprint;
     std::vector<int64_t> cell_states;       // summed over layers

@@ -59,6 +59,7 @@ nlohmann::json options_json(const EvalSettings& o) {
             {"finetune_dense", o.finetune_dense},
             {"accuracy_split", o.accuracy_split},
             {"finetune_prune", o.finetune_prune},
+            {"tuned", o.tuned},
             {"calibration", o.quant.calibration},
             {"percentile", o.quant.percentile},
             {"check_exact", o.check_exact},
@@ -80,6 +81,9 @@ nlohmann::json scheme_json(const EvalResult& r, const SchemeResult& s, const Sch
     js["summary"] = s.summary;
     js["finetuned_from"] =
         s.finetuned_from.empty() ? nlohmann::json(nullptr) : nlohmann::json(s.finetuned_from);
+    js["model"] = s.model.empty() ? nlohmann::json(nullptr) : nlohmann::json(s.model);
+    js["tuned_param"] =
+        s.tuned_param.empty() ? nlohmann::json(nullptr) : nlohmann::json(s.tuned_param);
     js["weight_sparsity"] = s.weight_sparsity;
     js["stored_cell_states"] = s.cell_states;
     js["scheme_figures"] = s.figures;
