@@ -160,11 +160,66 @@ TEST(Tune, ChoosesByTheRuleResumesAndWritesTheTunedModels) {
     fs::remove_all(out);
 }
 
+TEST(Tune, VerificationFinetunesFullyAndChoosesTheMostEfficientVerifiedWithin) {
+    const fs::path out = fs::temp_directory_path() / "sparsecim-test-tune-verify";
+    fs::remove_all(out);
+    TuneOptions t = tiny(out);
+    t.grid = {"csr.sparsity=0.9,0.5,0.3"};
+    t.verify = 2;
+    t.max_drop_pp = 3.0;
+    std::vector<std::string> said;
+    const TuneResult r = tune(t, [&](const std::string& l) { said.push_back(l); });
+    const TuneScheme& s = r.schemes.at(0);
+    ASSERT_EQ(s.candidates.size(), 3u);
+    // The ranking's choice by the rule; verification only looks at frontier candidates at least
+    // as efficient as it, and runs at most `verify` full finetunes.
+    const size_t ranked = expected_choice(s, t.max_drop_pp);
+    int verified = 0;
+    for (const auto& c : s.candidates) {
+        if (!c.verified_top1) continue;
+        ++verified;
+        EXPECT_EQ(c.verified_within,
+                  100.0 * (c.dense_val_top1 - *c.verified_top1) <= t.max_drop_pp + 1e-9);
+    }
+    EXPECT_GE(verified, 1);
+    EXPECT_LE(verified, t.verify);
+    const TuneCandidate& chosen = s.candidates[s.chosen];
+    EXPECT_GE(chosen.efficiency, s.candidates[ranked].efficiency);
+    // No verified candidate within max_drop is more efficient than the choice, and a choice above
+    // the ranking's was verified within.
+    for (const auto& c : s.candidates) {
+        if (c.verified_top1 && c.verified_within) {
+            EXPECT_LE(c.efficiency, chosen.efficiency);
+        }
+    }
+    if (s.chosen != ranked) {
+        EXPECT_TRUE(s.verified);
+        EXPECT_TRUE(chosen.verified_within);
+    }
+    // The full finetune recovers at least as much as the short one on the same images.
+    for (const auto& c : s.candidates) {
+        if (c.verified_top1) {
+            EXPECT_GE(*c.verified_top1 + 0.02, c.val_top1) << c.value;
+        }
+    }
+    const nlohmann::json j = tune_json(r);
+    EXPECT_EQ(j["schemes"][0]["verified"], s.verified);
+    // Resumed: nothing reruns, the verified figures included.
+    t.resume = true;
+    said.clear();
+    const TuneResult r2 = tune(t, [&](const std::string& l) { said.push_back(l); });
+    int kept = 0;
+    for (const auto& l : said) kept += l.find("kept from tune.jsonl") != std::string::npos;
+    EXPECT_EQ(kept, 3 + verified);
+    EXPECT_EQ(r2.schemes[0].chosen, s.chosen);
+    fs::remove_all(out);
+}
+
 TEST(Tune, FrontierIsTheNonDominatedCandidates) {
     TuneScheme s;
     for (auto [top1, eff] : std::vector<std::pair<double, double>>{
              {0.90, 1.0}, {0.85, 2.0}, {0.84, 1.5}, {0.80, 3.0}, {0.90, 0.5}})
-        s.candidates.push_back({"v", top1, 0.9, eff, "dense", 0.0, false});
+        s.candidates.push_back({"v", top1, 0.9, eff, "dense", 0.0, false, std::nullopt, false});
     EXPECT_EQ(tune_frontier(s), (std::vector<size_t>{0, 1, 3}));
 }
 

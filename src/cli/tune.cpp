@@ -40,6 +40,10 @@ Command add_tune(CLI::App& app) {
     sub->add_option("--final-epochs", t.final_epochs, "epochs of the final finetune");
     sub->add_option("--final-images", t.final_images,
                     "training images of the final finetune (0: all 60000)");
+    sub->add_option("--verify", t.verify,
+                    "full finetunes per scheme that check the choice on the validation split, "
+                    "bisecting the frontier above the ranking's choice (0: none)")
+        ->check(CLI::Range(0, 100));
     sub->add_option("--test-images", t.test_images, "test images the final top-1 is scored on")
         ->check(CLI::Range(int64_t{1}, int64_t{10000}));
     sub->add_option("--images", ev.images, "test images simulated bit-serially in the final run");

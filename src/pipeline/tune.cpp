@@ -10,6 +10,7 @@
 #include "core/atomic_file.hpp"
 #include "core/error.hpp"
 #include "import/onnx_io.hpp"
+#include "model/idx.hpp"
 #include "pipeline/experiment.hpp"
 #include "results/compare.hpp"
 #include "schemes/scheme.hpp"
@@ -126,6 +127,16 @@ EvalOptions candidate_options(const TuneOptions& opt, const Knob& k, const std::
     return o;
 }
 
+// The evaluation that verifies one candidate: as its ranking, with the final finetuning budget
+// (on the first 50,000 training images: the rest is the validation split it is scored on).
+EvalOptions verify_options(const TuneOptions& opt, const Knob& k, const std::string& value) {
+    EvalOptions o = candidate_options(opt, k, value);
+    o.finetune_epochs = opt.final_epochs;
+    o.finetune_images =
+        opt.final_images == 0 ? 0 : std::min<int64_t>(opt.final_images, kFashionMnistValFirst);
+    return o;
+}
+
 // The journal of finished candidates: one JSON line each, keyed by what its figures depend on.
 class Journal {
   public:
@@ -189,6 +200,7 @@ TuneResult tune(const TuneOptions& opt, const std::function<void(const std::stri
     if (!(opt.max_drop_pp >= 0.0)) throw FieldError(Origin::Option, "max_drop", "must be >= 0");
     if (opt.rank_epochs < 1) throw FieldError(Origin::Option, "rank_epochs", "must be >= 1");
     if (opt.final_epochs < 1) throw FieldError(Origin::Option, "final_epochs", "must be >= 1");
+    if (opt.verify < 0) throw FieldError(Origin::Option, "verify", "must be >= 0");
     if (!opt.base.finetune)
         throw FieldError(Origin::Option, "schemes", "tuning finetunes: this build has no LibTorch");
     const std::vector<Knob> ks = knobs(opt);
@@ -199,6 +211,51 @@ TuneResult tune(const TuneOptions& opt, const std::function<void(const std::stri
     res.max_drop_pp = opt.max_drop_pp;
     size_t total = 0, step = 0;
     for (const Knob& k : ks) total += k.values.size();
+    // One evaluation of dense and a scheme at a candidate value, from the journal when it was
+    // run before with the same settings: the finetuned top-1, dense's, and the efficiency.
+    auto measure = [&](const EvalOptions& o, const std::string& label, int epochs, int64_t images) {
+        const std::string fp = fingerprint(o);
+        const std::string& scheme = o.schemes.at(1);
+        const std::string metric = tune_metric(scheme);
+        TuneCandidate c;
+        if (const nlohmann::json* j = journal.find(fp)) {
+            c.val_top1 = j->at("val_top1");
+            c.dense_val_top1 = j->at("dense_val_top1");
+            c.efficiency = j->at("efficiency");
+            c.baseline = j->at("baseline");
+            c.seconds = j->at("seconds");
+            say(label + ": kept from tune.jsonl");
+        } else {
+            say(label + ": finetune " + std::to_string(epochs) + " epoch(s) on " +
+                std::to_string(images) + " images");
+            const auto t0 = std::chrono::steady_clock::now();
+            const EvalResult r = evaluate(o, &cache);
+            c.seconds =
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+            const SchemeResult& ft = entry(r, scheme + "+ft");
+            c.val_top1 = ft.accuracy.value_or(0.0);
+            c.dense_val_top1 = entry(r, "dense").accuracy.value_or(0.0);
+            for (const auto& cmp : compare_schemes(r))
+                if (cmp.name == ft.name) {
+                    c.efficiency = metric_of(cmp, metric);
+                    c.baseline = cmp.baseline;
+                }
+            journal.add({{"fingerprint", fp},
+                         {"scheme", scheme},
+                         {"label", label},
+                         {"val_top1", c.val_top1},
+                         {"dense_val_top1", c.dense_val_top1},
+                         {"efficiency", c.efficiency},
+                         {"metric", metric},
+                         {"baseline", c.baseline},
+                         {"seconds", c.seconds}});
+        }
+        char line[160];
+        std::snprintf(line, sizeof line, "val top-1 %.2f%% (dense %.2f%%), %s %.2fx",
+                      100.0 * c.val_top1, 100.0 * c.dense_val_top1, metric.c_str(), c.efficiency);
+        say(label + ": " + line);
+        return c;
+    };
     for (const Knob& k : ks) {
         TuneScheme& ts = res.schemes.emplace_back();
         ts.scheme = k.scheme;
@@ -206,51 +263,12 @@ TuneResult tune(const TuneOptions& opt, const std::function<void(const std::stri
         ts.metric = tune_metric(k.scheme);
         for (const std::string& v : k.values) {
             ++step;
-            const EvalOptions o = candidate_options(opt, k, v);
-            const std::string fp = fingerprint(o);
-            TuneCandidate c;
-            c.value = v;
             char head[96];
             std::snprintf(head, sizeof head, "tune: [%zu/%zu] ", step, total);
-            if (const nlohmann::json* j = journal.find(fp)) {
-                c.val_top1 = j->at("val_top1");
-                c.dense_val_top1 = j->at("dense_val_top1");
-                c.efficiency = j->at("efficiency");
-                c.baseline = j->at("baseline");
-                c.seconds = j->at("seconds");
-                say(head + ts.key + "=" + v + ": kept from tune.jsonl");
-            } else {
-                say(head + ts.key + "=" + v + ": finetune " + std::to_string(opt.rank_epochs) +
-                    " epoch(s) on " + std::to_string(opt.rank_images) + " images");
-                const auto t0 = std::chrono::steady_clock::now();
-                const EvalResult r = evaluate(o, &cache);
-                c.seconds =
-                    std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-                const SchemeResult& ft = entry(r, k.scheme + "+ft");
-                c.val_top1 = ft.accuracy.value_or(0.0);
-                c.dense_val_top1 = entry(r, "dense").accuracy.value_or(0.0);
-                for (const auto& cmp : compare_schemes(r))
-                    if (cmp.name == ft.name) {
-                        c.efficiency = metric_of(cmp, ts.metric);
-                        c.baseline = cmp.baseline;
-                    }
-                journal.add({{"fingerprint", fp},
-                             {"scheme", k.scheme},
-                             {"key", ts.key},
-                             {"value", v},
-                             {"val_top1", c.val_top1},
-                             {"dense_val_top1", c.dense_val_top1},
-                             {"efficiency", c.efficiency},
-                             {"metric", ts.metric},
-                             {"baseline", c.baseline},
-                             {"seconds", c.seconds}});
-            }
+            TuneCandidate c = measure(candidate_options(opt, k, v), head + ts.key + "=" + v,
+                                      opt.rank_epochs, opt.rank_images);
+            c.value = v;
             c.within = 100.0 * (c.dense_val_top1 - c.val_top1) <= opt.max_drop_pp + 1e-9;
-            char line[160];
-            std::snprintf(line, sizeof line, "val top-1 %.2f%% (dense %.2f%%), %s %.2fx",
-                          100.0 * c.val_top1, 100.0 * c.dense_val_top1, ts.metric.c_str(),
-                          c.efficiency);
-            say(head + ts.key + "=" + v + ": " + line);
             ts.candidates.push_back(c);
         }
         // The most efficient candidate within max_drop; with none, the most accurate one.
@@ -267,8 +285,48 @@ TuneResult tune(const TuneOptions& opt, const std::function<void(const std::stri
         if (!ts.within)
             for (size_t i = 0; i < ts.candidates.size(); ++i)
                 if (ts.candidates[i].val_top1 > ts.candidates[ts.chosen].val_top1) ts.chosen = i;
-        say("tune: " + k.scheme + ": chose " + ts.key + "=" + ts.candidates[ts.chosen].value +
+        say("tune: " + k.scheme + ": ranking chose " + ts.key + "=" +
+            ts.candidates[ts.chosen].value +
             (ts.within ? "" : " (none within --max-drop: the most accurate)"));
+        if (opt.verify > 0) {
+            // Bisect the frontier from the ranking's choice up in efficiency: `lo` is the most
+            // efficient candidate taken as within (the ranking's choice until one is verified),
+            // everything above `hi` is known to be too inaccurate.
+            std::vector<size_t> front = tune_frontier(ts);
+            std::sort(front.begin(), front.end(), [&](size_t x, size_t y) {
+                return ts.candidates[x].efficiency < ts.candidates[y].efficiency;
+            });
+            auto at = std::find(front.begin(), front.end(), ts.chosen);
+            if (at == front.end()) at = front.insert(front.begin(), ts.chosen);
+            size_t lo = static_cast<size_t>(at - front.begin()), hi = front.size() - 1;
+            auto verify = [&](size_t i) {
+                TuneCandidate& c = ts.candidates[i];
+                const EvalOptions o = verify_options(opt, k, c.value);
+                const TuneCandidate full =
+                    measure(o, "tune: verify " + ts.key + "=" + c.value, o.finetune_epochs,
+                            o.finetune_images == 0 ? kFashionMnistValFirst : o.finetune_images);
+                c.verified_top1 = full.val_top1;
+                c.verified_within =
+                    100.0 * (c.dense_val_top1 - full.val_top1) <= opt.max_drop_pp + 1e-9;
+                return c.verified_within;
+            };
+            int left = opt.verify;
+            while (left > 0 && lo < hi) {
+                const size_t mid = (lo + hi + 1) / 2;
+                --left;
+                if (verify(front[mid]))
+                    lo = mid;
+                else
+                    hi = mid - 1;
+            }
+            if (left > 0 && !ts.candidates[front[lo]].verified_top1) verify(front[lo]);
+            ts.chosen = front[lo];
+            const TuneCandidate& c = ts.candidates[ts.chosen];
+            ts.verified = c.verified_top1.has_value();
+            ts.within = ts.verified ? c.verified_within : c.within;
+            say("tune: " + k.scheme + ": verified choice " + ts.key + "=" + c.value +
+                (ts.within ? "" : " (not within --max-drop)"));
+        }
     }
     // The final run: every scheme at its chosen value, the full finetune, the test split.
     EvalOptions fin = opt.base;

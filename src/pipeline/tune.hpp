@@ -30,6 +30,13 @@ struct TuneOptions {
     int final_epochs = 1;
     int64_t final_images = 0;  // training images of the final finetune (0: all 60,000)
     int64_t test_images = 10000;
+    // Full finetunes per scheme that check the choice on the validation split (0: none). The
+    // candidates on the accuracy-efficiency frontier at least as efficient as the ranking's choice
+    // are bisected: each verified one is finetuned with the final budget (on the first 50,000
+    // training images) and scored on the validation images; the choice becomes the most efficient
+    // one verified within max_drop (a short ranking finetune underestimates what a full one
+    // recovers, so the ranking alone chooses too conservatively).
+    int verify = 0;
     // OUT/tune.jsonl (one line per finished candidate), tune.json, tune.html, the final run's
     // results.json and report.html, and models/<scheme>-tuned.onnx.
     std::filesystem::path out;

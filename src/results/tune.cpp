@@ -43,6 +43,11 @@ nlohmann::json tune_json(const TuneResult& t) {
                  {"baseline", c.baseline},
                  {"within", c.within},
                  {"on_frontier", std::find(front.begin(), front.end(), i) != front.end()},
+                 {"verified_top1",
+                  c.verified_top1 ? nlohmann::json(*c.verified_top1) : nlohmann::json()},
+                 {"verified_drop_pp",
+                  c.verified_top1 ? nlohmann::json(100.0 * (c.dense_val_top1 - *c.verified_top1))
+                                  : nlohmann::json()},
                  {"seconds", c.seconds}});
         }
         nlohmann::json j = {{"scheme", s.scheme},
@@ -50,7 +55,8 @@ nlohmann::json tune_json(const TuneResult& t) {
                             {"metric", s.metric},
                             {"candidates", cands},
                             {"chosen", s.candidates.empty() ? "" : s.candidates[s.chosen].value},
-                            {"within_max_drop", s.within}};
+                            {"within_max_drop", s.within},
+                            {"verified", s.verified}};
         if (const SchemeResult* ft = entry(s.scheme + "+ft")) {
             j["test_top1"] = ft->accuracy ? nlohmann::json(*ft->accuracy) : nlohmann::json();
             for (const auto& c : cmp)

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,10 @@ struct TuneCandidate {
     std::string baseline;         // what `efficiency` is against ("dense" or "dense[...]")
     double seconds = 0.0;         // wall time of the candidate's evaluation
     bool within = false;          // dense_val_top1 - val_top1 <= max_drop
+    // With TuneOptions::verify: top-1 on the same validation images after the final finetuning
+    // budget (set only for the candidates verified), and whether that is within max_drop.
+    std::optional<double> verified_top1;
+    bool verified_within = false;
 };
 
 struct TuneScheme {
@@ -30,7 +35,8 @@ struct TuneScheme {
     std::string metric;  // the efficiency chosen on: speedup, energy_efficiency, ...
     std::vector<TuneCandidate> candidates;  // in grid order
     size_t chosen = 0;                      // index into candidates
-    bool within = false;  // the chosen candidate is within max_drop (else: the most accurate)
+    bool within = false;    // the chosen candidate is within max_drop (else: the most accurate)
+    bool verified = false;  // the choice was confirmed by full finetunes (TuneOptions::verify)
 };
 
 struct TuneResult {
