@@ -11,6 +11,7 @@
 #include "import/onnx_io.hpp"
 #include "import/summary.hpp"
 #include "model/idx.hpp"
+#include "model/npy.hpp"
 #include "pipeline/experiment.hpp"
 
 namespace sparsecim::fuzz {
@@ -51,6 +52,19 @@ inline void idx(const std::string& bytes) {
         parse_idx(bytes, "fuzz.idx");
     } catch (const Error&) {
     }
+}
+
+// A .npy file; what is read must survive the writer and a second read unchanged (float data).
+inline void npy(const std::string& bytes) {
+    NpyArray a;
+    try {
+        a = parse_npy(bytes, "fuzz.npy");
+    } catch (const Error&) {
+        return;
+    }
+    if (a.values.empty() || a.shape.empty()) return;
+    const NpyArray b = parse_npy(npy_bytes(a.shape, a.values), "fuzz-echo.npy");
+    if (b.shape != a.shape || b.values.size() != a.values.size()) __builtin_trap();
 }
 
 }  // namespace sparsecim::fuzz

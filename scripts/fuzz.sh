@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Fuzzes the readers of untrusted input with libFuzzer (clang, AddressSanitizer + UBSan): the ONNX
 # importer (with a float run of the imported graph), the hardware-config and experiment YAML
-# loaders and the IDX reader. Builds the `fuzz` preset, makes a seed corpus from the project's own
+# loaders, the IDX reader and the .npy reader. Builds the `fuzz` preset, makes a seed corpus from the project's own
 # files (zoo models, configs/, generated IDX files), then runs each target for SECONDS.
 #   bash scripts/fuzz.sh [SECONDS per target, default 60] [TARGET...]
-# Targets: onnx_model hw_config experiment idx. The corpus grows across runs in build/fuzz/corpus/;
+# Targets: onnx_model hw_config experiment idx npy. The corpus grows across runs in build/fuzz/corpus/;
 # crashing inputs land in build/fuzz/crashes/<target>/ (copy them to fuzz/regressions/<target>/,
 # where tests/test_fuzz_regressions.cpp replays them, once fixed). Exits 1 if any target crashed.
 set -euo pipefail
@@ -12,14 +12,14 @@ cd "$(dirname "$0")/.."
 secs="${1:-60}"
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(onnx_model hw_config experiment idx)
+[ ${#targets[@]} -gt 0 ] || targets=(onnx_model hw_config experiment idx npy)
 
 cmake --preset fuzz >/dev/null
 cmake --build --preset fuzz
 b=build/fuzz
 seeds="$b/seeds"
 rm -rf "$seeds"
-mkdir -p "$seeds"/{onnx_model,hw_config,experiment,idx}
+mkdir -p "$seeds"/{onnx_model,hw_config,experiment,idx,npy}
 
 # Seeds, all made here: small zoo models (the fuzz build's own sparsecim), the shipped configs,
 # a few experiment files, and IDX files (labels, images; plain and gzip).
@@ -37,6 +37,7 @@ printf '\x00\x00\x08\x01\x00\x00\x00\x03\x09\x00\x04' >"$seeds/idx/labels.idx"
   >"$seeds/idx/images.idx"
 gzip -9 -c "$seeds/idx/images.idx" >"$seeds/idx/images.idx.gz"
 gzip -9 -c "$seeds/idx/labels.idx" >"$seeds/idx/labels.idx.gz"
+cp tests/data/npy/*.npy "$seeds/npy/"
 
 status=0
 printf '%-12s %10s %8s %8s %8s  %s\n' target seconds execs cov ft 'crash files (all runs)'

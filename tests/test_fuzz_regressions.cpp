@@ -20,6 +20,7 @@ const std::map<std::string, std::function<void(const std::string&)>> kTargets = 
     {"hw_config", sparsecim::fuzz::hw_config},
     {"experiment", sparsecim::fuzz::experiment},
     {"idx", sparsecim::fuzz::idx},
+    {"npy", sparsecim::fuzz::npy},
 };
 
 std::string slurp(const fs::path& p) {

@@ -30,6 +30,7 @@ Command add_reproduce(CLI::App& app);
 Command add_zoo(CLI::App& app);
 Command add_params(CLI::App& app);
 Command add_tune(CLI::App& app);
+Command add_infer(CLI::App& app);
 std::vector<Command> add_training(CLI::App& app);  // train and finetune
 
 // "a,b, c" -> {"a", "b", "c"} (spaces dropped, empty items skipped).
