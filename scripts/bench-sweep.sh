@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Sweep throughput (docs/performance.md, docs/sweeps.md): two 100-point sweeps on the bundled
-# default model (models/vgg-small-fmnist.onnx, csr against dense, one simulated image, 100
+# VGG-style model (models/vgg-small-fmnist.onnx, csr against dense, one simulated image, 100
 # accuracy images), timed end to end (process start to exit):
 #   cost-heavy:  5 OU heights x 2 betas x 10 ADC energies (15 mappings, the rest re-priced)
 #   structural:  5 OU heights x 4 OU widths x 5 ADC resolutions (every point maps and simulates)

@@ -4,7 +4,8 @@
 # prints one row per S: crossbars, area and energy efficiency against dense (dense / sme), MSB
 # plane non-empty rows, crossbars before/after squeeze-out, and top-1 (no finetuning).
 # Usage: scripts/sme-sweep.sh [MODEL] [extra evaluate args, e.g. --param sme.scale=layer]
-#   MODEL: zoo:NAME or an ONNX file; default: the bundled default model.
+#   MODEL: zoo:NAME or an ONNX file; default: the bundled default model (as trained: --tuned none,
+#   so every S quantizes the same weights).
 # Needs a built tree (scripts/build.sh); results go to out/sme-sweep/<model>/S<N>/results.json.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,7 +19,7 @@ ACC="${SME_SWEEP_ACCURACY_IMAGES:-1000}"
 mkdir -p "$OUT"
 for S in 1 2 3 4 5; do
     "$BIN" evaluate ${MODEL:+--model "$MODEL"} --schemes dense,sme --hw configs/hw/sme.yaml \
-        --param "sme.S=$S" --check-exact --accuracy-images "$ACC" --out "$OUT/S$S" "$@" \
+        --tuned none --param "sme.S=$S" --check-exact --accuracy-images "$ACC" --out "$OUT/S$S" "$@" \
         >"$OUT/S$S.txt"
 done
 python3 - "$OUT" "${MODEL:-default}" <<'PY'

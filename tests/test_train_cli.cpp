@@ -99,7 +99,7 @@ TEST_F(TrainCli, TuneWritesItsReportAndModelsAndABadGridIsOneLine) {
 TEST_F(TrainCli, DefaultModelIsTrainedAndEvaluateReportsFinetunedAccuracy) {
     CmdResult r = run("accuracy --images 300 --calib-images 32");
     ASSERT_EQ(r.code, 0) << r.err;
-    EXPECT_NE(r.out.find("vgg-small-fmnist.onnx"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("vgg7-fmnist-train50k.onnx"), std::string::npos) << r.out;
     const auto at = r.out.find("float top-1: ");
     ASSERT_NE(at, std::string::npos) << r.out;
     EXPECT_GT(std::stod(r.out.substr(at + 13)), 80.0) << r.out;  // a trained model, not chance

@@ -30,8 +30,8 @@ namespace {
 // The bundled default: VGG7 (3x3 convs, 96% of its weights) trained on the first 50,000
 // Fashion-MNIST training images, and each scheme's model tuned from it to dense accuracy by
 // `sparsecim tune` (models/README.md).
-constexpr const char* kDefaultModel = "models/vgg-small-fmnist.onnx";
-constexpr const char* kDefaultTuned = "";
+constexpr const char* kDefaultModel = "models/vgg7-fmnist-train50k.onnx";
+constexpr const char* kDefaultTuned = "models/vgg7-tuned";
 
 // A scheme's tuned model: the file and the knob value it was tuned at ("csr.sparsity=0.6").
 struct TunedModel {
@@ -45,7 +45,7 @@ std::map<std::string, TunedModel> tuned_models(const EvalOptions& opt, std::stri
     std::map<std::string, TunedModel> out;
     dir = opt.tuned;
     if (dir.empty())
-        dir = opt.model.empty() && *kDefaultTuned
+        dir = opt.model.empty()
                   ? (std::filesystem::path(SPARSECIM_SOURCE_DIR) / kDefaultTuned).string()
                   : "none";
     if (dir == "none") return out;
@@ -285,8 +285,10 @@ Graph load_model(const std::string& spec, uint64_t seed, std::string* note, bool
     if (spec.empty()) {
         if (note)
             *note = std::string(kDefaultModel) +
-                    ": the bundled VGG-style net (3x3 convs) trained on Fashion-MNIST with "
-                    "`sparsecim train` (command, seed and accuracy in models/README.md)";
+                    ": the bundled VGG7 (3x3 convs) trained on the first 50,000 Fashion-MNIST "
+                    "training images with `sparsecim train`; unless tuned is none, each scheme "
+                    "maps its model tuned to dense accuracy from " +
+                    kDefaultTuned + " (commands, seeds and accuracies in models/README.md)";
         return import_onnx(std::filesystem::path(SPARSECIM_SOURCE_DIR) / kDefaultModel, io);
     }
     if (spec.rfind("zoo:", 0) == 0) {
