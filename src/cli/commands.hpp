@@ -12,6 +12,7 @@
 #include <CLI/CLI.hpp>
 
 #include "core/error.hpp"
+#include "core/strings.hpp"
 #include "pipeline/evaluate.hpp"
 
 namespace sparsecim::cli {
@@ -33,8 +34,6 @@ Command add_tune(CLI::App& app);
 Command add_infer(CLI::App& app);
 std::vector<Command> add_training(CLI::App& app);  // train and finetune
 
-// "a,b, c" -> {"a", "b", "c"} (spaces dropped, empty items skipped).
-std::vector<std::string> split_list(const std::string& s);
 // The finetuning recipe's options (--finetune-lr, -distill, -temperature, -prune) into `ev`.
 void add_finetune_recipe(CLI::App* app, EvalOptions& ev);
 

@@ -15,21 +15,6 @@
 
 namespace sparsecim::cli {
 
-std::vector<std::string> split_list(const std::string& s) {
-    std::vector<std::string> out;
-    std::string cur;
-    for (char c : s) {
-        if (c == ',') {
-            if (!cur.empty()) out.push_back(cur);
-            cur.clear();
-        } else if (c != ' ') {
-            cur += c;
-        }
-    }
-    if (!cur.empty()) out.push_back(cur);
-    return out;
-}
-
 void add_finetune_recipe(CLI::App* app, EvalOptions& ev) {
     app->add_option("--finetune-lr", ev.finetune_lr,
                     "Adam's peak learning rate of finetuning, cosine-decayed to 0")

@@ -5,10 +5,10 @@
 #include <cstdio>
 #include <fstream>
 #include <map>
-#include <sstream>
 
 #include "core/atomic_file.hpp"
 #include "core/error.hpp"
+#include "core/strings.hpp"
 #include "import/onnx_io.hpp"
 #include "model/idx.hpp"
 #include "pipeline/experiment.hpp"
@@ -23,14 +23,6 @@ struct Knob {
     std::string scheme, key;  // key without the scheme: "sparsity"
     std::vector<std::string> values;
 };
-
-std::vector<std::string> split(const std::string& s, char sep) {
-    std::vector<std::string> out;
-    std::stringstream in(s);
-    for (std::string item; std::getline(in, item, sep);)
-        if (!item.empty()) out.push_back(item);
-    return out;
-}
 
 double metric_of(const Ratios& r, const std::string& metric) {
     const std::optional<double>& v = metric == "speedup"               ? r.speedup
@@ -58,7 +50,7 @@ std::vector<Knob> knobs(const TuneOptions& opt) {
             throw FieldError(
                 Origin::Option, "grid",
                 "'" + g + "': expected SCHEME.KEY=V1,V2,... (e.g. csr.sparsity=0.9,0.8)");
-        Knob k{g.substr(0, dot), g.substr(dot + 1, eq - dot - 1), split(g.substr(eq + 1), ',')};
+        Knob k{g.substr(0, dot), g.substr(dot + 1, eq - dot - 1), split_list(g.substr(eq + 1))};
         if (k.values.empty()) throw FieldError(Origin::Option, "grid", "'" + g + "': no values");
         if (given.count(k.scheme))
             throw FieldError(
