@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "core/error.hpp"
 #include "pipeline/experiment.hpp"
 #include "support/process.hpp"
 
@@ -209,4 +210,25 @@ TEST(UnitFingerprint, DependsOnOptionsAndFileBytes) {
     std::ofstream(d / "m.onnx") << "other bytes";
     EXPECT_NE(unit_fingerprint(u), b);
     fs::remove_all(d);
+}
+
+TEST(ExperimentData, TheUsersArraysAreAMapRelativeToTheFile) {
+    const Experiment ex = parse_experiment(
+        "name: own\nmodels: [zoo:lenet]\nschemes: [dense]\n"
+        "data: {inputs: x.npy, labels: y.npy, train_inputs: /abs/t.npy, mean: [0.5], std: 0.25}\n",
+        "/exp/dir/e.yaml");
+    ASSERT_EQ(ex.units.size(), 1u);
+    const DataSource& d = ex.units[0].options.data;
+    EXPECT_EQ(d.inputs, "/exp/dir/x.npy");
+    EXPECT_EQ(d.labels, "/exp/dir/y.npy");
+    EXPECT_EQ(d.train_inputs, "/abs/t.npy");
+    EXPECT_EQ(d.mean, std::vector<float>{0.5f});
+    EXPECT_EQ(d.stdev, std::vector<float>{0.25f});
+    try {
+        parse_experiment("name: own\nmodels: [zoo:lenet]\ndata: {input: x.npy}\n", "e.yaml");
+        ADD_FAILURE() << "an unknown data key was accepted";
+    } catch (const Error& e) {
+        EXPECT_NE(std::string(e.what()).find("e.yaml: data.input: unknown key"), std::string::npos)
+            << e.what();
+    }
 }

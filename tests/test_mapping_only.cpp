@@ -103,7 +103,7 @@ TEST(MappingOnly, EvaluateModelsEveryLayerAndIsExact) {
     opt.schemes = {"dense", "csr"};
     opt.images = 2;
     opt.check_exact = true;
-    opt.data_dir = "/nonexistent";  // modelled activations need no data set
+    opt.data.dir = "/nonexistent";  // modelled activations need no data set
     set_activation_option(opt.activation_model, "activation_density", "0.6");
     set_activation_option(opt.activation_model, "activation_density", "conv2=0.2");
     const EvalResult r = evaluate(opt);

@@ -34,6 +34,10 @@ Command add_tune(CLI::App& app);
 Command add_infer(CLI::App& app);
 std::vector<Command> add_training(CLI::App& app);  // train and finetune
 
+// Where the data comes from: --data (a Fashion-MNIST directory) or the user's .npy arrays
+// (--inputs, --labels, --train-inputs, --train-labels, --mean, --std), into `data`.
+void add_data_options(CLI::App* app, DataSource& data);
+
 // The finetuning recipe's options (--finetune-lr, -distill, -temperature, -prune) into `ev`.
 void add_finetune_recipe(CLI::App* app, EvalOptions& ev);
 

@@ -33,14 +33,32 @@ void add_finetune_recipe(CLI::App* app, EvalOptions& ev) {
         ->check(CLI::IsMember({"gradual", "oneshot"}));
 }
 
+void add_data_options(CLI::App* app, DataSource& data) {
+    app->add_option("--data", data.dir, "Fashion-MNIST directory");
+    app->add_option("--inputs", data.inputs,
+                    "your own test images instead of Fashion-MNIST: .npy [N,C,H,W], float32/64 or "
+                    "uint8 (scaled to [0, 1]); calibration takes its last --calib-images unless "
+                    "--train-inputs is given");
+    app->add_option("--labels", data.labels, "the labels of --inputs: .npy [N], int32/int64");
+    app->add_option("--train-inputs", data.train_inputs,
+                    "your own training images (.npy) for calibration, finetuning and the "
+                    "validation split (its last sixth)");
+    app->add_option("--train-labels", data.train_labels, "the labels of --train-inputs (.npy)");
+    app->add_option("--mean", data.mean,
+                    "per-channel mean subtracted from .npy images (comma-separated, or one)")
+        ->delimiter(',');
+    app->add_option("--std", data.stdev,
+                    "per-channel std the .npy images are divided by (comma-separated, or one)")
+        ->delimiter(',');
+}
+
 // Plugs LibTorch finetuning into an evaluation when it asks for it (finetune_epochs > 0); without
 // LibTorch such a request is an error.
 void attach_finetuner(EvalOptions& ev) {
     if (ev.finetune_epochs <= 0) return;
 #ifdef SPARSECIM_HAVE_TORCH
-    ev.finetune = [data = ev.data_dir](const Graph& g, const TrainOptions& t) {
-        const auto dir = data.empty() ? fashion_mnist_dir() : std::filesystem::path(data);
-        return train_graph(g, load_fashion_mnist("train", t.train_images, dir), Dataset{}, t).graph;
+    ev.finetune = [data = ev.data](const Graph& g, const TrainOptions& t) {
+        return train_graph(g, load_split(data, "train", t.train_images), Dataset{}, t).graph;
     };
 #else
     throw Error(
@@ -105,7 +123,7 @@ Command add_evaluate(CLI::App& app) {
                     "test images run end to end through the simulated ADC (0: skip)");
     eva->add_option("--calibration", ev.quant.calibration, "max | percentile");
     eva->add_option("--seed", ev.seed, "seed for every random choice");
-    eva->add_option("--data", ev.data_dir, "Fashion-MNIST directory");
+    add_data_options(eva, ev.data);
     eva->add_option("--out", a->out, "output directory (results.json)");
     eva->add_flag("--json", a->json, "print results.json to stdout instead of the table");
     eva->add_option(

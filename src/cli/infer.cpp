@@ -7,7 +7,7 @@
 #include "core/atomic_file.hpp"
 #include "core/error.hpp"
 #include "infer/int_infer.hpp"
-#include "model/npy.hpp"
+#include "model/dataset.hpp"
 #include "pipeline/evaluate.hpp"
 #include "quant/ptq.hpp"
 
@@ -16,62 +16,24 @@ namespace sparsecim::cli {
 namespace {
 
 struct InferArgs {
-    std::string model, inputs, calib, out, mean, stdev;
+    std::string model, inputs, calib, out;
+    std::vector<float> mean, stdev;
     bool int8 = false;
     int64_t calib_images = 256;
     uint64_t seed = 1;
 };
 
-std::vector<float> per_channel(const std::string& list, const char* flag, int64_t channels,
-                               float fallback) {
-    if (list.empty()) return std::vector<float>(static_cast<size_t>(channels), fallback);
-    std::vector<float> v;
-    for (const std::string& item : split_list(list)) {
-        try {
-            size_t used = 0;
-            v.push_back(std::stof(item, &used));
-            if (used != item.size()) throw std::invalid_argument(item);
-        } catch (const std::exception&) {
-            throw Error(std::string(flag) + ": '" + item + "' is not a number");
-        }
-    }
-    if (v.size() == 1) v.resize(static_cast<size_t>(channels), v[0]);
-    if (static_cast<int64_t>(v.size()) != channels)
-        throw Error(std::string(flag) + ": " + std::to_string(v.size()) +
-                    " values for an input of " + std::to_string(channels) + " channels");
-    return v;
-}
-
-// The images of a .npy file as the model's input tensor: uint8 scaled to [0, 1], then
-// (x - mean) / std per channel (dimension 1); checked against the model's input shape.
+// The images of a .npy file as the model's input tensor (uint8 scaled to [0, 1], then
+// normalised per channel), checked against the model's input shape.
 Tensor load_inputs(const std::string& path, const Graph& g, const InferArgs& a) {
-    const NpyArray x = read_npy(path);
-    if (x.values.empty() && !x.ints.empty())
-        throw Error(path + ": dtype '" + x.descr + "': inputs must be float32, float64 or uint8");
+    const Tensor x = npy_images(read_npy(path), path, a.mean, a.stdev);
     const Shape& want = g.inputs.at(0).shape;
     bool fits = x.shape.size() == want.size() && !x.shape.empty() && x.shape[0] > 0;
     for (size_t d = 1; fits && d < want.size(); ++d) fits = want[d] < 0 || want[d] == x.shape[d];
     if (!fits)
-        throw Error(path + ": shape " + shape_str(Shape(x.shape.begin(), x.shape.end())) +
-                    " does not fit the model's input '" + g.inputs[0].name + "' " +
-                    shape_str(want) + " (N images first)");
-    const int64_t channels = x.shape.size() > 1 ? x.shape[1] : 1;
-    const std::vector<float> mean = per_channel(a.mean, "--mean", channels, 0.0f);
-    const std::vector<float> stdev = per_channel(a.stdev, "--std", channels, 1.0f);
-    for (float s : stdev)
-        if (!(s > 0.0f)) throw Error("--std: every value must be > 0");
-    const bool u8 = x.descr.back() == '1';
-    const int64_t n = x.shape[0];
-    const int64_t per_image = n ? x.size() / n : 0;
-    const int64_t per_channel_px = channels ? per_image / channels : 0;
-    std::vector<float> v(x.values.size());
-    for (size_t i = 0; i < v.size(); ++i) {
-        const size_t c = static_cast<size_t>((static_cast<int64_t>(i) % per_image) /
-                                             std::max<int64_t>(1, per_channel_px));
-        const float raw = u8 ? x.values[i] / 255.0f : x.values[i];
-        v[i] = (raw - mean[c]) / stdev[c];
-    }
-    return Tensor(Shape(x.shape.begin(), x.shape.end()), std::move(v));
+        throw Error(path + ": shape " + shape_str(x.shape) + " does not fit the model's input '" +
+                    g.inputs[0].name + "' " + shape_str(want) + " (N images first)");
+    return x;
 }
 
 Tensor rows(const Tensor& t, int64_t first, int64_t count) {
@@ -130,8 +92,10 @@ Command add_infer(CLI::App& app) {
                   "calibration inputs for --int8 (.npy; default: the inputs themselves)");
     c->add_option("--calib-images", a->calib_images, "calibration images for --int8")
         ->check(CLI::Range(int64_t{1}, int64_t{1} << 30));
-    c->add_option("--mean", a->mean, "per-channel mean subtracted (comma-separated, or one)");
-    c->add_option("--std", a->stdev, "per-channel std divided by (comma-separated, or one)");
+    c->add_option("--mean", a->mean, "per-channel mean subtracted (comma-separated, or one)")
+        ->delimiter(',');
+    c->add_option("--std", a->stdev, "per-channel std divided by (comma-separated, or one)")
+        ->delimiter(',');
     c->add_option("--seed", a->seed, "seed for zoo models");
     return {c, [a] { return cmd_infer(*a); }};
 }

@@ -20,7 +20,7 @@ namespace {
 
 // Options shared by `train` and `finetune`.
 struct TrainCli {
-    std::string model, out, data_dir, optimizer = "adam", schedule = "cosine";
+    std::string model, out, optimizer = "adam", schedule = "cosine";
     int epochs = 1;
     uint64_t seed = 1;
     double lr = 0.0, weight_decay = 0.0, prune = 0.0, distill_alpha = 0.0,
@@ -28,6 +28,7 @@ struct TrainCli {
     int64_t batch = 128, train_images = 0, test_images = 10000, max_steps = 0;
     int threads = 0, w_bits = 8;
     bool augment = false, resume = false;
+    DataSource data;
 };
 
 void add_train_options(CLI::App* c, TrainCli& o) {
@@ -45,7 +46,7 @@ void add_train_options(CLI::App* c, TrainCli& o) {
     c->add_flag("--augment", o.augment, "mirror training images left-right at random");
     c->add_flag("--resume", o.resume,
                 "continue from OUT.ckpt.onnx (written after every epoch) if it exists");
-    c->add_option("--data", o.data_dir, "Fashion-MNIST directory");
+    add_data_options(c, o.data);
     c->add_option("--out", o.out, "output .onnx file")->required();
 }
 
@@ -119,9 +120,8 @@ int cmd_train(const TrainCli& c) {
         if (c.model.rfind("zoo:", 0) == 0) reset_batchnorm(g);  // from scratch; a file continues
     }
     t.on_epoch = [&](int epoch, const Graph& cur) { ckpt.save(epoch, cur); };
-    const auto dir = c.data_dir.empty() ? fashion_mnist_dir() : std::filesystem::path(c.data_dir);
-    const Dataset train = load_fashion_mnist("train", c.train_images, dir);
-    const Dataset test = load_fashion_mnist("test", c.test_images, dir);
+    const Dataset train = load_split(c.data, "train", c.train_images);
+    const Dataset test = load_split(c.data, "test", c.test_images);
     const TrainResult r = train_graph(g, train, test, t);
     export_onnx(r.graph, c.out);
     ckpt.remove();
@@ -143,9 +143,8 @@ int cmd_finetune(const TrainCli& c) {
     validate(t);
     if (c.prune > 0.0) prune_by_magnitude(g, c.prune);
     t.masks = masks_from_zeros(g);
-    const auto dir = c.data_dir.empty() ? fashion_mnist_dir() : std::filesystem::path(c.data_dir);
-    const Dataset train = load_fashion_mnist("train", c.train_images, dir);
-    const Dataset test = load_fashion_mnist("test", c.test_images, dir);
+    const Dataset train = load_split(c.data, "train", c.train_images);
+    const Dataset test = load_split(c.data, "test", c.test_images);
     std::printf("masks: %.2f%% of the weights held at zero\n", 100.0 * masked_fraction(t.masks));
     if (c.test_images > 0) {
         std::printf("before: float top-1 %.2f%%", 100.0 * torch_accuracy(g, test));

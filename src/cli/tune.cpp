@@ -50,7 +50,7 @@ Command add_tune(CLI::App& app) {
     sub->add_option("--images", ev.images, "test images simulated bit-serially in the final run");
     add_finetune_recipe(sub, ev);
     sub->add_option("--seed", ev.seed, "seed for every random choice");
-    sub->add_option("--data", ev.data_dir, "Fashion-MNIST directory");
+    add_data_options(sub, ev.data);
     sub->add_option("--out", a->out,
                     "output directory (tune.json, tune.html, results.json, models/)");
     sub->add_flag("--resume", t.resume, "keep the candidates an interrupted tune finished");

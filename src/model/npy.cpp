@@ -229,9 +229,13 @@ NpyArray read_npy(const std::filesystem::path& path) {
     return parse_npy(read_file(path), path.string());
 }
 
-std::string npy_bytes(const std::vector<int64_t>& shape, const std::vector<float>& data) {
-    std::string header =
-        "{'descr': '<f4', 'fortran_order': False, 'shape': " + shape_text(shape) + ", }";
+namespace {
+
+// A version 1.0 .npy file of dtype `descr` holding `bytes` bytes of little-endian data.
+std::string npy_file(const char* descr, const std::vector<int64_t>& shape, const char* data,
+                     size_t bytes) {
+    std::string header = std::string("{'descr': '") + descr +
+                         "', 'fortran_order': False, 'shape': " + shape_text(shape) + ", }";
     // Magic, version, length, header and padding to a multiple of 64 bytes ending in '\n'.
     const size_t unpadded = kMagicLen + 4 + header.size() + 1;
     header.append((64 - unpadded % 64) % 64, ' ');
@@ -242,8 +246,20 @@ std::string npy_bytes(const std::vector<int64_t>& shape, const std::vector<float
     out += static_cast<char>(header.size() & 0xff);
     out += static_cast<char>((header.size() >> 8) & 0xff);
     out += header;
-    out.append(reinterpret_cast<const char*>(data.data()), data.size() * sizeof(float));
+    out.append(data, bytes);
     return out;
+}
+
+}  // namespace
+
+std::string npy_bytes(const std::vector<int64_t>& shape, const std::vector<float>& data) {
+    return npy_file("<f4", shape, reinterpret_cast<const char*>(data.data()),
+                    data.size() * sizeof(float));
+}
+
+std::string npy_int64_bytes(const std::vector<int64_t>& shape, const std::vector<int64_t>& data) {
+    return npy_file("<i8", shape, reinterpret_cast<const char*>(data.data()),
+                    data.size() * sizeof(int64_t));
 }
 
 }  // namespace sparsecim

@@ -29,5 +29,7 @@ NpyArray read_npy(const std::filesystem::path& path);
 
 // The bytes of a version 1.0 .npy file holding `data` as little-endian float32 of `shape`.
 std::string npy_bytes(const std::vector<int64_t>& shape, const std::vector<float>& data);
+// The same for int64 data (labels).
+std::string npy_int64_bytes(const std::vector<int64_t>& shape, const std::vector<int64_t>& data);
 
 }  // namespace sparsecim

@@ -325,21 +325,23 @@ nlohmann::json scheme_params_for(const std::string& scheme,
     return params;
 }
 
-std::string why_not_executable(const Graph& g) {
+std::string why_not_executable(const Graph& g, const Shape& image, const std::string& images) {
     if (const Node* n = first_unsupported_node(g)) return unsupported_op_message(g, *n);
     const std::string src = g.source.empty() ? g.name : g.source;
     if (g.inputs.size() != 1)
         return src + ": the graph has " + std::to_string(g.inputs.size()) +
                " inputs; evaluation feeds one image tensor";
     const Shape& s = g.inputs[0].shape;
-    const Shape image = {1, 28, 28};
     const bool fits =
-        s.empty() ||
-        (s.size() == 4 && std::equal(image.begin(), image.end(), s.begin() + 1,
-                                     [](int64_t a, int64_t b) { return b < 0 || a == b; }));
-    if (!fits)
-        return src + ": input '" + g.inputs[0].name + "' has shape " + shape_str(s) +
-               ", Fashion-MNIST images are [N,1,28,28]";
+        s.empty() || (s.size() == image.size() + 1 &&
+                      std::equal(image.begin(), image.end(), s.begin() + 1,
+                                 [](int64_t a, int64_t b) { return b < 0 || a == b; }));
+    if (!fits) {
+        std::string dims = "[N";
+        for (int64_t d : image) dims += "," + std::to_string(d);
+        return src + ": input '" + g.inputs[0].name + "' has shape " + shape_str(s) + ", " +
+               images + " are " + dims + "]";
+    }
     return "";
 }
 
@@ -375,9 +377,39 @@ struct ModelData {
     std::map<std::string, int64_t> positions_per_image;  // modelled: input vectors per image
     std::map<std::string, ConvGeom> upsampled;  // modelled: ConvTranspose layers' convolutions
     Dataset train, test;
+    std::string data;  // the test images' name
     Tensor sim_images;
     std::optional<double> float_accuracy;
 };
+
+// The test images an evaluation reads: the most any of its stages uses.
+int64_t test_images(const EvalOptions& opt) {
+    return std::max({opt.images, opt.accuracy_images, opt.adc_accuracy_images});
+}
+
+// With the user's own images, top-1 runs on as many as there are, at most the number asked for;
+// without a training set the last calib_images of them calibrate and are not scored.
+EvalOptions fit_to_data(const EvalOptions& asked) {
+    EvalOptions o = asked;
+    if (!o.data.npy()) return o;
+    if (o.data.labels.empty())
+        throw FieldError(Origin::Option, "labels", "is needed with inputs", {"inputs"});
+    const bool calib_from_inputs = o.data.train_inputs.empty() && o.accuracy_split == "test";
+    const int64_t avail =
+        npy_split_rows(o.data, o.accuracy_split) - (calib_from_inputs ? o.calib_images : 0);
+    if (avail < o.images)
+        throw FieldError(
+            Origin::Option, "images",
+            std::to_string(o.images) + " simulated, but " + o.data.inputs + " has " +
+                std::to_string(std::max<int64_t>(0, avail)) + " to evaluate" +
+                (calib_from_inputs ? " besides its last calib_images (calibration); give "
+                                     "train_inputs for calibration, or fewer"
+                                   : ""),
+            {"calib_images", "train_inputs"});
+    o.accuracy_images = std::min(o.accuracy_images, avail);
+    o.adc_accuracy_images = std::min(o.adc_accuracy_images, avail);
+    return o;
+}
 
 ModelData load_model_data(const EvalOptions& opt, const std::string& model_name,
                           const Progress& progress) {
@@ -388,8 +420,18 @@ ModelData load_model_data(const EvalOptions& opt, const std::string& model_name,
     if (g.inputs.empty() || g.outputs.empty())
         throw Error(model_name + ": graph has no input/output");
     check_activation_layers(g, opt.activation_model);
-    const std::string obstacle = why_not_executable(g);
-    if (opt.activations == "traces" && !obstacle.empty()) throw Error(obstacle);
+    // The user's own images are read first: the model must take their shape.
+    if (opt.data.npy()) {
+        progress.say("loading " + opt.data.inputs);
+        md.test = load_split(opt.data, opt.accuracy_split, test_images(opt));
+    }
+    const Shape image = opt.data.npy()
+                            ? Shape(md.test.images.shape.begin() + 1, md.test.images.shape.end())
+                            : Shape{1, 28, 28};
+    const std::string obstacle =
+        opt.data.npy() ? why_not_executable(g, image, "the images of " + opt.data.inputs)
+                       : why_not_executable(g);
+    if ((opt.activations == "traces" || opt.data.npy()) && !obstacle.empty()) throw Error(obstacle);
     md.modelled = opt.activations == "modelled" || !obstacle.empty();
     // Mapping-only analysis: input vectors per image of each weight layer, from static shapes.
     if (md.modelled) {
@@ -408,19 +450,17 @@ ModelData load_model_data(const EvalOptions& opt, const std::string& model_name,
         }
         return md;
     }
-    const auto dir =
-        opt.data_dir.empty() ? fashion_mnist_dir() : std::filesystem::path(opt.data_dir);
-    progress.say("loading Fashion-MNIST");
-    md.train = load_fashion_mnist("train", opt.calib_images, dir);
-    const int64_t test_n = std::max({opt.images, opt.accuracy_images, opt.adc_accuracy_images});
-    md.test = load_fashion_mnist(opt.accuracy_split, test_n, dir);
+    progress.say("loading " + opt.data.name());
+    md.train = load_split(opt.data, "calib", opt.calib_images);
+    const int64_t test_n = test_images(opt);
+    if (!opt.data.npy()) md.test = load_split(opt.data, opt.accuracy_split, test_n);
+    md.data = md.test.name;
     if (md.test.size() < test_n)
         throw FieldError(Origin::Option,
                          test_n == opt.images            ? "images"
                          : test_n == opt.accuracy_images ? "accuracy_images"
                                                          : "adc_accuracy_images",
-                         "the " + opt.accuracy_split + " set has only " +
-                             std::to_string(md.test.size()) + " images");
+                         md.test.name + " has only " + std::to_string(md.test.size()) + " images");
     md.sim_images = first_images(md.test, opt.images);
     if (opt.finetune_epochs > 0) md.trainable = load_model(opt.model, opt.seed, nullptr, false);
     if (opt.accuracy_images > 0) {
@@ -441,7 +481,9 @@ struct Prepared {
 std::string model_key(const EvalOptions& o) {
     const nlohmann::json j = {{"model", o.model},
                               {"seed", o.seed},
-                              {"data", o.data_dir},
+                              {"data",
+                               {o.data.dir, o.data.inputs, o.data.labels, o.data.train_inputs,
+                                o.data.train_labels, o.data.mean, o.data.stdev}},
                               {"split", o.accuracy_split},
                               {"calib_images", o.calib_images},
                               {"images", o.images},
@@ -483,8 +525,9 @@ SchemeContext scheme_context(const std::string& name, const HwConfig& hw, const 
     return ctx;
 }
 
-EvalResult evaluate(const EvalOptions& opt, EvalCache* cache) {
+EvalResult evaluate(const EvalOptions& asked, EvalCache* cache) {
     const auto t0 = std::chrono::steady_clock::now();
+    const EvalOptions opt = fit_to_data(asked);
     Progress progress{opt.progress && ::isatty(2)};
     EvalResult res;
     res.options = static_cast<const EvalSettings&>(opt);
@@ -500,8 +543,8 @@ EvalResult evaluate(const EvalOptions& opt, EvalCache* cache) {
     if (opt.finetune_epochs < 0) bad("finetune_epochs", "must not be negative");
     if (opt.accuracy_split != "test" && opt.accuracy_split != "val")
         bad("accuracy_split", "expected test or val, got '" + opt.accuracy_split + "'");
-    if (opt.accuracy_split == "val" && opt.finetune_images > kFashionMnistValFirst)
-        bad("finetune_images", "at most " + std::to_string(kFashionMnistValFirst) +
+    if (opt.accuracy_split == "val" && opt.finetune_images > val_first(opt.data))
+        bad("finetune_images", "at most " + std::to_string(val_first(opt.data)) +
                                    " when top-1 is scored on the validation split (the rest is "
                                    "that split)");
     if (!(opt.finetune_lr > 0.0 && opt.finetune_lr < 1.0)) bad("finetune_lr", "must be in (0, 1)");
@@ -534,6 +577,7 @@ EvalResult evaluate(const EvalOptions& opt, EvalCache* cache) {
     const std::map<std::string, TunedModel> tuned_set = tuned_models(opt, res.options.tuned);
     const bool modelled = md->modelled;
     res.model_note = md->note;
+    res.data = md->data;
     res.activations_note = md->activations_note;
     res.float_accuracy = md->float_accuracy;
     const Dataset& train = md->train;

@@ -12,6 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "model/dataset.hpp"
 #include "model/graph.hpp"
 #include "pipeline/eval_cache.hpp"
 #include "results/results.hpp"
@@ -31,9 +32,9 @@ using FinetuneFn = std::function<Graph(const Graph& g, const TrainOptions& t)>;
 // are not results (where the model, hardware and data come from, threads, progress, the
 // finetuning hook).
 struct EvalOptions : EvalSettings {
-    std::string model;     // ONNX file or zoo:NAME; empty = the bundled default
-    std::string hw_path;   // empty = configs/hw/dense.yaml
-    std::string data_dir;  // empty = Debian's dataset-fashion-mnist
+    std::string model;    // ONNX file or zoo:NAME; empty = the bundled default
+    std::string hw_path;  // empty = configs/hw/dense.yaml
+    DataSource data;      // Fashion-MNIST (Debian's, by default) or the user's .npy arrays
     bool progress = false;
     // Threads for mapping, simulation and top-1 (0 = all cores); the figures never depend on it.
     // Sweeps running points side by side give each point one.
@@ -59,9 +60,10 @@ Graph load_model(const std::string& spec, uint64_t seed, std::string* note = nul
 // the result is the same either way.
 EvalResult evaluate(const EvalOptions& opt, EvalCache* cache = nullptr);
 
-// "" when `g` can run on Fashion-MNIST images (every op known, one input of shape [N,1,28,28]),
-// else a one-line reason naming the file and the first obstacle.
-std::string why_not_executable(const Graph& g);
+// "" when `g` can run on images of shape `image` ([C, H, W]; every op known, one input of shape
+// [N, C, H, W]), else a one-line reason naming the file and the first obstacle.
+std::string why_not_executable(const Graph& g, const Shape& image = {1, 28, 28},
+                               const std::string& images = "Fashion-MNIST images");
 
 // The context scheme `name` runs with in an evaluation with settings `opt` on `hw`: that hardware,
 // opt's quantization with hw's weight and activation bits, opt's seed and the scheme's own

@@ -440,7 +440,39 @@ Experiment parse_experiment(const std::string& yaml_text, const std::filesystem:
     if (root["check_exact"])
         base_opt.check_exact = boolean(root["check_exact"], src, "check_exact");
     count("seed", base_opt.seed, 0, std::numeric_limits<int>::max());
-    if (root["data"]) base_opt.data_dir = rel(scalar(root["data"], src, "data")).string();
+    if (const YAML::Node d = root["data"]; d && d.IsMap()) {
+        // The user's own .npy arrays (paths relative to the file), or a Fashion-MNIST `dir`.
+        for (const auto& kv : d) {
+            const std::string key = key_text(kv.first, src, "data");
+            const std::string field = "data." + key;
+            DataSource& ds = base_opt.data;
+            if (key == "mean" || key == "std") {
+                std::vector<float>& v = key == "mean" ? ds.mean : ds.stdev;
+                const YAML::Node list = kv.second;
+                if (list.IsSequence()) {
+                    for (size_t i = 0; i < list.size(); ++i)
+                        v.push_back(static_cast<float>(
+                            parse_double(list[i], src, field + "[" + std::to_string(i) + "]")));
+                } else {
+                    v.push_back(static_cast<float>(parse_double(list, src, field)));
+                }
+                continue;
+            }
+            std::string* target = key == "dir"            ? &ds.dir
+                                  : key == "inputs"       ? &ds.inputs
+                                  : key == "labels"       ? &ds.labels
+                                  : key == "train_inputs" ? &ds.train_inputs
+                                  : key == "train_labels" ? &ds.train_labels
+                                                          : nullptr;
+            if (!target)
+                fail(src, field,
+                     "unknown key (expected dir, inputs, labels, train_inputs, train_labels, "
+                     "mean, std)");
+            *target = rel(scalar(kv.second, src, field)).string();
+        }
+    } else if (d) {
+        base_opt.data.dir = rel(scalar(d, src, "data")).string();
+    }
 
     const SweepSpec sweep = parse_sweep(root, src, base_opt.schemes);
     std::map<std::string, std::string> where_of;  // axis field -> what its errors name
@@ -547,7 +579,12 @@ std::string unit_fingerprint(const ExperimentUnit& u) {
     if (!o.model.empty() && o.model.rfind("zoo:", 0) != 0) f.add(read_file(o.model));
     f.add(
         read_file(o.hw_path.empty() ? hw_preset_path("dense") : std::filesystem::path(o.hw_path)));
-    f.add(o.data_dir);
+    f.add(o.data.dir);
+    for (const std::string* p :
+         {&o.data.inputs, &o.data.labels, &o.data.train_inputs, &o.data.train_labels})
+        if (!p->empty()) f.add(read_file(*p));
+    for (const auto* v : {&o.data.mean, &o.data.stdev})
+        for (float x : *v) f.add(std::to_string(x));
     return f.hex();
 }
 

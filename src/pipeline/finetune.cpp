@@ -51,7 +51,7 @@ Graph finetune_scheme(const Scheme& scheme, const Graph& trainable, const MaskSe
     t.lr = opt.finetune_lr;
     t.train_images = opt.finetune_images;
     // Scored on the validation split: train on the images before it only.
-    if (opt.accuracy_split == "val" && t.train_images == 0) t.train_images = kFashionMnistValFirst;
+    if (opt.accuracy_split == "val" && t.train_images == 0) t.train_images = val_first(opt.data);
     t.test_images = 0;
     t.ste_bits = ctx.quant.w_bits;
     t.label = "finetune";

@@ -120,12 +120,13 @@ EvalOptions candidate_options(const TuneOptions& opt, const Knob& k, const std::
 }
 
 // The evaluation that verifies one candidate: as its ranking, with the final finetuning budget
-// (on the first 50,000 training images: the rest is the validation split it is scored on).
+// (on the training images before the validation split it is scored on: Fashion-MNIST's first
+// 50,000).
 EvalOptions verify_options(const TuneOptions& opt, const Knob& k, const std::string& value) {
     EvalOptions o = candidate_options(opt, k, value);
     o.finetune_epochs = opt.final_epochs;
     o.finetune_images =
-        opt.final_images == 0 ? 0 : std::min<int64_t>(opt.final_images, kFashionMnistValFirst);
+        opt.final_images == 0 ? 0 : std::min<int64_t>(opt.final_images, val_first(opt.base.data));
     return o;
 }
 
@@ -296,7 +297,7 @@ TuneResult tune(const TuneOptions& opt, const std::function<void(const std::stri
                 const EvalOptions o = verify_options(opt, k, c.value);
                 const TuneCandidate full =
                     measure(o, "tune: verify " + ts.key + "=" + c.value, o.finetune_epochs,
-                            o.finetune_images == 0 ? kFashionMnistValFirst : o.finetune_images);
+                            o.finetune_images == 0 ? val_first(o.data) : o.finetune_images);
                 c.verified_top1 = full.val_top1;
                 c.verified_within =
                     100.0 * (c.dense_val_top1 - full.val_top1) <= opt.max_drop_pp + 1e-9;

@@ -137,6 +137,9 @@ struct SchemeResult {
 struct EvalResult {
     std::string model;       // what was asked for
     std::string model_note;  // e.g. "untrained test model (no trained default bundled yet)"
+    // The images top-1 and the simulation ran on: "fashion-mnist/test", "fashion-mnist/val" or
+    // the user's .npy inputs (empty: modelled activations, no images).
+    std::string data;
     HwConfig hw;
     EvalSettings options;
     std::optional<double> float_accuracy;

@@ -140,6 +140,7 @@ nlohmann::json results_json(const EvalResult& r) {
     j["model"] = {{"spec", r.model}, {"note", r.model_note}};
     j["config"] = options_json(r.options);
     j["config"]["hw"] = to_json(r.hw);
+    j["data"] = r.data;
     j["activations_note"] = r.activations_note;
     j["float_accuracy"] = r.float_accuracy ? nlohmann::json(*r.float_accuracy) : nullptr;
     j["schemes"] = nlohmann::json::array();
