@@ -11,6 +11,8 @@ find src tests bench fuzz \( -name '*.cpp' -o -name '*.hpp' \) -print0 |
   xargs -0 clang-format --dry-run --Werror
 # The release build has MPI (install-deps.sh installs OpenMPI): its test must run, not skip.
 SPARSECIM_REQUIRE_MPI=1 ctest --preset release --parallel 2
+# Float outputs against ONNX Runtime on models PyTorch exported (docs/infer.md).
+bash scripts/ort-check.sh build/release/sparsecim build/release/ort-check
 
 [ "${SPARSECIM_TEST_QUICK:-0}" = 1 ] && exit 0
 

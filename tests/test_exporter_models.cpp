@@ -280,3 +280,51 @@ TEST(ExporterModels, ShapeSubgraphFoldsToAConstantForAFixedBatch) {
     plain.inputs[0].shape = {2, 1, 28, 28};
     expect_close(run_float(imported, x), run_float(plain, x), "fixed vs plain");
 }
+
+// Dynamic spatial dimensions ([-1,1,-1,-1]) that a Shape -> Gather -> Concat -> Reshape chain
+// depends on: no shape can be found (one error naming the node and input_shape) until
+// set_input_shapes fixes them; then the model imports, runs on real images and maps exactly.
+TEST(ExporterModels, DynamicSpatialDimensionsAreFixedByInputShape) {
+    Graph dyn = torch_old(13, false);
+    dyn.inputs[0].shape = {-1, 1, -1, -1};
+    const fs::path p = temp_path("dynamic_hw");
+    export_onnx(dyn, p);
+    try {
+        summarize(load_model(p.string(), 1));
+        ADD_FAILURE() << "shapes were found without the input's dimensions";
+    } catch (const FieldError& e) {
+        EXPECT_EQ(e.name(), "input_shape");
+        EXPECT_NE(e.detail().find("node 'Gemm"), std::string::npos) << e.what();
+    }
+    const Graph g = load_model(p.string(), 1, nullptr, true, {"input=1,1,28,28"});
+    EXPECT_EQ(g.inputs[0].shape, (Shape{-1, 1, 28, 28}));  // the batch stays dynamic
+    EXPECT_EQ(summarize(g).size(), 2u);
+    EvalOptions eo;
+    eo.model = p.string();
+    eo.input_shapes = {"input=1,1,28,28"};
+    eo.schemes = {"dense", "csr"};
+    eo.accuracy_images = 16;
+    eo.calib_images = 8;
+    eo.check_exact = true;
+    eo.activations = "traces";
+    const EvalResult r = evaluate(eo);
+    for (const auto& s : r.schemes) EXPECT_EQ(s.ideal_mismatches.value_or(-1), 0) << s.name;
+
+    auto error = [&](const std::string& assignment) {
+        Graph h = dyn;
+        try {
+            set_input_shapes(h, {assignment});
+        } catch (const FieldError& e) {
+            EXPECT_EQ(e.name(), "input_shape");
+            return e.detail();
+        }
+        return std::string();
+    };
+    EXPECT_EQ(error("input=1,2,28,28"), "input=1,2,28,28: dimension 1 is 1 in the model");
+    EXPECT_EQ(error("x=1,1,2,2"), "x=1,1,2,2: the model has no input 'x' (its inputs: input)");
+    EXPECT_EQ(error("input=1,28"), "input=1,28: 2 dimensions for an input of shape [-1,1,-1,-1]");
+    EXPECT_EQ(error("input=1,1,a,2"),
+              "input=1,1,a,2: dimension 'a' is not an integer in [1, 2^28]");
+    EXPECT_EQ(error("input"), "input: expected NAME=d1,d2,...");
+    fs::remove(p);
+}

@@ -11,9 +11,11 @@ namespace sparsecim::cli {
 namespace {
 
 int cmd_accuracy(const std::string& model, int64_t images, int64_t calib, uint64_t seed,
-                 const std::string& calibration, const DataSource& data) {
+                 const std::string& calibration, const DataSource& data,
+                 const std::vector<std::string>& input_shapes) {
     EvalOptions opt;
     opt.data = data;
+    opt.input_shapes = input_shapes;
     opt.model = model;
     opt.images = 1;
     opt.accuracy_images = images;
@@ -40,6 +42,7 @@ Command add_accuracy(CLI::App& app) {
         int64_t images = 10000, calib = 256;
         uint64_t seed = 1;
         DataSource data;
+        std::vector<std::string> input_shapes;
     };
     auto a = std::make_shared<Args>();
     auto* c =
@@ -50,9 +53,10 @@ Command add_accuracy(CLI::App& app) {
     c->add_option("--calibration", a->calibration, "max | percentile");
     c->add_option("--seed", a->seed, "seed for zoo models");
     add_data_options(c, a->data);
+    add_input_shape_option(c, a->input_shapes);
     return {c, [a] {
-                return cmd_accuracy(a->model, a->images, a->calib, a->seed, a->calibration,
-                                    a->data);
+                return cmd_accuracy(a->model, a->images, a->calib, a->seed, a->calibration, a->data,
+                                    a->input_shapes);
             }};
 }
 

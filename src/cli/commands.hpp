@@ -34,6 +34,9 @@ Command add_tune(CLI::App& app);
 Command add_infer(CLI::App& app);
 std::vector<Command> add_training(CLI::App& app);  // train and finetune
 
+// --input-shape NAME=d1,d2,... (repeatable) into `input_shapes` (set_input_shapes).
+void add_input_shape_option(CLI::App* app, std::vector<std::string>& input_shapes);
+
 // Where the data comes from: --data (a Fashion-MNIST directory) or the user's .npy arrays
 // (--inputs, --labels, --train-inputs, --train-labels, --mean, --std), into `data`.
 void add_data_options(CLI::App* app, DataSource& data);

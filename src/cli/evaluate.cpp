@@ -33,6 +33,12 @@ void add_finetune_recipe(CLI::App* app, EvalOptions& ev) {
         ->check(CLI::IsMember({"gradual", "oneshot"}));
 }
 
+void add_input_shape_option(CLI::App* app, std::vector<std::string>& input_shapes) {
+    app->add_option("--input-shape", input_shapes,
+                    "NAME=d1,d2,...: fix a graph input's dynamic dimensions (repeatable; the "
+                    "batch stays the number of images)");
+}
+
 void add_data_options(CLI::App* app, DataSource& data) {
     app->add_option("--data", data.dir, "Fashion-MNIST directory");
     app->add_option("--inputs", data.inputs,
@@ -103,6 +109,7 @@ Command add_evaluate(CLI::App& app) {
     ev.adc_accuracy_images = 100;
     auto* eva = app.add_subcommand("evaluate", "Run every scheme on a model and report");
     eva->add_option("--model", ev.model, "ONNX file or zoo:NAME (default: the bundled model)");
+    add_input_shape_option(eva, ev.input_shapes);
     eva->add_option("--hw", ev.hw_path, "hardware YAML (default: configs/hw/dense.yaml)");
     eva->add_option("--set", ev.hw_overrides, "override a hardware field, e.g. --set ou.rows=8");
     eva->add_option("--schemes", a->schemes,

@@ -12,8 +12,8 @@ namespace sparsecim::cli {
 
 namespace {
 
-int cmd_import(const std::string& file) {
-    const Graph g = file.rfind("zoo:", 0) == 0 ? load_model(file, 1) : import_onnx(file);
+int cmd_import(const std::string& file, const std::vector<std::string>& input_shapes) {
+    const Graph g = load_model(file, 1, nullptr, true, input_shapes);
     const auto layers = summarize(g);
     TextTable t;
     t.header = {"layer", "op", "weight shape", "K x N", "MACs/image", "weight sparsity"};
@@ -46,9 +46,11 @@ int cmd_import(const std::string& file) {
 
 Command add_import(CLI::App& app) {
     auto file = std::make_shared<std::string>();
+    auto shapes = std::make_shared<std::vector<std::string>>();
     auto* c = app.add_subcommand("import", "Import an ONNX model and print its weight layers");
     c->add_option("file", *file, "ONNX model file or zoo:NAME (seed 1)")->required();
-    return {c, [file] { return cmd_import(*file); }};
+    add_input_shape_option(c, *shapes);
+    return {c, [file, shapes] { return cmd_import(*file, *shapes); }};
 }
 
 }  // namespace sparsecim::cli

@@ -18,6 +18,7 @@ namespace {
 struct InferArgs {
     std::string model, inputs, calib, out;
     std::vector<float> mean, stdev;
+    std::vector<std::string> input_shapes;
     bool int8 = false;
     int64_t calib_images = 256;
     uint64_t seed = 1;
@@ -45,7 +46,7 @@ Tensor rows(const Tensor& t, int64_t first, int64_t count) {
 }
 
 int cmd_infer(const InferArgs& a) {
-    const Graph g = load_model(a.model, a.seed);
+    const Graph g = load_model(a.model, a.seed, nullptr, true, a.input_shapes);
     if (g.inputs.size() != 1)
         throw Error(a.model + ": the model has " + std::to_string(g.inputs.size()) +
                     " inputs; infer feeds one");
@@ -83,6 +84,7 @@ Command add_infer(CLI::App& app) {
         "A model's outputs on your inputs (.npy in, .npy out): float, or the int8 "
         "pipeline with --int8");
     c->add_option("--model", a->model, "ONNX file or zoo:NAME")->required();
+    add_input_shape_option(c, a->input_shapes);
     c->add_option("--inputs", a->inputs,
                   "inputs [N, ...] as .npy: float32/float64, or uint8 (scaled to [0, 1])")
         ->required();

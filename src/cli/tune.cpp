@@ -23,6 +23,7 @@ Command add_tune(CLI::App& app) {
         "Iso-accuracy search: each scheme's most efficient knob value within --max-drop "
         "of dense (validation split), then finetuned fully and reported on the test set");
     sub->add_option("--model", ev.model, "ONNX file or zoo:NAME (default: the bundled model)");
+    add_input_shape_option(sub, ev.input_shapes);
     sub->add_option("--hw", ev.hw_path, "hardware YAML (default: configs/hw/dense.yaml)");
     sub->add_option("--set", ev.hw_overrides, "override a hardware field, e.g. --set ou.rows=8");
     sub->add_option("--schemes", a->schemes, "comma-separated schemes to tune");

@@ -80,10 +80,13 @@ std::vector<LayerInfo> summarize(const Graph& g) {
         if (!is_weight_layer(g, n)) continue;
         const auto it = shapes.find(n.inputs.at(0));
         if (it == shapes.end() || it->second.empty())
-            throw Error(g.source + ": node '" + n.name + "' (" + n.type() +
-                        "): the shape of input '" + n.inputs[0] +
-                        "' cannot be inferred statically (an op before it has no ONNX shape "
-                        "inference, or the graph input has no shape)");
+            throw FieldError(Origin::Option, "input_shape",
+                             g.source + ": node '" + n.name + "' (" + n.type() +
+                                 "): the shape of input '" + n.inputs[0] +
+                                 "' cannot be inferred (an op before it has no ONNX shape "
+                                 "inference, or a graph input has dynamic dimensions or none: "
+                                 "give them, e.g. " +
+                                 g.inputs[0].name + "=1,3,224,224)");
         try {
             out.push_back(layer_info(g, i, it->second));
         } catch (const Error& e) {  // name the file and the node, unless the message does

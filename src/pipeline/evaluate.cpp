@@ -12,6 +12,7 @@
 #include "core/atomic_file.hpp"
 #include "core/error.hpp"
 #include "core/parallel.hpp"
+#include "core/strings.hpp"
 #include "import/onnx_io.hpp"
 #include "import/summary.hpp"
 #include "infer/int_infer.hpp"
@@ -279,7 +280,10 @@ HwConfig resolve_hw(const std::string& hw_path, const std::vector<std::string>& 
     return hw;
 }
 
-Graph load_model(const std::string& spec, uint64_t seed, std::string* note, bool fold_batchnorm) {
+namespace {
+
+Graph load_model_as_is(const std::string& spec, uint64_t seed, std::string* note,
+                       bool fold_batchnorm) {
     ImportOptions io;
     io.fold_batchnorm = fold_batchnorm;
     if (spec.empty()) {
@@ -303,6 +307,58 @@ Graph load_model(const std::string& spec, uint64_t seed, std::string* note, bool
         return g;
     }
     return import_onnx(spec, io);
+}
+
+}  // namespace
+
+void set_input_shapes(Graph& g, const std::vector<std::string>& input_shapes) {
+    for (const std::string& a : input_shapes) {
+        auto bad = [&](const std::string& why) {
+            throw FieldError(Origin::Option, "input_shape", a + ": " + why);
+        };
+        const size_t eq = a.find('=');
+        if (eq == std::string::npos || eq == 0) bad("expected NAME=d1,d2,...");
+        const std::string name = a.substr(0, eq);
+        Shape dims;
+        for (const std::string& item : split_list(a.substr(eq + 1))) {
+            size_t used = 0;
+            long long v = 0;
+            try {
+                v = std::stoll(item, &used);
+            } catch (const std::exception&) {
+                used = 0;
+            }
+            if (used != item.size() || item.empty() || v < 1 || v > (int64_t{1} << 28))
+                bad("dimension '" + item + "' is not an integer in [1, 2^28]");
+            dims.push_back(v);
+        }
+        if (dims.empty()) bad("expected NAME=d1,d2,...");
+        auto it = std::find_if(g.inputs.begin(), g.inputs.end(),
+                               [&](const ValueInfo& v) { return v.name == name; });
+        if (it == g.inputs.end()) {
+            std::string names;
+            for (const ValueInfo& v : g.inputs) names += (names.empty() ? "" : ", ") + v.name;
+            bad("the model has no input '" + name + "' (its inputs: " + names + ")");
+        }
+        Shape& s = it->shape;
+        if (!s.empty() && s.size() != dims.size())
+            bad(std::to_string(dims.size()) + " dimensions for an input of shape " + shape_str(s));
+        for (size_t d = 0; d < s.size(); ++d)
+            if (s[d] >= 0 && s[d] != dims[d])
+                bad("dimension " + std::to_string(d) + " is " + std::to_string(s[d]) +
+                    " in the model");
+        numel(dims);
+        const bool dynamic_batch = s.empty() || s[0] < 0;
+        s = dims;
+        if (dynamic_batch) s[0] = -1;
+    }
+}
+
+Graph load_model(const std::string& spec, uint64_t seed, std::string* note, bool fold_batchnorm,
+                 const std::vector<std::string>& input_shapes) {
+    Graph g = load_model_as_is(spec, seed, note, fold_batchnorm);
+    set_input_shapes(g, input_shapes);
+    return g;
 }
 
 nlohmann::json scheme_params_for(const std::string& scheme,
@@ -415,7 +471,7 @@ ModelData load_model_data(const EvalOptions& opt, const std::string& model_name,
                           const Progress& progress) {
     ModelData md;
     progress.say("importing " + model_name);
-    md.g = load_model(opt.model, opt.seed, &md.note);
+    md.g = load_model(opt.model, opt.seed, &md.note, true, opt.input_shapes);
     const Graph& g = md.g;
     if (g.inputs.empty() || g.outputs.empty())
         throw Error(model_name + ": graph has no input/output");
@@ -462,7 +518,8 @@ ModelData load_model_data(const EvalOptions& opt, const std::string& model_name,
                                                          : "adc_accuracy_images",
                          md.test.name + " has only " + std::to_string(md.test.size()) + " images");
     md.sim_images = first_images(md.test, opt.images);
-    if (opt.finetune_epochs > 0) md.trainable = load_model(opt.model, opt.seed, nullptr, false);
+    if (opt.finetune_epochs > 0)
+        md.trainable = load_model(opt.model, opt.seed, nullptr, false, opt.input_shapes);
     if (opt.accuracy_images > 0) {
         progress.say("float accuracy");
         md.float_accuracy = top1(md.test, opt.accuracy_images, opt.threads,
@@ -480,6 +537,7 @@ struct Prepared {
 // The cache keys: exactly the options each stage depends on.
 std::string model_key(const EvalOptions& o) {
     const nlohmann::json j = {{"model", o.model},
+                              {"input_shapes", o.input_shapes},
                               {"seed", o.seed},
                               {"data",
                                {o.data.dir, o.data.inputs, o.data.labels, o.data.train_inputs,

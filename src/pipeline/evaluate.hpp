@@ -34,7 +34,9 @@ using FinetuneFn = std::function<Graph(const Graph& g, const TrainOptions& t)>;
 struct EvalOptions : EvalSettings {
     std::string model;    // ONNX file or zoo:NAME; empty = the bundled default
     std::string hw_path;  // empty = configs/hw/dense.yaml
-    DataSource data;      // Fashion-MNIST (Debian's, by default) or the user's .npy arrays
+    // "NAME=d1,d2,...": concrete dimensions of graph inputs (set_input_shapes).
+    std::vector<std::string> input_shapes;
+    DataSource data;  // Fashion-MNIST (Debian's, by default) or the user's .npy arrays
     bool progress = false;
     // Threads for mapping, simulation and top-1 (0 = all cores); the figures never depend on it.
     // Sweeps running points side by side give each point one.
@@ -53,7 +55,14 @@ HwConfig resolve_hw(const std::string& hw_path, const std::vector<std::string>& 
 // An ONNX file's BatchNorm layers are folded into their convs unless `fold_batchnorm` is false
 // (for training); zoo graphs keep theirs either way.
 Graph load_model(const std::string& spec, uint64_t seed, std::string* note = nullptr,
-                 bool fold_batchnorm = true);
+                 bool fold_batchnorm = true, const std::vector<std::string>& input_shapes = {});
+
+// Fixes the dynamic dimensions of `g`'s inputs from "NAME=d1,d2,..." assignments: each names a
+// graph input and gives every dimension; a dimension the model fixes must be given as it is. The
+// first (batch) dimension stays dynamic when the model has it so (it is the number of images run
+// at once; one where a single shape is needed). Throws FieldError "input_shape" on a malformed
+// assignment, an unknown input, a wrong rank or a conflicting dimension.
+void set_input_shapes(Graph& g, const std::vector<std::string>& input_shapes);
 
 // With a `cache`, the stages shared with other evaluations through it (import, data, float and
 // int top-1, quantization, traces, mapping and simulation) are taken from it or added to it;
