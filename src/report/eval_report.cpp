@@ -85,8 +85,8 @@ std::string summary_table(const EvalResult& r) {
     std::string images = "images simulated: " + std::to_string(r.options.images);
     if (r.options.counts_only) images += " (counts only: no output values computed or checked)";
     if (r.float_accuracy)
-        images += ";  float top-1 on " + std::to_string(r.options.accuracy_images) +
-                  " images of " + r.data + ": " + fmt_pct(*r.float_accuracy);
+        images += ";  float top-1 on " + std::to_string(r.options.accuracy_images) + " images of " +
+                  r.data + ": " + fmt_pct(*r.float_accuracy);
     out += wrap_text(images, kWidth, "  ");
     if (!r.activations_note.empty())
         out += wrap_text("activations: " + r.activations_note, kWidth, "  ") +

@@ -164,8 +164,8 @@ std::string render_html(const EvalResult& r) {
     h += "<br/>hardware <b>" + xml_escape(r.hw.name) + "</b> (" + xml_escape(r.hw.source) +
          ")<br/>images simulated bit-serially: " + std::to_string(r.options.images);
     if (r.float_accuracy)
-        h += "; float top-1 on " + std::to_string(r.options.accuracy_images) +
-             " images of " + xml_escape(r.data) + ": " + fmt_pct(*r.float_accuracy);
+        h += "; float top-1 on " + std::to_string(r.options.accuracy_images) + " images of " +
+             xml_escape(r.data) + ": " + fmt_pct(*r.float_accuracy);
     h += "<br/>sparsecim " + std::string(SPARSECIM_VERSION) + ", seed " +
          std::to_string(r.options.seed) + "</p>\n<h2>Summary</h2>\n";
 
