@@ -11,7 +11,7 @@ pkgs=(
   dataset-fashion-mnist
   libtorch-dev
   libopenmpi-dev openmpi-bin
-  python3-torch python3-numpy
+  python3-torch python3-numpy pybind11-dev python3-dev python3-pytest
 )
 # ONNX Runtime, the independent reference of scripts/ort-check.sh: the npm package
 # onnxruntime-node (it bundles its Linux x64 runtime; --ignore-scripts skips its optional CUDA

@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/build.sh
 # Formatting is part of the suite: every tracked C++ file must already match .clang-format.
-find src tests bench fuzz \( -name '*.cpp' -o -name '*.hpp' \) -print0 |
+find src tests bench fuzz python \( -name '*.cpp' -o -name '*.hpp' \) -print0 |
   xargs -0 clang-format --dry-run --Werror
 # The release build has MPI (install-deps.sh installs OpenMPI): its test must run, not skip.
 SPARSECIM_REQUIRE_MPI=1 ctest --preset release --parallel 2

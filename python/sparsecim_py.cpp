@@ -1,0 +1,264 @@
+// `import sparsecim`: the library from Python (pybind11), one thin file over the same calls the
+// command line makes. evaluate() returns results.json's content as dicts and lists; map_layer()
+// maps one integer weight matrix with a scheme and checks it reconstructs. A sparsecim::Error
+// (any bad input) raises ValueError with the library's one-line message; long calls release the
+// GIL. docs/python.md.
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <atomic>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "core/atomic_file.hpp"
+#include "core/error.hpp"
+#include "hw/hw_config.hpp"
+#include "map/mapping.hpp"
+#include "model/npy.hpp"
+#include "pipeline/evaluate.hpp"
+#include "results/results_json.hpp"
+#include "schemes/scheme.hpp"
+
+namespace py = pybind11;
+using namespace sparsecim;
+
+namespace {
+
+// A Python value as the text a "key=value" assignment takes (numbers and booleans as JSON).
+std::string value_text(const py::handle& v) {
+    if (py::isinstance<py::bool_>(v)) return v.cast<bool>() ? "true" : "false";
+    if (py::isinstance<py::int_>(v) || py::isinstance<py::float_>(v))
+        return py::str(v).cast<std::string>();
+    if (py::isinstance<py::str>(v)) return v.cast<std::string>();
+    throw Error("expected a number, a boolean or a string, got " +
+                py::str(py::type::of(v)).cast<std::string>());
+}
+
+// hw: None (configs/hw/dense.yaml), a preset name, a YAML path, or a dict of "section.key"
+// overrides, which may name its base config under "config".
+void apply_hw(const py::object& hw, EvalOptions& o) {
+    auto config = [&](const std::string& spec) {
+        const std::filesystem::path preset =
+            std::filesystem::path(SPARSECIM_SOURCE_DIR) / "configs" / "hw" / (spec + ".yaml");
+        o.hw_path = std::filesystem::exists(spec) || !std::filesystem::exists(preset)
+                        ? spec
+                        : preset.string();
+    };
+    if (hw.is_none()) return;
+    if (py::isinstance<py::str>(hw)) return config(hw.cast<std::string>());
+    if (!py::isinstance<py::dict>(hw))
+        throw Error("hw: expected a preset name, a YAML path or a dict of overrides");
+    for (const auto& [k, v] : hw.cast<py::dict>()) {
+        const std::string key = py::str(k).cast<std::string>();
+        if (key == "config")
+            config(value_text(v));
+        else
+            o.hw_overrides.push_back(key + "=" + value_text(v));
+    }
+}
+
+// params: {"csr": {"sparsity": 0.7}} or {"csr.sparsity": 0.7}.
+std::vector<std::string> param_assignments(const py::object& params) {
+    std::vector<std::string> out;
+    if (params.is_none()) return out;
+    if (!py::isinstance<py::dict>(params))
+        throw Error("params: expected a dict such as {'csr': {'sparsity': 0.7}}");
+    for (const auto& [k, v] : params.cast<py::dict>()) {
+        const std::string key = py::str(k).cast<std::string>();
+        if (py::isinstance<py::dict>(v)) {
+            for (const auto& [k2, v2] : v.cast<py::dict>())
+                out.push_back(key + "." + py::str(k2).cast<std::string>() + "=" + value_text(v2));
+        } else {
+            out.push_back(key + "=" + value_text(v));
+        }
+    }
+    return out;
+}
+
+// Arrays given as numpy arrays are written as .npy files into a folder removed afterwards, so the
+// run reads them as it reads a user's files (the same checks, the same messages).
+class ArrayFiles {
+  public:
+    ArrayFiles() {
+        static std::atomic<int> counter{0};
+        dir_ = std::filesystem::temp_directory_path() /
+               ("sparsecim-py-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
+    }
+    ~ArrayFiles() {
+        std::error_code ec;
+        std::filesystem::remove_all(dir_, ec);
+    }
+    ArrayFiles(const ArrayFiles&) = delete;
+    ArrayFiles& operator=(const ArrayFiles&) = delete;
+
+    // A path as it is; an array as a .npy file (images float32, labels int64).
+    std::string path(const py::object& a, const std::string& name, bool labels) {
+        if (a.is_none()) return "";
+        if (py::isinstance<py::str>(a)) return a.cast<std::string>();
+        std::filesystem::create_directories(dir_);
+        const std::filesystem::path p = dir_ / (name + ".npy");
+        if (labels) {
+            auto arr = py::array_t<int64_t, py::array::c_style | py::array::forcecast>::ensure(a);
+            if (!arr) throw Error(name + ": expected an integer array or a .npy path");
+            std::vector<int64_t> shape(arr.shape(), arr.shape() + arr.ndim());
+            write_file_atomic(p, npy_int64_bytes(shape, std::vector<int64_t>(
+                                                            arr.data(), arr.data() + arr.size())));
+        } else {
+            auto arr = py::array_t<float, py::array::c_style | py::array::forcecast>::ensure(a);
+            if (!arr) throw Error(name + ": expected a float array or a .npy path");
+            std::vector<int64_t> shape(arr.shape(), arr.shape() + arr.ndim());
+            write_file_atomic(
+                p, npy_bytes(shape, std::vector<float>(arr.data(), arr.data() + arr.size())));
+        }
+        return p.string();
+    }
+
+    // A model spec as it is; ONNX bytes as a .onnx file.
+    std::string model(const py::object& m) {
+        if (m.is_none()) return "";
+        if (py::isinstance<py::str>(m)) return m.cast<std::string>();
+        if (!py::isinstance<py::bytes>(m))
+            throw Error("model: expected a path, zoo:NAME or ONNX bytes");
+        std::filesystem::create_directories(dir_);
+        const std::filesystem::path p = dir_ / "model.onnx";
+        write_file_atomic(p, m.cast<std::string>());
+        return p.string();
+    }
+
+  private:
+    std::filesystem::path dir_;
+};
+
+py::object json_loads(const std::string& text) {
+    return py::module_::import("json").attr("loads")(text);
+}
+
+py::object evaluate_py(const py::object& model, const py::object& hw,
+                       const std::vector<std::string>& schemes, const py::object& params,
+                       int64_t images, int64_t accuracy_images, int64_t calib_images,
+                       const py::object& inputs, const py::object& labels,
+                       const std::vector<float>& mean, const std::vector<float>& stdev,
+                       bool check_exact, bool counts_only, const std::string& tuned,
+                       uint64_t seed) {
+    EvalOptions o;
+    ArrayFiles files;
+    o.model = files.model(model);
+    apply_hw(hw, o);
+    o.schemes = schemes;
+    if (o.schemes.empty())
+        for (const Scheme& s : scheme_registry()) o.schemes.push_back(s.name);
+    o.scheme_params = param_assignments(params);
+    o.images = images;
+    o.accuracy_images = accuracy_images;
+    o.calib_images = calib_images;
+    o.check_exact = check_exact;
+    o.counts_only = counts_only;
+    o.tuned = tuned;
+    o.seed = seed;
+    o.data.inputs = files.path(inputs, "inputs", false);
+    o.data.labels = files.path(labels, "labels", true);
+    o.data.mean = mean;
+    o.data.stdev = stdev;
+    std::string text;
+    {
+        py::gil_scoped_release unlocked;
+        text = results_json_text(evaluate(o));
+    }
+    return json_loads(text);
+}
+
+// One weight matrix mapped by a scheme.
+struct PyMapping {
+    Mapping m;
+    WeightMatrix w;
+    int64_t crossbars() const { return static_cast<int64_t>(m.tiles.size()); }
+    py::array_t<int64_t> reconstruct_py() const {
+        const std::vector<int64_t> r = reconstruct(m);
+        py::array_t<int64_t> out({w.K, w.N});
+        std::copy(r.begin(), r.end(), out.mutable_data());
+        return out;
+    }
+    // Per crossbar, its cell states as a rows x cols uint8 array.
+    std::vector<py::array_t<uint8_t>> cells() const {
+        std::vector<py::array_t<uint8_t>> out;
+        for (const Tile& t : m.tiles) {
+            py::array_t<uint8_t> a({t.rows, t.cols});
+            std::copy(t.cells.begin(), t.cells.end(), a.mutable_data());
+            out.push_back(std::move(a));
+        }
+        return out;
+    }
+};
+
+PyMapping map_layer_py(const py::array_t<int64_t, py::array::c_style | py::array::forcecast>& wts,
+                       const std::string& scheme_name, const py::object& hw,
+                       const py::object& params) {
+    if (wts.ndim() != 2) throw Error("weights: expected a 2-D array K x N");
+    EvalOptions o;
+    apply_hw(hw, o);
+    o.scheme_params = param_assignments(params);
+    const HwConfig cfg = resolve_hw(o.hw_path, o.hw_overrides);
+    const Scheme& scheme = find_scheme(scheme_name);
+    const SchemeContext ctx = scheme_context(scheme_name, cfg, o);
+    PyMapping pm;
+    pm.w = WeightMatrix("layer", wts.shape(0), wts.shape(1), cfg.w_bits);
+    const int64_t lim = int64_t{1} << (cfg.w_bits - 1);
+    for (int64_t i = 0; i < wts.size(); ++i) {
+        const int64_t v = wts.data()[i];
+        if (v < -lim || v >= lim)
+            throw Error("weights: " + std::to_string(v) + " at flat index " + std::to_string(i) +
+                        " lies outside the " + std::to_string(cfg.w_bits) + "-bit range");
+        pm.w.w[static_cast<size_t>(i)] = static_cast<int32_t>(v);
+        pm.w.keep[static_cast<size_t>(i)] = v != 0;
+    }
+    QuantLayer layer;
+    layer.name = "layer";
+    layer.weights = pm.w;
+    layer.w_scale.assign(static_cast<size_t>(pm.w.N), 1.0f);
+    layer.bias.assign(static_cast<size_t>(pm.w.N), 0.0f);
+    {
+        py::gil_scoped_release unlocked;
+        pm.m = scheme.map(layer, ctx);
+    }
+    if (const std::string why = verify(pm.m, pm.w); !why.empty())
+        throw Error(scheme_name + ": the mapping does not reconstruct the weights: " + why);
+    return pm;
+}
+
+}  // namespace
+
+PYBIND11_MODULE(sparsecim, mod) {
+    mod.doc() = "sparsecim: sparse DNNs on RRAM compute-in-memory crossbars (docs/python.md)";
+    py::register_exception_translator([](std::exception_ptr p) {
+        try {
+            if (p) std::rethrow_exception(p);
+        } catch (const Error& e) {
+            PyErr_SetString(PyExc_ValueError, e.what());
+        }
+    });
+    mod.def("evaluate", &evaluate_py,
+            "Every scheme on a model, against the same dense baseline: results.json's content.",
+            py::arg("model") = py::none(), py::arg("hw") = py::none(),
+            py::arg("schemes") = std::vector<std::string>{}, py::arg("params") = py::none(),
+            py::arg("images") = 1, py::arg("accuracy_images") = 0, py::arg("calib_images") = 256,
+            py::arg("inputs") = py::none(), py::arg("labels") = py::none(),
+            py::arg("mean") = std::vector<float>{}, py::arg("std") = std::vector<float>{},
+            py::arg("check_exact") = false, py::arg("counts_only") = false, py::arg("tuned") = "",
+            py::arg("seed") = 1);
+    py::class_<PyMapping>(mod, "Mapping")
+        .def_property_readonly("crossbars", &PyMapping::crossbars)
+        .def_property_readonly("cells", &PyMapping::cells)
+        .def("reconstruct", &PyMapping::reconstruct_py);
+    mod.def("map_layer", &map_layer_py,
+            "Maps an integer K x N weight matrix with a scheme (checked to reconstruct it).",
+            py::arg("weights"), py::arg("scheme") = "dense", py::arg("hw") = py::none(),
+            py::arg("params") = py::none());
+    mod.def("schemes", [] {
+        std::vector<std::string> names;
+        for (const Scheme& s : scheme_registry()) names.push_back(s.name);
+        return names;
+    });
+    mod.attr("__version__") = SPARSECIM_VERSION;
+}
