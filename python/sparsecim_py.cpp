@@ -12,14 +12,18 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "core/atomic_file.hpp"
 #include "core/error.hpp"
+#include "cost/cost_model.hpp"
 #include "hw/hw_config.hpp"
 #include "map/mapping.hpp"
 #include "model/npy.hpp"
 #include "pipeline/evaluate.hpp"
 #include "results/results_json.hpp"
 #include "schemes/scheme.hpp"
+#include "sim/simulator.hpp"
 
 namespace py = pybind11;
 using namespace sparsecim;
@@ -173,6 +177,7 @@ py::object evaluate_py(const py::object& model, const py::object& hw,
 struct PyMapping {
     Mapping m;
     WeightMatrix w;
+    HwConfig hw;  // the hardware it was mapped for, and is simulated and priced on
     int64_t crossbars() const { return static_cast<int64_t>(m.tiles.size()); }
     py::array_t<int64_t> reconstruct_py() const {
         const std::vector<int64_t> r = reconstruct(m);
@@ -203,6 +208,7 @@ PyMapping map_layer_py(const py::array_t<int64_t, py::array::c_style | py::array
     const Scheme& scheme = find_scheme(scheme_name);
     const SchemeContext ctx = scheme_context(scheme_name, cfg, o);
     PyMapping pm;
+    pm.hw = cfg;
     pm.w = WeightMatrix("layer", wts.shape(0), wts.shape(1), cfg.w_bits);
     const int64_t lim = int64_t{1} << (cfg.w_bits - 1);
     for (int64_t i = 0; i < wts.size(); ++i) {
@@ -225,6 +231,73 @@ PyMapping map_layer_py(const py::array_t<int64_t, py::array::c_style | py::array
     if (const std::string why = verify(pm.m, pm.w); !why.empty())
         throw Error(scheme_name + ": the mapping does not reconstruct the weights: " + why);
     return pm;
+}
+
+// Runs input vectors `x` (P x K, unsigned a_bits integers) bit-serially through a mapping: its
+// outputs, the exact ones (x @ W), the mismatches, and the counts priced on its hardware.
+py::dict simulate_py(const PyMapping& pm,
+                     const py::array_t<int64_t, py::array::c_style | py::array::forcecast>& x,
+                     bool ideal_adc) {
+    const WeightMatrix& w = pm.w;
+    if (x.ndim() != 2 || x.shape(1) != w.K)
+        throw Error("x: expected P x " + std::to_string(w.K) + " input vectors");
+    LayerTrace t;
+    t.layer = "layer";
+    t.K = w.K;
+    t.N = w.N;
+    t.a_bits = pm.hw.a_bits;
+    t.positions = x.shape(0);
+    t.inputs.resize(static_cast<size_t>(x.size()));
+    const int64_t top = (int64_t{1} << pm.hw.a_bits) - 1;
+    for (int64_t i = 0; i < x.size(); ++i) {
+        const int64_t v = x.data()[i];
+        if (v < 0 || v > top)
+            throw Error("x: " + std::to_string(v) + " at flat index " + std::to_string(i) +
+                        " is not an unsigned " + std::to_string(pm.hw.a_bits) + "-bit input");
+        t.inputs[static_cast<size_t>(i)] = static_cast<int32_t>(v);
+    }
+    t.outputs.assign(static_cast<size_t>(t.positions * w.N), 0);
+    for (int64_t p = 0; p < t.positions; ++p)
+        for (int64_t k = 0; k < w.K; ++k)
+            for (int64_t n = 0; n < w.N; ++n)
+                t.outputs[static_cast<size_t>(p * w.N + n)] +=
+                    t.inputs[static_cast<size_t>(p * w.K + k)] *
+                    w.w[static_cast<size_t>(k * w.N + n)];
+    SimOptions so;
+    so.keep_outputs = true;
+    so.ideal_adc = ideal_adc;
+    SimResult r;
+    {
+        py::gil_scoped_release unlocked;
+        r = simulate(pm.m, t, pm.hw, so);
+    }
+    py::array_t<int64_t> outputs({t.positions, w.N}), exact({t.positions, w.N});
+    std::copy(r.outputs.begin(), r.outputs.end(), outputs.mutable_data());
+    std::copy(t.outputs.begin(), t.outputs.end(), exact.mutable_data());
+    py::dict d;
+    d["outputs"] = outputs;
+    d["exact"] = exact;
+    d["mismatches"] = r.mismatches;
+    d["counts"] = json_loads(to_json(r.stats).dump());
+    d["stats"] = py::capsule(new Stats(r.stats), [](void* p) { delete static_cast<Stats*>(p); });
+    return d;
+}
+
+// Energy and area of a simulation's counts on its mapping's hardware (or the config `hw`).
+py::object price_py(const PyMapping& pm, const py::dict& sim, const py::object& hw) {
+    if (!sim.contains("stats")) throw Error("counts: expected the dict simulate() returned");
+    const auto* st = static_cast<const Stats*>(sim["stats"].cast<py::capsule>().get_pointer());
+    HwConfig cfg = pm.hw;
+    if (!hw.is_none()) {
+        EvalOptions o;
+        apply_hw(hw, o);
+        cfg = resolve_hw(o.hw_path, o.hw_overrides);
+    }
+    const Cost c = price(*st, footprint(pm.m, pm.w), cfg);
+    nlohmann::json j = to_json(c);
+    j["energy_pj"] = c.total_energy_pj();
+    j["area_mm2"] = c.total_area_um2() * 1e-6;
+    return json_loads(j.dump());
 }
 
 }  // namespace
@@ -255,6 +328,11 @@ PYBIND11_MODULE(sparsecim, mod) {
             "Maps an integer K x N weight matrix with a scheme (checked to reconstruct it).",
             py::arg("weights"), py::arg("scheme") = "dense", py::arg("hw") = py::none(),
             py::arg("params") = py::none());
+    mod.def("simulate", &simulate_py,
+            "Input vectors (P x K, unsigned a_bits integers) bit-serially through a mapping.",
+            py::arg("mapping"), py::arg("x"), py::arg("ideal_adc") = false);
+    mod.def("price", &price_py, "Energy (pJ) and area of simulate()'s counts.", py::arg("mapping"),
+            py::arg("counts"), py::arg("hw") = py::none());
     mod.def("schemes", [] {
         std::vector<std::string> names;
         for (const Scheme& s : scheme_registry()) names.push_back(s.name);

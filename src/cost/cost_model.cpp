@@ -38,6 +38,17 @@ double Cost::total_area_um2() const {
     return sum_values(area_um2);
 }
 
+Footprint footprint(const Mapping& m, const WeightMatrix& weights) {
+    Footprint fp;
+    fp.crossbars = static_cast<int64_t>(m.tiles.size());
+    fp.stored_cells = m.stored_cells();
+    fp.index_bits = m.total_index_bits();
+    fp.units = m.units;
+    fp.crossbar_cells = m.crossbar_cells();
+    fp.weight_cells = weight_cells(m, weights);
+    return fp;
+}
+
 Cost price(const Stats& stats, const Footprint& fp, const HwConfig& hw) {
     if (fp.crossbars < 0 || fp.stored_cells < 0 || fp.index_bits < 0) {
         throw Error("cost model: negative footprint (crossbars " + std::to_string(fp.crossbars) +

@@ -9,6 +9,7 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include "hw/hw_config.hpp"
+#include "map/mapping.hpp"
 #include "sim/stats.hpp"
 
 namespace sparsecim {
@@ -35,6 +36,9 @@ struct Cost {
     double total_area_um2() const;
     double latency_ns = 0.0;  // cycles / clock
 };
+
+// The footprint of mapping `m` of the weight matrix `weights`.
+Footprint footprint(const Mapping& m, const WeightMatrix& weights);
 
 Cost price(const Stats& stats, const Footprint& fp, const HwConfig& hw);
 nlohmann::json to_json(const Cost& c);

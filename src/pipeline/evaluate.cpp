@@ -177,12 +177,7 @@ MappedNetwork map_and_simulate(const Scheme& scheme, const QuantModel& qm, const
     for (size_t li = 0; li < mappings.size(); ++li) {
         const Mapping& m = mappings[li];
         MappedNetwork::Layer& l = mn.layers.emplace_back();
-        l.footprint.crossbars = static_cast<int64_t>(m.tiles.size());
-        l.footprint.stored_cells = m.stored_cells();
-        l.footprint.index_bits = m.total_index_bits();
-        l.footprint.units = m.units;
-        l.footprint.crossbar_cells = m.crossbar_cells();
-        l.footprint.weight_cells = weight_cells(m, qm.layers[li].weights);
+        l.footprint = footprint(m, qm.layers[li].weights);
         l.cell_states = m.stored_cell_states();
         l.figures = m.figures;
         l.notes = m.notes;

@@ -101,3 +101,23 @@ def test_the_pytorch_example_runs():
     out = subprocess.run([sys.executable, os.path.join(ROOT, "examples", "pytorch_to_sparsecim.py")],
                          check=True, capture_output=True, text=True).stdout
     assert "dense" in out and "exact" in out
+
+
+@pytest.mark.parametrize("scheme", ["dense", "csr", "sme", "pattern"])
+def test_simulate_is_exact_under_an_ideal_adc_and_priced(scheme):
+    rng = np.random.default_rng(4)
+    w = rng.integers(-128, 128, (72, 16))
+    w[np.abs(w) < 60] = 0
+    x = rng.integers(0, 256, (5, 72))
+    m = sparsecim.map_layer(w, scheme)
+    r = sparsecim.simulate(m, x, ideal_adc=True)
+    assert (r["exact"] == x @ w).all()
+    assert (r["outputs"] == r["exact"]).all() and r["mismatches"] == 0
+    assert r["counts"]["ou_ops"] > 0
+    cost = sparsecim.price(m, r)
+    assert cost["energy_pj"] > 0 and cost["area_mm2"] > 0
+    # The same counts on a config whose ADC costs more cost more.
+    dear = sparsecim.price(m, r, hw={"adc.energy_pj": 100.0})
+    assert dear["energy_pj"] > cost["energy_pj"]
+    with pytest.raises(ValueError, match="unsigned 8-bit input"):
+        sparsecim.simulate(m, x - 1)
