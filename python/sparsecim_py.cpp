@@ -144,8 +144,8 @@ py::object evaluate_py(const py::object& model, const py::object& hw,
                        int64_t images, int64_t accuracy_images, int64_t calib_images,
                        const py::object& inputs, const py::object& labels,
                        const std::vector<float>& mean, const std::vector<float>& stdev,
-                       bool check_exact, bool counts_only, const std::string& tuned,
-                       uint64_t seed) {
+                       bool check_exact, bool counts_only, const std::string& tuned, uint64_t seed,
+                       const py::object& progress) {
     EvalOptions o;
     ArrayFiles files;
     o.model = files.model(model);
@@ -165,6 +165,13 @@ py::object evaluate_py(const py::object& model, const py::object& hw,
     o.data.labels = files.path(labels, "labels", true);
     o.data.mean = mean;
     o.data.stdev = stdev;
+    if (!progress.is_none()) {
+        if (!PyCallable_Check(progress.ptr())) throw Error("progress: expected a callable");
+        o.on_progress = [progress](const std::string& stage) {
+            py::gil_scoped_acquire locked;
+            progress(stage);  // an exception it raises ends the evaluation with it
+        };
+    }
     std::string text;
     {
         py::gil_scoped_release unlocked;
@@ -319,7 +326,7 @@ PYBIND11_MODULE(sparsecim, mod) {
             py::arg("inputs") = py::none(), py::arg("labels") = py::none(),
             py::arg("mean") = std::vector<float>{}, py::arg("std") = std::vector<float>{},
             py::arg("check_exact") = false, py::arg("counts_only") = false, py::arg("tuned") = "",
-            py::arg("seed") = 1);
+            py::arg("seed") = 1, py::arg("progress") = py::none());
     py::class_<PyMapping>(mod, "Mapping")
         .def_property_readonly("crossbars", &PyMapping::crossbars)
         .def_property_readonly("cells", &PyMapping::cells)

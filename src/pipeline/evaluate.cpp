@@ -124,8 +124,10 @@ Tensor first_images(const Dataset& d, int64_t n) {
 
 struct Progress {
     bool on = false;
+    std::function<void(const std::string&)> hook;  // EvalOptions::on_progress
     void say(const std::string& msg) const {
         if (on) std::fprintf(stderr, "\r\033[K%s", msg.c_str());
+        if (hook) hook(msg);
     }
     void done() const {
         if (on) std::fprintf(stderr, "\r\033[K");
@@ -581,7 +583,7 @@ SchemeContext scheme_context(const std::string& name, const HwConfig& hw, const 
 EvalResult evaluate(const EvalOptions& asked, EvalCache* cache) {
     const auto t0 = std::chrono::steady_clock::now();
     const EvalOptions opt = fit_to_data(asked);
-    Progress progress{opt.progress && ::isatty(2)};
+    Progress progress{opt.progress && ::isatty(2), opt.on_progress};
     EvalResult res;
     res.options = static_cast<const EvalSettings&>(opt);
     res.model = opt.model.empty() ? kDefaultModel : opt.model;

@@ -38,6 +38,9 @@ struct EvalOptions : EvalSettings {
     std::vector<std::string> input_shapes;
     DataSource data;  // Fashion-MNIST (Debian's, by default) or the user's .npy arrays
     bool progress = false;
+    // Optional: told each stage as it starts ("csr: simulate 1 image(s)", ...), from the thread
+    // that called evaluate().
+    std::function<void(const std::string& stage)> on_progress;
     // Threads for mapping, simulation and top-1 (0 = all cores); the figures never depend on it.
     // Sweeps running points side by side give each point one.
     int threads = 0;

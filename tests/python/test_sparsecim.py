@@ -121,3 +121,17 @@ def test_simulate_is_exact_under_an_ideal_adc_and_priced(scheme):
     assert dear["energy_pj"] > cost["energy_pj"]
     with pytest.raises(ValueError, match="unsigned 8-bit input"):
         sparsecim.simulate(m, x - 1)
+
+
+def test_progress_reaches_a_callback_and_its_exception_ends_the_run():
+    stages = []
+    sparsecim.evaluate("zoo:tiny-cnn", schemes=["dense", "csr"], progress=stages.append)
+    assert any(s.startswith("csr") for s in stages), stages
+
+    def stop(stage):
+        raise KeyboardInterrupt("stopped at " + stage)
+
+    with pytest.raises(KeyboardInterrupt, match="stopped at"):
+        sparsecim.evaluate("zoo:tiny-cnn", schemes=["dense"], progress=stop)
+    with pytest.raises(ValueError, match="progress: expected a callable"):
+        sparsecim.evaluate("zoo:tiny-cnn", progress=3)
