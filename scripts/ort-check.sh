@@ -10,6 +10,8 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 bin=$(realpath "${1:-$root/build/release/sparsecim}")
 work=${2:-$(mktemp -d)}
+mkdir -p "$work"
+work=$(realpath "$work")
 tol=${ORT_TOL:-1e-4}
 node_path=$root/.deps/ort-node/node_modules
 for need in /usr/bin/python3 node "$bin"; do
@@ -18,7 +20,7 @@ done
 [ -d "$node_path/onnxruntime-node" ] ||
   { echo "ort-check: $node_path/onnxruntime-node missing (scripts/install-deps.sh installs it)" >&2; exit 2; }
 rm -rf "$work/corpus"
-/usr/bin/python3 "$root/tests/ort/make_corpus.py" "$work/corpus" 2>/dev/null | grep -v "^/"
+/usr/bin/python3 "$root/tests/ort/make_corpus.py" "$work/corpus" 2>/dev/null
 cd "$work/corpus"
 for f in *.onnx; do
   stem=${f%.onnx}

@@ -182,7 +182,6 @@ def trained_fmnist(out):
     torch.onnx.export(m, torch.from_numpy(tx[:2]), path, opset_version=13, input_names=["input"],
                       output_names=["output"],
                       dynamic_axes={"input": {0: "batch"}, "output": {0: "batch"}})
-    print(path)
 
 
 MODELS = {
@@ -208,7 +207,6 @@ def main():
             torch.onnx.export(m, x, path, opset_version=opset, input_names=["input"],
                               output_names=["output"],
                               dynamic_axes={"input": {0: "batch"}, "output": {0: "batch"}})
-            print(path)
     trained_fmnist(out)
 
 
