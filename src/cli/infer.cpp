@@ -37,14 +37,6 @@ Tensor load_inputs(const std::string& path, const Graph& g, const InferArgs& a) 
     return x;
 }
 
-Tensor rows(const Tensor& t, int64_t first, int64_t count) {
-    const int64_t per = t.size() / std::max<int64_t>(1, t.shape[0]);
-    Shape s = t.shape;
-    s[0] = count;
-    return Tensor(s, std::vector<float>(t.data.begin() + first * per,
-                                        t.data.begin() + (first + count) * per));
-}
-
 int cmd_infer(const InferArgs& a) {
     const Graph g = load_model(a.model, a.seed, nullptr, true, a.input_shapes);
     if (g.inputs.size() != 1)
@@ -55,13 +47,14 @@ int cmd_infer(const InferArgs& a) {
     if (a.int8) {
         // Calibration: the first --calib-images of --calib, else of the inputs themselves.
         const Tensor all = a.calib.empty() ? x : load_inputs(a.calib, g, a);
-        qm = quantize(g, rows(all, 0, std::min(a.calib_images, all.shape[0])), QuantOptions{});
+        qm =
+            quantize(g, slice_rows(all, 0, std::min(a.calib_images, all.shape[0])), QuantOptions{});
     }
     constexpr int64_t kBatch = 32;
     Shape out_shape;
     std::vector<float> out;
     for (int64_t b = 0; b < x.shape[0]; b += kBatch) {
-        const Tensor batch = rows(x, b, std::min(kBatch, x.shape[0] - b));
+        const Tensor batch = slice_rows(x, b, std::min(kBatch, x.shape[0] - b));
         const Tensor y = a.int8 ? run_int(qm, batch) : run_float(g, batch);
         if (out_shape.empty()) out_shape = y.shape;
         out.insert(out.end(), y.data.begin(), y.data.end());

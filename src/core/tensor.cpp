@@ -1,6 +1,8 @@
 // Shape helpers for Tensor.
 #include "core/tensor.hpp"
 
+#include <algorithm>
+
 #include "core/error.hpp"
 
 namespace sparsecim {
@@ -26,6 +28,14 @@ std::string shape_str(const Shape& shape) {
         s += std::to_string(shape[i]);
     }
     return s + "]";
+}
+
+Tensor slice_rows(const Tensor& t, int64_t first, int64_t count) {
+    const int64_t per = t.shape.empty() ? 1 : t.size() / std::max<int64_t>(1, t.shape[0]);
+    Shape s = t.shape;
+    if (!s.empty()) s[0] = count;
+    return Tensor(s, std::vector<float>(t.data.begin() + first * per,
+                                        t.data.begin() + (first + count) * per));
 }
 
 }  // namespace sparsecim

@@ -34,4 +34,8 @@ struct Tensor {
     size_t rank() const { return shape.size(); }
 };
 
+// Rows [first, first + count) of `t` along its first dimension (images of a batch), as a tensor
+// of the same shape otherwise.
+Tensor slice_rows(const Tensor& t, int64_t first, int64_t count);
+
 }  // namespace sparsecim

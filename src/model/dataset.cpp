@@ -45,13 +45,9 @@ std::vector<int32_t> npy_labels(const std::string& path) {
 // Rows [first, first + n) of images `x` and labels `y` as a Dataset.
 Dataset rows(const std::string& name, const Tensor& x, const std::vector<int32_t>& y, int64_t first,
              int64_t n) {
-    const int64_t per = x.size() / std::max<int64_t>(1, x.shape[0]);
     Dataset d;
     d.name = name;
-    Shape s = x.shape;
-    s[0] = n;
-    d.images = Tensor(
-        s, std::vector<float>(x.data.begin() + first * per, x.data.begin() + (first + n) * per));
+    d.images = slice_rows(x, first, n);
     d.labels.assign(y.begin() + first, y.begin() + first + n);
     return d;
 }

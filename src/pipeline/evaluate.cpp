@@ -96,16 +96,11 @@ double top1(const Dataset& test, int64_t count, int threads, Forward&& forward) 
     const int64_t workers = resolve_threads(threads);
     const int64_t batch = std::clamp<int64_t>((count + workers - 1) / workers, 1, kMaxBatch);
     const int64_t batches = (count + batch - 1) / batch;
-    const int64_t per = test.images.size() / std::max<int64_t>(1, test.size());
     std::vector<int64_t> correct(static_cast<size_t>(batches), 0);
     parallel_for(batches, threads, [&](int64_t bi) {
         const int64_t b0 = bi * batch;
         const int64_t nb = std::min(batch, count - b0);
-        Shape s = test.images.shape;
-        s[0] = nb;
-        Tensor images(s, std::vector<float>(test.images.data.begin() + b0 * per,
-                                            test.images.data.begin() + (b0 + nb) * per));
-        const auto pred = argmax_rows(forward(images));
+        const auto pred = argmax_rows(forward(slice_rows(test.images, b0, nb)));
         for (int64_t i = 0; i < nb; ++i)
             correct[static_cast<size_t>(bi)] +=
                 pred[static_cast<size_t>(i)] == test.labels[static_cast<size_t>(b0 + i)];
@@ -113,13 +108,6 @@ double top1(const Dataset& test, int64_t count, int threads, Forward&& forward) 
     int64_t total = 0;
     for (int64_t c : correct) total += c;
     return count ? static_cast<double>(total) / static_cast<double>(count) : 0.0;
-}
-
-Tensor first_images(const Dataset& d, int64_t n) {
-    const int64_t per = d.images.size() / std::max<int64_t>(1, d.size());
-    Shape s = d.images.shape;
-    s[0] = n;
-    return Tensor(s, std::vector<float>(d.images.data.begin(), d.images.data.begin() + n * per));
 }
 
 struct Progress {
@@ -514,7 +502,7 @@ ModelData load_model_data(const EvalOptions& opt, const std::string& model_name,
                          : test_n == opt.accuracy_images ? "accuracy_images"
                                                          : "adc_accuracy_images",
                          md.test.name + " has only " + std::to_string(md.test.size()) + " images");
-    md.sim_images = first_images(md.test, opt.images);
+    md.sim_images = slice_rows(md.test.images, 0, opt.images);
     if (opt.finetune_epochs > 0)
         md.trainable = load_model(opt.model, opt.seed, nullptr, false, opt.input_shapes);
     if (opt.accuracy_images > 0) {
