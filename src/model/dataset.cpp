@@ -126,10 +126,8 @@ Dataset load_split(const DataSource& src, const std::string& split, int64_t limi
             src.dir.empty() ? fashion_mnist_dir() : std::filesystem::path(src.dir);
         return load_fashion_mnist(split == "calib" ? "train" : split, limit, dir);
     }
-    if (!src.train_inputs.empty() || !src.train_labels.empty()) {
-        if (src.train_inputs.empty())
-            bad_field("train_inputs", "is needed with train_labels", {"train_labels"});
-    }
+    if (src.train_inputs.empty() && !src.train_labels.empty())
+        bad_field("train_inputs", "is needed with train_labels", {"train_labels"});
     auto take = [&](const Dataset& d, int64_t first, int64_t count, const std::string& name) {
         const int64_t n = limit > 0 ? std::min(limit, count) : count;
         return rows(name, d.images, d.labels, first, n);
