@@ -21,6 +21,7 @@
 #include "map/mapping.hpp"
 #include "model/npy.hpp"
 #include "pipeline/evaluate.hpp"
+#include "results/reprice.hpp"
 #include "results/results_json.hpp"
 #include "schemes/scheme.hpp"
 #include "sim/simulator.hpp"
@@ -307,6 +308,50 @@ py::object price_py(const PyMapping& pm, const py::dict& sim, const py::object& 
     return json_loads(j.dump());
 }
 
+// A results.json given as the dict evaluate() returned or as a file path, and its name for errors.
+std::pair<nlohmann::json, std::string> results_of(const py::object& results) {
+    if (py::isinstance<py::str>(results)) {
+        const std::string path = results.cast<std::string>();
+        try {
+            return {nlohmann::json::parse(read_file(path)), path};
+        } catch (const nlohmann::json::exception& e) {
+            throw Error(path + ": malformed JSON: " + e.what());
+        }
+    }
+    if (!py::isinstance<py::dict>(results))
+        throw Error("results: expected the dict evaluate() returned or a results.json path");
+    const std::string text = py::module_::import("json").attr("dumps")(results).cast<std::string>();
+    try {
+        return {nlohmann::json::parse(text), "results"};
+    } catch (const nlohmann::json::exception& e) {
+        throw Error(std::string("results: not JSON: ") + e.what());
+    }
+}
+
+// results re-priced with Accelergy tables (or, without them, with its own hardware).
+py::object reprice_py(const py::object& results, const std::string& ert, const std::string& art,
+                      const std::string& bind) {
+    const auto [stored, source] = results_of(results);
+    if (ert.empty() != art.empty()) throw Error("ert, art: give both or neither");
+    if (!bind.empty() && ert.empty()) throw Error("bind: needs ert and art");
+    PricesFor prices = [](const HwConfig& h) { return hw_prices(h); };
+    if (!ert.empty()) {
+        const AccelergyTables tables = load_accelergy_tables(ert, art);
+        const AccelergyBinding binding = bind.empty() ? default_binding() : load_binding(bind);
+        prices = [tables, binding](const HwConfig&) { return accelergy_prices(tables, binding); };
+    }
+    return json_loads(reprice_results(stored, source, prices).dump());
+}
+
+// The results' prices and action counts in Accelergy's formats under `dir`; the files written.
+std::vector<std::string> export_accelergy_py(const py::object& results, const std::string& dir) {
+    const auto [stored, source] = results_of(results);
+    std::vector<std::string> written;
+    for (const auto& path : write_accelergy_export(stored, source, dir))
+        written.push_back(path.string());
+    return written;
+}
+
 }  // namespace
 
 PYBIND11_MODULE(sparsecim, mod) {
@@ -340,6 +385,12 @@ PYBIND11_MODULE(sparsecim, mod) {
             py::arg("mapping"), py::arg("x"), py::arg("ideal_adc") = false);
     mod.def("price", &price_py, "Energy (pJ) and area of simulate()'s counts.", py::arg("mapping"),
             py::arg("counts"), py::arg("hw") = py::none());
+    mod.def("reprice", &reprice_py,
+            "A results.json (dict or path) re-priced with Accelergy ERT/ART tables.",
+            py::arg("results"), py::arg("ert") = "", py::arg("art") = "", py::arg("bind") = "");
+    mod.def("export_accelergy", &export_accelergy_py,
+            "Writes a results.json's prices and per-layer action counts in Accelergy's formats.",
+            py::arg("results"), py::arg("dir"));
     mod.def("schemes", [] {
         std::vector<std::string> names;
         for (const Scheme& s : scheme_registry()) names.push_back(s.name);

@@ -257,3 +257,38 @@ TEST_F(Cli, RunWritesTheThreeReportFilesPerUnit) {
         EXPECT_EQ(j["schemes"][0]["vs_dense"]["speedup"], 1.0);
     }
 }
+
+// `price` re-prices a stored results.json with the Accelergy tables `evaluate --export-accelergy`
+// wrote (the same figures), and bad input is one error line with no output.
+TEST_F(Cli, PriceRepricesWithExportedTablesAndRejectsBadInput) {
+    const CmdResult ev =
+        run("evaluate --model zoo:tiny-cnn --schemes dense,csr --images 1 "
+            "--accuracy-images 0 --adc-accuracy-images 0 --calib-images 16 --out " +
+            (dir / "ev").string() + " --export-accelergy " + (dir / "acc").string());
+    ASSERT_EQ(ev.code, 0) << ev.err;
+    const std::string results = (dir / "ev" / "results.json").string();
+    const std::string tables = " --ert " + (dir / "acc" / "ERT.yaml").string() + " --art " +
+                               (dir / "acc" / "ART.yaml").string();
+    const CmdResult p = run("price " + results + tables + " --out " + (dir / "p.json").string());
+    ASSERT_EQ(p.code, 0) << p.err;
+    EXPECT_NE(p.out.find("re-priced with"), std::string::npos) << p.out;
+    EXPECT_EQ(nlohmann::json::parse(slurp(dir / "p.json")), nlohmann::json::parse(slurp(results)));
+
+    const auto bad_ert = write("bad-ert.yaml", "ERT: {tables: 3}\n");
+    const auto garbage = write("garbage.json", "{\"schemes\": [");
+    const std::vector<std::pair<std::string, std::string>> cases = {
+        {"price " + (dir / "missing.json").string(), "missing.json"},
+        {"price " + garbage.string(), "garbage.json"},
+        {"price " + results + " --ert " + bad_ert.string(), "--art"},
+        {"price " + results + " --ert " + bad_ert.string() + " --art " +
+             (dir / "acc" / "ART.yaml").string(),
+         "bad-ert.yaml: ERT.tables"},
+    };
+    for (const auto& [args, must_name] : cases) {
+        const CmdResult r = run(args + " --out " + (dir / "o.json").string());
+        EXPECT_EQ(r.code, 2) << args << "\n" << r.err;
+        EXPECT_EQ(lines(r.err), 1) << args << "\n" << r.err;
+        EXPECT_NE(r.err.find(must_name), std::string::npos) << args << "\n" << r.err;
+        EXPECT_FALSE(fs::exists(dir / "o.json")) << args;
+    }
+}

@@ -32,6 +32,7 @@ Command add_zoo(CLI::App& app);
 Command add_params(CLI::App& app);
 Command add_tune(CLI::App& app);
 Command add_infer(CLI::App& app);
+Command add_price(CLI::App& app);
 std::vector<Command> add_training(CLI::App& app);  // train and finetune
 
 // --input-shape NAME=d1,d2,... (repeatable) into `input_shapes` (set_input_shapes).

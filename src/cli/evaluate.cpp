@@ -8,6 +8,7 @@
 #include "model/idx.hpp"
 #include "report/eval_report.hpp"
 #include "report/html_report.hpp"
+#include "results/reprice.hpp"
 #include "schemes/scheme.hpp"
 #ifdef SPARSECIM_HAVE_TORCH
 #include "train/train.hpp"
@@ -99,7 +100,7 @@ int report_run(const EvalResult& r, const std::filesystem::path& out, bool json)
 Command add_evaluate(CLI::App& app) {
     struct Args {
         EvalOptions ev;
-        std::string schemes = "all", out = "sparsecim-out";
+        std::string schemes = "all", out = "sparsecim-out", accelergy;
         bool json = false;
         std::vector<std::string> density, bit_density;
     };
@@ -133,6 +134,9 @@ Command add_evaluate(CLI::App& app) {
     add_data_options(eva, ev.data);
     eva->add_option("--out", a->out, "output directory (results.json)");
     eva->add_flag("--json", a->json, "print results.json to stdout instead of the table");
+    eva->add_option("--export-accelergy", a->accelergy,
+                    "also write the run's prices (ERT, ART, bindings) and per-layer action counts "
+                    "in Accelergy's formats into this directory (docs/accelergy.md)");
     eva->add_option(
         "--finetune", ev.finetune_epochs,
         "also report top-1 after finetuning EPOCHS with each scheme's masks (LibTorch)");
@@ -166,7 +170,10 @@ Command add_evaluate(CLI::App& app) {
                     set_activation_option(opt.activation_model, "bit_density", v);
                 opt.progress = true;
                 attach_finetuner(opt);
-                return report_run(evaluate(opt), a->out, a->json);
+                const EvalResult r = evaluate(opt);
+                if (!a->accelergy.empty())
+                    write_accelergy_export(results_json(r), "results", a->accelergy);
+                return report_run(r, a->out, a->json);
             }};
 }
 

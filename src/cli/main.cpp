@@ -1,5 +1,5 @@
 // The `sparsecim` command: import, accuracy, evaluate, run, sweep, reproduce, zoo, params, train,
-// finetune, tune, infer, each in its own file (cli/commands.hpp).
+// finetune, tune, infer, price, each in its own file (cli/commands.hpp).
 // Every failure becomes one line on stderr ("sparsecim: error: ...") and exit code 2; --check-exact
 // failures exit 1.
 #include <cstdio>
@@ -17,7 +17,7 @@ int main(int argc, char** argv) {
     std::vector<cli::Command> commands = {
         cli::add_import(app), cli::add_accuracy(app),  cli::add_evaluate(app), cli::add_run(app),
         cli::add_sweep(app),  cli::add_reproduce(app), cli::add_zoo(app),      cli::add_params(app),
-        cli::add_tune(app),   cli::add_infer(app)};
+        cli::add_tune(app),   cli::add_infer(app),     cli::add_price(app)};
     for (cli::Command& c : cli::add_training(app)) commands.push_back(std::move(c));
 
     try {

@@ -2,6 +2,8 @@
 // areas, latency = cycles / clock, all from one HwConfig. See docs/hardware.md for the formulas.
 #include "cost/cost_model.hpp"
 
+#include <memory>
+
 #include <nlohmann/json.hpp>
 
 #include "core/error.hpp"
@@ -49,60 +51,111 @@ Footprint footprint(const Mapping& m, const WeightMatrix& weights) {
     return fp;
 }
 
-Cost price(const Stats& stats, const Footprint& fp, const HwConfig& hw) {
+CostItems cost_items(const Stats& stats, const Footprint& fp, const HwConfig& hw) {
     if (fp.crossbars < 0 || fp.stored_cells < 0 || fp.index_bits < 0) {
         throw Error("cost model: negative footprint (crossbars " + std::to_string(fp.crossbars) +
                     ", stored cells " + std::to_string(fp.stored_cells) + ", index bits " +
                     std::to_string(fp.index_bits) + ")");
     }
-    Cost c;
-
-    double cells = 0.0;
+    CostItems items;
+    auto event = [&](const std::string& name, const std::string& component, double count) {
+        items.energy.push_back({name, component, {}, count});
+    };
+    const std::pair<std::string, int64_t> bits{"cell_bits", hw.cell_bits};
     if (stats.cell_reads_by_state.empty()) {
-        cells = d(stats.cell_reads) * hw.cell_read_energy_pj;
+        items.energy.push_back({"cell_read", "cells", {bits}, d(stats.cell_reads)});
     } else {
-        const size_t states = size_t{1} << hw.cell_bits;
-        for (size_t s = 0; s < stats.cell_reads_by_state.size(); ++s) {
-            const uint64_t n = stats.cell_reads_by_state[s];
-            if (n == 0) continue;
-            if (s >= states) {
-                throw Error("cost model: " + std::to_string(n) + " cell reads in state " +
-                            std::to_string(s) + ", but " + std::to_string(hw.cell_bits) +
-                            "-bit cells (" + hw.source + ") have only " + std::to_string(states) +
-                            " states");
-            }
-            cells += d(n) * hw.cell_energy_pj(static_cast<int>(s));
-        }
+        for (size_t s = 0; s < stats.cell_reads_by_state.size(); ++s)
+            items.energy.push_back({"cell_read",
+                                    "cells",
+                                    {bits, {"state", static_cast<int64_t>(s)}},
+                                    d(stats.cell_reads_by_state[s])});
     }
-    c.energy_pj["cells"] = cells;
-    c.energy_pj["adc"] = d(stats.adc_conversions) * hw.adc_energy_pj;
-    c.energy_pj["dac"] = d(stats.driver_activations) * hw.dac_energy_pj;
-    c.energy_pj["shift_add"] = d(stats.sa_ops) * hw.sa_energy_pj;
-    c.energy_pj["digital"] = d(stats.digital_adds) * hw.sa_energy_pj;
-    c.energy_pj["buffer"] = d(stats.buffer_bytes) * hw.buffer_energy_pj_per_byte;
-    c.energy_pj["index"] = d(stats.index_bits_read) * hw.index_energy_pj_per_bit;
+    event("adc_conversion", "adc", d(stats.adc_conversions));
+    event("driver_activation", "dac", d(stats.driver_activations));
+    event("shift_add", "shift_add", d(stats.sa_ops));
+    event("digital_add", "digital", d(stats.digital_adds));
+    event("buffer_byte", "buffer", d(stats.buffer_bytes));
+    event("index_bit", "index", d(stats.index_bits_read));
+    for (const auto& [name, n] : stats.events) event(name, name, d(n));
 
     const double xbars = d(fp.crossbars);
-    c.area_um2["crossbars"] = xbars * hw.xbar_area_um2;
-    c.area_um2["adc"] = xbars * hw.adc_per_xbar * hw.adc_area_um2;
-    c.area_um2["dac"] = xbars * hw.xbar_rows * hw.dac_area_um2;
-    c.area_um2["shift_add"] = xbars * hw.sa_area_um2;
-    c.area_um2["buffer"] = xbars * hw.buffer_area_um2;
-    c.area_um2["index"] = d(fp.index_bits) / 1024.0 * hw.index_area_um2_per_kbit;
+    auto unit = [&](const std::string& name, const std::string& component, double count) {
+        items.area.push_back({name, component, {}, count});
+    };
+    unit("crossbar", "crossbars", xbars);
+    unit("adc", "adc", xbars * hw.adc_per_xbar);
+    unit("row_driver", "dac", xbars * hw.xbar_rows);
+    unit("shift_add", "shift_add", xbars);
+    unit("buffer", "buffer", xbars);
+    unit("index_kbit", "index", d(fp.index_bits) / 1024.0);
+    for (const auto& [name, n] : fp.units) unit(name, name, d(n));
+    items.cycles = stats.cycles;
+    return items;
+}
 
+PriceTable hw_prices(const HwConfig& config) {
     // Scheme periphery: every counted event and declared unit needs a components.NAME entry.
-    auto spec = [&](const std::string& name) -> const ComponentSpec& {
-        auto it = hw.components.find(name);
-        if (it == hw.components.end())
-            throw Error(hw.source + ": components." + name +
+    auto h = std::make_shared<const HwConfig>(config);
+    auto spec = [h](const std::string& name) -> const ComponentSpec& {
+        auto it = h->components.find(name);
+        if (it == h->components.end())
+            throw Error(h->source + ": components." + name +
                         ": missing (the scheme's hardware counts it; give energy_pj and area_um2)");
         return it->second;
     };
-    for (const auto& [name, n] : stats.events) c.energy_pj[name] += d(n) * spec(name).energy_pj;
-    for (const auto& [name, n] : fp.units) c.area_um2[name] += d(n) * spec(name).area_um2;
+    PriceTable t;
+    t.energy_pj = [h, spec](const CostItem& it) -> double {
+        const HwConfig& hw = *h;
+        if (it.name == "cell_read") {
+            for (const auto& [key, value] : it.args)
+                if (key == "state") {
+                    if (value >= (int64_t{1} << hw.cell_bits))
+                        throw Error(
+                            "cost model: " + std::to_string(static_cast<uint64_t>(it.count)) +
+                            " cell reads in state " + std::to_string(value) + ", but " +
+                            std::to_string(hw.cell_bits) + "-bit cells (" + hw.source +
+                            ") have only " + std::to_string(1 << hw.cell_bits) + " states");
+                    return hw.cell_energy_pj(static_cast<int>(value));
+                }
+            return hw.cell_read_energy_pj;
+        }
+        if (it.name == "adc_conversion") return hw.adc_energy_pj;
+        if (it.name == "driver_activation") return hw.dac_energy_pj;
+        if (it.name == "shift_add" || it.name == "digital_add") return hw.sa_energy_pj;
+        if (it.name == "buffer_byte") return hw.buffer_energy_pj_per_byte;
+        if (it.name == "index_bit") return hw.index_energy_pj_per_bit;
+        return spec(it.name).energy_pj;
+    };
+    t.area_um2 = [h, spec](const CostItem& it) -> double {
+        const HwConfig& hw = *h;
+        if (it.name == "crossbar") return hw.xbar_area_um2;
+        if (it.name == "adc") return hw.adc_area_um2;
+        if (it.name == "row_driver") return hw.dac_area_um2;
+        if (it.name == "shift_add") return hw.sa_area_um2;
+        if (it.name == "buffer") return hw.buffer_area_um2;
+        if (it.name == "index_kbit") return hw.index_area_um2_per_kbit;
+        return spec(it.name).area_um2;
+    };
+    return t;
+}
 
-    c.latency_ns = d(stats.cycles) * 1000.0 / hw.clock_mhz;
+Cost price(const CostItems& items, const PriceTable& prices, double clock_mhz) {
+    Cost c;
+    for (const CostItem& it : items.energy) {
+        double& e = c.energy_pj[it.component];
+        if (it.count != 0.0) e += it.count * prices.energy_pj(it);
+    }
+    for (const CostItem& it : items.area) {
+        double& a = c.area_um2[it.component];
+        if (it.count != 0.0) a += it.count * prices.area_um2(it);
+    }
+    c.latency_ns = d(items.cycles) * 1000.0 / clock_mhz;
     return c;
+}
+
+Cost price(const Stats& stats, const Footprint& fp, const HwConfig& hw) {
+    return price(cost_items(stats, fp, hw), hw_prices(hw), hw.clock_mhz);
 }
 
 nlohmann::json to_json(const Cost& c) {

@@ -197,7 +197,8 @@ MappedNetwork map_and_simulate(const Scheme& scheme, const QuantModel& qm, const
 // Fills sr's layers, sums, weight sparsity and ADC accuracy from a mapped and simulated network,
 // priced with `hw`.
 void price_network(const MappedNetwork& mn, const QuantModel& qm, const HwConfig& hw,
-                   const EvalOptions& opt, bool modelled, SchemeResult& sr) {
+                   const HwConfig& run_hw, const EvalOptions& opt, bool modelled,
+                   SchemeResult& sr) {
     int64_t weights_total = 0, weights_zero = 0;
     for (size_t li = 0; li < qm.layers.size(); ++li) {
         const QuantLayer& L = qm.layers[li];
@@ -248,6 +249,7 @@ void price_network(const MappedNetwork& mn, const QuantModel& qm, const HwConfig
         weights_total ? static_cast<double>(weights_zero) / static_cast<double>(weights_total)
                       : 0.0;
     sr.cost = price(sr.stats, sr.footprint, hw);
+    if (to_json(hw) != to_json(run_hw)) sr.hw = hw;
     sr.adc_exact_accuracy = mn.adc_exact_accuracy;
     sr.adc_sim_accuracy = mn.adc_sim_accuracy;
 }
@@ -724,7 +726,7 @@ EvalResult evaluate(const EvalOptions& asked, EvalCache* cache) {
                           sr.tuned_param + ")";
         }
         sr.uses_zero_weights = scheme.uses_zero_weights;
-        price_network(*mapped, qm, ctx.hw, opt, modelled, sr);
+        price_network(*mapped, qm, ctx.hw, hw, opt, modelled, sr);
         sr.accuracy = prepared->accuracy;
         if (name == "dense") {
             dense_prepared = prepared;
@@ -786,7 +788,7 @@ EvalResult evaluate(const EvalOptions& asked, EvalCache* cache) {
             no_adc.adc_accuracy_images = 0;
             const MappedNetwork tuned_mn = map_and_simulate(
                 scheme, tuned_qm, ctx, nullptr, m.sim_images, nullptr, no_adc, progress, t.name);
-            price_network(tuned_mn, tuned_qm, ctx.hw, opt, false, t);
+            price_network(tuned_mn, tuned_qm, ctx.hw, hw, opt, false, t);
             t.accuracy = sr.finetuned_accuracy;
             t.baseline = sr.baseline;
         }
@@ -815,7 +817,7 @@ EvalResult evaluate(const EvalOptions& asked, EvalCache* cache) {
         br.name = b.label;
         br.summary = "the run's dense model on the cell bits and zero-input skipping of '" +
                      b.scheme + "': the baseline of its ratios";
-        price_network(*mapped, dense_prepared->qm, b.hw, opt, modelled, br);
+        price_network(*mapped, dense_prepared->qm, b.hw, hw, opt, modelled, br);
         br.accuracy = dense_prepared->accuracy;
     }
     progress.done();

@@ -4,12 +4,12 @@
 
 namespace sparsecim {
 
-namespace {
-
-std::optional<double> ratio(double dense, double scheme) {
+std::optional<double> times_better(double dense, double scheme) {
     if (dense <= 0.0 || scheme <= 0.0) return std::nullopt;
     return dense / scheme;
 }
+
+namespace {
 
 // Weight positions of a layer (a grouped conv's structural zeros are none).
 int64_t weight_positions(const LayerResult& l) {
@@ -40,13 +40,14 @@ namespace {
 
 Ratios ratios(const SchemeResult& d, const SchemeResult& s) {
     Ratios c;
-    c.compression = ratio(static_cast<double>(d.footprint.stored_cells),
-                          static_cast<double>(s.footprint.stored_cells));
-    c.speedup = ratio(static_cast<double>(d.stats.cycles), static_cast<double>(s.stats.cycles));
-    c.energy_eff = ratio(d.cost.total_energy_pj(), s.cost.total_energy_pj());
-    c.area_eff = ratio(d.cost.total_area_um2(), s.cost.total_area_um2());
-    c.crossbar_eff = ratio(static_cast<double>(d.footprint.crossbars),
-                           static_cast<double>(s.footprint.crossbars));
+    c.compression = times_better(static_cast<double>(d.footprint.stored_cells),
+                                 static_cast<double>(s.footprint.stored_cells));
+    c.speedup =
+        times_better(static_cast<double>(d.stats.cycles), static_cast<double>(s.stats.cycles));
+    c.energy_eff = times_better(d.cost.total_energy_pj(), s.cost.total_energy_pj());
+    c.area_eff = times_better(d.cost.total_area_um2(), s.cost.total_area_um2());
+    c.crossbar_eff = times_better(static_cast<double>(d.footprint.crossbars),
+                                  static_cast<double>(s.footprint.crossbars));
     return c;
 }
 
@@ -85,10 +86,10 @@ std::vector<SchemeComparison> compare_schemes(const EvalResult& r) {
             lc.name = l.name;
             if (d && li < d->layers.size() && d->layers[li].name == l.name) {
                 const LayerResult& dl = d->layers[li];
-                lc.speedup = ratio(static_cast<double>(dl.stats.cycles),
-                                   static_cast<double>(l.stats.cycles));
-                lc.compression = ratio(static_cast<double>(dl.footprint.stored_cells),
-                                       static_cast<double>(l.footprint.stored_cells));
+                lc.speedup = times_better(static_cast<double>(dl.stats.cycles),
+                                          static_cast<double>(l.stats.cycles));
+                lc.compression = times_better(static_cast<double>(dl.footprint.stored_cells),
+                                              static_cast<double>(l.footprint.stored_cells));
             }
             c.layers.push_back(std::move(lc));
         }

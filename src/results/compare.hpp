@@ -44,6 +44,9 @@ struct SchemeComparison : Ratios {
     std::vector<LayerComparison> layers;
 };
 
+// dense / scheme, the form of every ratio; empty when either is not positive.
+std::optional<double> times_better(double dense, double scheme);
+
 // Index of the "dense" scheme in r.schemes, if it ran.
 std::optional<size_t> baseline_index(const EvalResult& r);
 

@@ -132,6 +132,9 @@ struct SchemeResult {
     std::string baseline;
     // Scheme::uses_zero_weights: false when sparsity_utilization means nothing for the scheme.
     bool uses_zero_weights = true;
+    // The hardware the entry was mapped and priced on, when it is not the run's (Scheme::hw_used:
+    // sme's 1-bit cells, and their matched baseline).
+    std::optional<HwConfig> hw;
 };
 
 struct EvalResult {

@@ -12,8 +12,6 @@ namespace {
 nlohmann::json figures(const Footprint& fp, const Stats& st, const Cost& c) {
     nlohmann::json j;
     j["crossbars"] = fp.crossbars;
-    j["area_mm2"] = c.total_area_um2() * 1e-6;
-    j["area_um2_by_component"] = c.area_um2;
     j["stored_cells"] = fp.stored_cells;
     j["index_bits"] = fp.index_bits;
     j["crossbar_cells"] = fp.crossbar_cells;
@@ -23,9 +21,7 @@ nlohmann::json figures(const Footprint& fp, const Stats& st, const Cost& c) {
     j["ou_ops"] = st.ou_ops;
     j["ou_ops_skipped"] = st.ou_ops_skipped;
     j["cycles"] = st.cycles;
-    j["latency_ns"] = c.latency_ns;
-    j["energy_pj"] = c.total_energy_pj();
-    j["energy_pj_by_component"] = c.energy_pj;
+    set_cost_fields(j, c);
     j["counts"] = to_json(st);
     return j;
 }
@@ -35,6 +31,14 @@ nlohmann::json opt_json(const std::optional<double>& v) {
 }
 
 }  // namespace
+
+void set_cost_fields(nlohmann::json& j, const Cost& c) {
+    j["area_mm2"] = c.total_area_um2() * 1e-6;
+    j["area_um2_by_component"] = c.area_um2;
+    j["latency_ns"] = c.latency_ns;
+    j["energy_pj"] = c.total_energy_pj();
+    j["energy_pj_by_component"] = c.energy_pj;
+}
 
 nlohmann::json ratios_json(const Ratios& c) {
     return {{"compression", opt_json(c.compression)},
@@ -85,6 +89,7 @@ nlohmann::json scheme_json(const EvalResult& r, const SchemeResult& s, const Sch
     js["tuned_param"] =
         s.tuned_param.empty() ? nlohmann::json(nullptr) : nlohmann::json(s.tuned_param);
     js["weight_sparsity"] = s.weight_sparsity;
+    if (s.hw) js["hw"] = to_json(*s.hw);
     js["stored_cell_states"] = s.cell_states;
     js["scheme_figures"] = s.figures;
     js["outputs_checked"] = s.outputs_checked;

@@ -20,6 +20,10 @@ nlohmann::json options_json(const EvalSettings& o);
 // energy_efficiency, area_efficiency, crossbar_efficiency (null when undefined).
 nlohmann::json ratios_json(const Ratios& c);
 
+// The priced fields of an entry or layer: energy_pj, energy_pj_by_component, area_mm2,
+// area_um2_by_component, latency_ns.
+void set_cost_fields(nlohmann::json& j, const Cost& c);
+
 // Everything but timings is deterministic for the same inputs; timings sit under "timing".
 nlohmann::json results_json(const EvalResult& r);
 

@@ -4,6 +4,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/error.hpp"
+
 namespace sparsecim {
 
 void Stats::add(const Stats& o) {
@@ -43,6 +45,52 @@ nlohmann::json to_json(const Stats& s) {
     j["cycles"] = s.cycles;
     j["events"] = s.events;
     return j;
+}
+
+namespace {
+
+uint64_t count_of(const nlohmann::json& v, const std::string& field) {
+    if (!v.is_number_unsigned())
+        throw Error(field + ": expected a non-negative integer, got " + v.dump());
+    return v.get<uint64_t>();
+}
+
+uint64_t counter(const nlohmann::json& j, const std::string& where, const std::string& key) {
+    const auto it = j.find(key);
+    if (it == j.end()) throw Error(where + "." + key + ": missing");
+    return count_of(*it, where + "." + key);
+}
+
+}  // namespace
+
+Stats stats_from_json(const nlohmann::json& j, const std::string& where) {
+    if (!j.is_object()) throw Error(where + ": expected an object of counters");
+    Stats s;
+    s.ou_ops = counter(j, where, "ou_ops");
+    s.ou_ops_skipped = counter(j, where, "ou_ops_skipped");
+    s.adc_conversions = counter(j, where, "adc_conversions");
+    s.adc_saturations = counter(j, where, "adc_saturations");
+    s.driver_activations = counter(j, where, "driver_activations");
+    s.cell_reads = counter(j, where, "cell_reads");
+    s.sa_ops = counter(j, where, "sa_ops");
+    s.digital_adds = counter(j, where, "digital_adds");
+    s.buffer_bytes = counter(j, where, "buffer_bytes");
+    s.index_bits_read = counter(j, where, "index_bits_read");
+    s.cycles = counter(j, where, "cycles");
+    const auto states = j.find("cell_reads_by_state");
+    if (states != j.end()) {
+        if (!states->is_array()) throw Error(where + ".cell_reads_by_state: expected a list");
+        for (size_t i = 0; i < states->size(); ++i)
+            s.cell_reads_by_state.push_back(
+                count_of((*states)[i], where + ".cell_reads_by_state[" + std::to_string(i) + "]"));
+    }
+    const auto events = j.find("events");
+    if (events != j.end()) {
+        if (!events->is_object()) throw Error(where + ".events: expected an object");
+        for (const auto& [name, n] : events->items())
+            s.events[name] = counter(*events, where + ".events", name);
+    }
+    return s;
 }
 
 }  // namespace sparsecim

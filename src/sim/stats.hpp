@@ -30,5 +30,8 @@ struct Stats {
 };
 
 nlohmann::json to_json(const Stats& s);
+// The inverse of to_json (results.json's "counts"); throws Error naming `where` and the field
+// when a counter is missing or not a non-negative integer.
+Stats stats_from_json(const nlohmann::json& j, const std::string& where);
 
 }  // namespace sparsecim

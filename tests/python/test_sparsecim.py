@@ -83,9 +83,14 @@ def test_bad_arguments_never_crash_the_interpreter():
     junk = [None, 0, -1, 2**70, 1.5, float("nan"), "", "zoo:", "x=1", [], {}, {"a": {"b": []}},
             [1, 2], np.zeros(0), np.zeros((2, 2, 2)), object(), b"\x00"]
     for _ in range(300):
-        fn = rng.choice(["evaluate", "map_layer"])
+        fn = rng.choice(["evaluate", "map_layer", "reprice"])
         try:
-            if fn == "evaluate":
+            if fn == "reprice":
+                broken = {"config": {"hw": rng.choice(junk)}, "schemes": rng.choice(junk),
+                          "baselines": []}
+                sparsecim.reprice(rng.choice(junk + [broken]), ert=rng.choice(junk + ["x"]),
+                                  art=rng.choice(["", "x"]))
+            elif fn == "evaluate":
                 kw = {k: rng.choice(junk) for k in rng.sample(
                     ["hw", "schemes", "params", "images", "inputs", "labels", "mean", "tuned"],
                     rng.randint(1, 3))}
@@ -135,3 +140,35 @@ def test_progress_reaches_a_callback_and_its_exception_ends_the_run():
         sparsecim.evaluate("zoo:tiny-cnn", schemes=["dense"], progress=stop)
     with pytest.raises(ValueError, match="progress: expected a callable"):
         sparsecim.evaluate("zoo:tiny-cnn", progress=3)
+
+
+def test_accelergy_round_trip_and_a_custom_table(tmp_path):
+    """Export a run's prices as Accelergy ERT/ART, re-price with them: the same results exactly.
+    A table with a dearer ADC re-prices the stored counts without simulating again."""
+    r = sparsecim.evaluate("zoo:tiny-cnn", schemes=["dense", "csr", "sme"], images=1,
+                           accuracy_images=0, calib_images=16)
+    written = sparsecim.export_accelergy(r, str(tmp_path))
+    assert str(tmp_path / "ERT.yaml") in written
+    assert any(p.endswith(os.path.join("csr", "total.yaml")) for p in written)
+    tables = dict(ert=str(tmp_path / "ERT.yaml"), art=str(tmp_path / "ART.yaml"),
+                  bind=str(tmp_path / "bindings.yaml"))
+    assert without_timing(sparsecim.reprice(r, **tables)) == without_timing(r)
+
+    ert = (tmp_path / "ERT.yaml").read_text()
+    adc = r["config"]["hw"]["adc"]["energy_pj"]
+    old = '"macro.adc"\n    actions:\n    - name: "read"\n      arguments: null\n      energy: '
+    assert old + repr(adc) in ert
+    (tmp_path / "dear.yaml").write_text(ert.replace(old + repr(adc), old + repr(10 * adc)))
+    dear = sparsecim.reprice(r, ert=str(tmp_path / "dear.yaml"), art=tables["art"])
+    for before, after in zip(r["schemes"], dear["schemes"]):
+        assert after["energy_pj_by_component"]["adc"] == pytest.approx(
+            10 * before["energy_pj_by_component"]["adc"])
+        assert after["counts"] == before["counts"]
+        assert after["area_mm2"] == before["area_mm2"]
+    with pytest.raises(ValueError, match="results: not JSON"):
+        sparsecim.reprice({"config": {"hw": float("nan")}})
+    with pytest.raises(ValueError, match="ert, art: give both or neither"):
+        sparsecim.reprice(r, ert=tables["ert"])
+    with pytest.raises(ValueError, match="bare.yaml: no table for component macro.cell"):
+        (tmp_path / "bare.yaml").write_text("ERT:\n  tables: []\n")
+        sparsecim.reprice(r, ert=str(tmp_path / "bare.yaml"), art=tables["art"])
