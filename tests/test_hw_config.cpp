@@ -133,7 +133,7 @@ TEST(HwConfig, ValidationMessagesNameFileAndField) {
 TEST(HwConfig, UnknownKeysAtAnyLevelAreErrors) {
     EXPECT_EQ(parse_error("colour: red"),
               "configs/hw/x.yaml: colour: unknown key (known: name, crossbar, data, ou, adc, "
-              "dac, cell, shift_add, buffer, index, timing, components, components_from)");
+              "dac, cell, shift_add, buffer, index, device, timing, components, components_from)");
     EXPECT_EQ(parse_error("ou: {rows: 8, depth: 2}"),
               "configs/hw/x.yaml: ou.depth: unknown key (known in ou: rows, cols)");
     EXPECT_EQ(parse_error("ou: 5"),
@@ -230,7 +230,7 @@ TEST(HwConfig, JsonEchoUsesYamlKeysAndParsesBack) {
         }
         EXPECT_FALSE(k.description.empty()) << k.key;
     }
-    EXPECT_EQ(hw_config_keys().size(), 27u);
+    EXPECT_EQ(hw_config_keys().size(), 34u);
 }
 
 TEST(HwConfig, PresetsLoadWithTheSourceDocumentsValues) {

@@ -2,7 +2,8 @@
 // zoo models (real quantized weights and Fashion-MNIST activations), under an ideal and a narrow
 // (clipping) ADC, the packed bit-plane simulator gives exactly the oracle's outputs and Stats,
 // whatever the thread count (position and crossbar splits alike), and the counts-only mode gives
-// the same Stats without outputs.
+// the same Stats without outputs. The analogue path of real devices (issue 22), run on ideal
+// cells, gives the same outputs and Stats too.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -203,6 +204,19 @@ TEST_P(SimPaths, EqualTheCellByCellOracleAtAnyThreadCountAndInCountsOnlyMode) {
                         << where << " threads " << threads;
                     EXPECT_EQ(to_json(runs.back().stats), to_json(runs.front().stats)) << where;
                     EXPECT_FALSE(runs.back().counts_only);
+                }
+                // The analogue path of real devices (SimOptions::device), on ideal cells: the
+                // same outputs and counts, bit for bit.
+                for (int threads : {1, 3}) {
+                    SimOptions opt;
+                    opt.ideal_adc = ideal;
+                    opt.threads = threads;
+                    opt.keep_outputs = true;
+                    opt.force_analog = true;
+                    const SimResult analog = simulate(maps[l], traces[l], hw, opt);
+                    EXPECT_EQ(analog.outputs, want.y) << where << " analog, threads " << threads;
+                    EXPECT_EQ(to_json(analog.stats), to_json(runs.front().stats))
+                        << where << " analog";
                 }
                 if (!ideal) clipped += runs.front().stats.adc_saturations;
                 if (ideal) {

@@ -100,7 +100,7 @@ int report_run(const EvalResult& r, const std::filesystem::path& out, bool json)
 Command add_evaluate(CLI::App& app) {
     struct Args {
         EvalOptions ev;
-        std::string schemes = "all", out = "sparsecim-out", accelergy;
+        std::string schemes = "all", out = "sparsecim-out", accelergy, device;
         bool json = false;
         std::vector<std::string> density, bit_density;
     };
@@ -127,6 +127,16 @@ Command add_evaluate(CLI::App& app) {
                     "10,000 training images; finetuning then uses the first 50,000)")
         ->check(CLI::IsMember({"test", "val"}));
     eva->add_option("--calib-images", ev.calib_images, "training images for calibration");
+    eva->add_option("--device", a->device,
+                    "real RRAM cells: a preset (mild, harsh: configs/device/) or a YAML of "
+                    "`device:` fields, applied before --set (docs/nonideal.md)");
+    eva->add_option("--size-adc", ev.size_adc_images,
+                    "ADC sizing: run N calibration images through each mapping and report per "
+                    "layer the fewest ADC bits that keep its outputs exact, and the ADC energy "
+                    "saved (0: off)");
+    eva->add_option("--trials", ev.trials,
+                    "with real devices: Monte Carlo trials of the top-1 through the simulated "
+                    "devices and ADC, each with its own seed (mean and std per scheme)");
     eva->add_option("--adc-accuracy-images", ev.adc_accuracy_images,
                     "test images run end to end through the simulated ADC (0: skip)");
     eva->add_option("--calibration", ev.quant.calibration, "max | percentile");
@@ -168,6 +178,10 @@ Command add_evaluate(CLI::App& app) {
                     set_activation_option(opt.activation_model, "activation_density", v);
                 for (const auto& v : a->bit_density)
                     set_activation_option(opt.activation_model, "bit_density", v);
+                if (!a->device.empty()) {
+                    const auto d = device_overrides(a->device);
+                    opt.hw_overrides.insert(opt.hw_overrides.begin(), d.begin(), d.end());
+                }
                 opt.progress = true;
                 attach_finetuner(opt);
                 const EvalResult r = evaluate(opt);

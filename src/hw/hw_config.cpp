@@ -32,6 +32,19 @@ const char* encoding_name(Encoding e) {
     return "?";
 }
 
+bool HwConfig::nonideal() const {
+    if (adc_calibration != "unit") return true;
+    if (saf_lrs_rate != 0.0 || saf_hrs_rate != 0.0 || d2d_sigma != 0.0 || read_sigma != 0.0)
+        return true;
+    for (double s : state_sigma)
+        if (s != 0.0) return true;
+    return false;
+}
+
+double HwConfig::device_sigma(int state) const {
+    return state_sigma.empty() ? d2d_sigma : state_sigma.at(static_cast<size_t>(state));
+}
+
 bool HwConfig::adc_is_ideal() const {
     const int64_t adc_max = (int64_t{1} << adc_bits) - 1;
     const int64_t sum_max = int64_t{ou_rows} * ((int64_t{1} << cell_bits) - 1);
@@ -84,6 +97,9 @@ const std::vector<Field>& fields() {
         {"adc.energy_pj", "pJ", &HwConfig::adc_energy_pj, "energy of one conversion"},
         {"adc.area_um2", "um^2", &HwConfig::adc_area_um2, "area of one ADC"},
         {"adc.latency_ns", "ns", &HwConfig::adc_latency_ns, "time of one conversion"},
+        {"adc.calibration", "", &HwConfig::adc_calibration,
+         "ADC range: unit (one level per code, clips above 2^bits-1) | max (step stretched to "
+         "the layer's largest possible column sum: no clipping)"},
         {"dac.energy_pj", "pJ", &HwConfig::dac_energy_pj,
          "energy of driving one wordline with a 1 bit for one OU op"},
         {"dac.area_um2", "um^2", &HwConfig::dac_area_um2, "area of one wordline driver"},
@@ -101,6 +117,19 @@ const std::vector<Field>& fields() {
          "energy of reading one bit of mapping metadata"},
         {"index.area_um2_per_kbit", "um^2/kbit", &HwConfig::index_area_um2_per_kbit,
          "area of storing 1024 bits of mapping metadata"},
+        {"device.saf_lrs_rate", "fraction", &HwConfig::saf_lrs_rate,
+         "cells stuck at the low-resistance state (read as the highest state), 0..1"},
+        {"device.saf_hrs_rate", "fraction", &HwConfig::saf_hrs_rate,
+         "cells stuck at the high-resistance state (read as state 0), 0..1"},
+        {"device.sigma", "relative", &HwConfig::d2d_sigma,
+         "device-to-device variation: a cell's conductance is G(state) x (1 + sigma N(0,1)), "
+         "fixed when programmed"},
+        {"device.state_sigma", "relative", &HwConfig::state_sigma,
+         "optional list of 2^cell_bits sigmas, per cell state, in place of device.sigma"},
+        {"device.read_sigma", "relative", &HwConfig::read_sigma,
+         "cycle-to-cycle read noise: each read adds G x read_sigma N(0,1)"},
+        {"device.on_off_ratio", "ratio", &HwConfig::on_off_ratio,
+         "G_LRS / G_HRS (0: infinite); sets the HRS conductance variation and noise act on"},
         {"timing.clock_mhz", "MHz", &HwConfig::clock_mhz, "clock frequency, > 0"},
         {"timing.ou_op_cycles", "cycles", &HwConfig::ou_op_cycles,
          "cycles one OU op occupies its crossbar, >= 1"},
@@ -282,6 +311,26 @@ void validate_as(const HwConfig& hw, const std::string& source) {
         fail(source, "timing.clock_mhz", os.str());
     }
     check_range(source, "timing.ou_op_cycles", hw.ou_op_cycles, 1, 1000000);
+    if (hw.adc_calibration != "unit" && hw.adc_calibration != "max")
+        fail(source, "adc.calibration", "expected unit or max, got '" + hw.adc_calibration + "'");
+    for (const auto& [key, rate] : {std::pair{"device.saf_lrs_rate", hw.saf_lrs_rate},
+                                    std::pair{"device.saf_hrs_rate", hw.saf_hrs_rate}}) {
+        check_nonneg(source, key, rate);
+        if (rate > 1.0) fail(source, key, "must be a fraction of cells in 0..1");
+    }
+    if (hw.saf_lrs_rate + hw.saf_hrs_rate > 1.0)
+        fail(source, "device", "saf_lrs_rate + saf_hrs_rate exceed 1 (every cell stuck)");
+    check_nonneg(source, "device.sigma", hw.d2d_sigma);
+    check_nonneg(source, "device.read_sigma", hw.read_sigma);
+    if (!hw.state_sigma.empty() && hw.state_sigma.size() != states)
+        fail(source, "device.state_sigma",
+             "has " + std::to_string(hw.state_sigma.size()) + " entries, expected " +
+                 std::to_string(states) + " (2^crossbar.cell_bits) or none");
+    for (size_t i = 0; i < hw.state_sigma.size(); ++i)
+        check_nonneg(source, "device.state_sigma[" + std::to_string(i) + "]", hw.state_sigma[i]);
+    check_nonneg(source, "device.on_off_ratio", hw.on_off_ratio);
+    if (hw.on_off_ratio != 0.0 && hw.on_off_ratio <= 1.0)
+        fail(source, "device.on_off_ratio", "must be above 1 (or 0: infinite)");
     for (const auto& [name, c] : hw.components) {
         check_nonneg(source, "components." + name + ".energy_pj", c.energy_pj);
         check_nonneg(source, "components." + name + ".area_um2", c.area_um2);
@@ -575,6 +624,42 @@ std::vector<HwKeyInfo> hw_config_keys() {
         static_assert(std::size(type_names) == std::variant_size_v<Member>);
         out.push_back({f.key, f.unit, d.is_string() ? d.get<std::string>() : d.dump(),
                        f.description, type_names[f.member.index()]});
+    }
+    return out;
+}
+
+std::vector<std::string> device_overrides(const std::string& preset_or_path) {
+    const bool preset = preset_or_path.find('/') == std::string::npos &&
+                        preset_or_path.find('.') == std::string::npos;
+    const std::filesystem::path path = preset
+                                           ? std::filesystem::path(SPARSECIM_SOURCE_DIR) /
+                                                 "configs" / "device" / (preset_or_path + ".yaml")
+                                           : std::filesystem::path(preset_or_path);
+    const std::string source = path.string();
+    if (preset && !path_exists(path))
+        fail(source, "device", "no preset '" + preset_or_path + "' (mild, harsh, or a file)");
+    const YAML::Node root = load_yaml(read_file(path), source);
+    if (!root.IsMap())
+        fail(source, "device", "expected a mapping of sections, got " + describe(root));
+    std::vector<std::string> out;
+    for (const auto& section : root) {
+        const std::string name = key_text(section.first, source, "");
+        if (!section.second.IsMap())
+            fail(source, name, "expected a mapping, got " + describe(section.second));
+        for (const auto& kv : section.second) {
+            const std::string key = name + "." + key_text(kv.first, source, name);
+            if (!find_field(key)) fail(source, key, "not a hardware field");
+            std::string value;
+            if (kv.second.IsSequence()) {
+                for (size_t i = 0; i < kv.second.size(); ++i)
+                    value += (i ? ", " : "") + parse_string(kv.second[i], source,
+                                                            key + "[" + std::to_string(i) + "]");
+                value = "[" + value + "]";
+            } else {
+                value = parse_string(kv.second, source, key);
+            }
+            out.push_back(key + "=" + value);
+        }
     }
     return out;
 }

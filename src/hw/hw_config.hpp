@@ -71,6 +71,20 @@ struct HwConfig {
     // scheme periphery, by component name (YAML section `components`)
     std::map<std::string, ComponentSpec> components;
 
+    // ADC range: "unit" (one level per code, clipping above 2^adc_bits - 1: the ideal ADC of
+    // that many bits) or "max" (the step stretched so the largest column sum the layer's mapping
+    // can produce fits: no clipping, coarser codes). docs/nonideal.md.
+    std::string adc_calibration = "unit";
+
+    // Real devices (docs/nonideal.md), applied to every programmed cell of a mapping. All zero:
+    // ideal cells. Rates are fractions of cells; sigmas are relative to the cell's conductance.
+    double saf_lrs_rate = 0.0;  // cells stuck at the low-resistance (highest-conductance) state
+    double saf_hrs_rate = 0.0;  // cells stuck at the high-resistance state (state 0)
+    double d2d_sigma = 0.0;     // device-to-device (programming) variation, relative
+    std::vector<double> state_sigma;  // optional: per cell state (2^cell_bits), replaces d2d_sigma
+    double read_sigma = 0.0;          // cycle-to-cycle read noise per read, relative
+    double on_off_ratio = 0.0;        // G_LRS / G_HRS; 0 = infinite (an HRS cell passes nothing)
+
     // timing
     double clock_mhz = 1000.0;
     int ou_op_cycles = 1;  // cycles one OU op occupies its crossbar
@@ -81,6 +95,11 @@ struct HwConfig {
     bool adc_is_ideal() const;
     // Energy of reading one cell in `state` (per-state table if given, else the flat energy).
     double cell_energy_pj(int state) const;
+    // Whether cells or the ADC depart from the ideal: a device field is non-zero or the ADC is
+    // calibrated other than "unit".
+    bool nonideal() const;
+    // The D2D sigma of cells in `state` (per-state table if given, else d2d_sigma).
+    double device_sigma(int state) const;
 };
 
 // Loads and validates a YAML file. Throws Error "FILE: field: problem" on any defect.
@@ -120,6 +139,11 @@ struct HwKeyInfo {
     std::string type;  // text, int, number, choice or number list
 };
 std::vector<HwKeyInfo> hw_config_keys();
+
+// A device preset (configs/device/<name>.yaml: mild, harsh) or a YAML file of hardware sections
+// (typically `device:` and `adc:`), as "section.key=value" overrides in file order. Throws Error
+// naming the file and field for a key that is not a hardware field.
+std::vector<std::string> device_overrides(const std::string& preset_or_path);
 
 // configs/hw/<name>.yaml of the source tree (the presets: dense, csr, twofold, sme, pattern).
 std::filesystem::path hw_preset_path(const std::string& name);

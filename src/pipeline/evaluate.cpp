@@ -134,7 +134,22 @@ struct MappedNetwork {
     std::vector<Layer> layers;
     NetworkSim sim;
     std::optional<double> adc_exact_accuracy, adc_sim_accuracy;
+    std::vector<double> trial_accuracy;
+    std::vector<int64_t> largest_sums;  // per layer, with opt.size_adc_images (ADC sizing)
 };
+
+// The seed of Monte Carlo trial `t` of a run seeded `seed` (trial 0 also programs the devices
+// of the run's own simulation).
+uint64_t trial_seed(uint64_t seed, int t) {
+    return stream_seed(seed, static_cast<uint64_t>(t), 0x7121A1);
+}
+
+// A digest of a trace's inputs: tells apart the batches of images one layer sees.
+uint64_t trace_hash(const LayerTrace& tr) {
+    uint64_t h = 0xCBF29CE484222325ull;
+    for (int32_t v : tr.inputs) h = (h ^ static_cast<uint32_t>(v)) * 0x100000001B3ull;
+    return h;
+}
 
 // Images simulated whose traces a cache keeps (per quantized model); more are streamed.
 constexpr int64_t kCachedTraceImages = 16;
@@ -148,7 +163,8 @@ using TraceBatches = std::vector<std::vector<LayerTrace>>;
 MappedNetwork map_and_simulate(const Scheme& scheme, const QuantModel& qm, const SchemeContext& ctx,
                                const TraceBatches* traces, const Tensor& sim_images,
                                const Dataset* test, const EvalOptions& opt,
-                               const Progress& progress, const std::string& label) {
+                               const Progress& progress, const std::string& label,
+                               const Tensor* calib = nullptr) {
     const HwConfig& hw = ctx.hw;
     progress.say(label + ": map " + std::to_string(qm.layers.size()) + " layers");
     std::vector<Mapping> mappings = map_network(scheme, qm, ctx, opt.threads);
@@ -156,6 +172,7 @@ MappedNetwork map_and_simulate(const Scheme& scheme, const QuantModel& qm, const
     NetworkSimOptions net;
     net.sim.counts_only = opt.counts_only;
     net.sim.threads = opt.threads;
+    net.sim.device_seed = trial_seed(opt.seed, 0);
     net.check_exact = opt.check_exact;
     MappedNetwork mn;
     if (traces) {
@@ -172,24 +189,58 @@ MappedNetwork map_and_simulate(const Scheme& scheme, const QuantModel& qm, const
         l.figures = m.figures;
         l.notes = m.notes;
     }
+    if (opt.size_adc_images > 0 && calib && calib->rank() > 0) {
+        progress.say(label + ": ADC sizing on " + std::to_string(opt.size_adc_images) +
+                     " calibration image(s)");
+        NetworkSimOptions sizing;
+        sizing.sim.ideal_adc = true;
+        sizing.sim.threads = opt.threads;
+        const NetworkSim s = simulate_network(
+            qm, mappings, slice_rows(*calib, 0, std::min(opt.size_adc_images, calib->dim(0))), hw,
+            sizing);
+        for (const LayerSim& ls : s.layers) mn.largest_sums.push_back(ls.largest_sum);
+    }
     if (opt.adc_accuracy_images > 0 && test) {
         progress.say(label + ": accuracy through the simulated ADC");
-        const LayerAccumulate through_sim = [&](size_t li, const LayerTrace& in,
-                                                std::vector<int32_t>& acc) {
-            SimOptions so;
-            so.keep_outputs = true;
-            so.threads = 1;  // top1 runs batches on every core
-            const SimResult r = simulate(mappings.at(li), in, hw, so);
-            acc.resize(r.outputs.size());
-            for (size_t i = 0; i < acc.size(); ++i)
-                acc[i] =
-                    static_cast<int32_t>(std::clamp<int64_t>(r.outputs[i], INT32_MIN, INT32_MAX));
-        };
         mn.adc_exact_accuracy = top1(*test, opt.adc_accuracy_images, opt.threads,
                                      [&](const Tensor& b) { return run_int(qm, b); });
-        mn.adc_sim_accuracy =
-            top1(*test, opt.adc_accuracy_images, opt.threads,
-                 [&](const Tensor& b) { return run_int(qm, b, nullptr, through_sim); });
+        // On real devices, one top-1 per trial, each with its own cells and read noise.
+        const bool devices = hw.nonideal();
+        const int trials = devices ? std::max(1, opt.trials) : 1;
+        for (int t = 0; t < trials; ++t) {
+            const uint64_t seed = trial_seed(opt.seed, t);
+            std::vector<DeviceCells> cells;
+            if (devices) {
+                progress.say(label + ": trial " + std::to_string(t + 1) + "/" +
+                             std::to_string(trials) + " through the simulated devices and ADC");
+                for (size_t li = 0; li < mappings.size(); ++li)
+                    cells.push_back(program_cells(mappings[li], hw, layer_device_seed(seed, li)));
+            }
+            const LayerAccumulate through_sim = [&](size_t li, const LayerTrace& in,
+                                                    std::vector<int32_t>& acc) {
+                SimOptions so;
+                so.keep_outputs = true;
+                so.threads = 1;  // top1 runs batches on every core
+                if (devices) {
+                    so.device = &cells[li];
+                    // Read noise: its own stream per layer and batch of images.
+                    so.device_seed =
+                        stream_seed(layer_device_seed(seed, li), trace_hash(in), 0x2EAD);
+                }
+                const SimResult r = simulate(mappings.at(li), in, hw, so);
+                acc.resize(r.outputs.size());
+                for (size_t i = 0; i < acc.size(); ++i)
+                    acc[i] = static_cast<int32_t>(
+                        std::clamp<int64_t>(r.outputs[i], INT32_MIN, INT32_MAX));
+            };
+            mn.trial_accuracy.push_back(
+                top1(*test, opt.adc_accuracy_images, opt.threads,
+                     [&](const Tensor& b) { return run_int(qm, b, nullptr, through_sim); }));
+        }
+        double sum = 0.0;
+        for (double a : mn.trial_accuracy) sum += a;
+        mn.adc_sim_accuracy = sum / static_cast<double>(mn.trial_accuracy.size());
+        if (!devices) mn.trial_accuracy.clear();
     }
     return mn;
 }
@@ -229,6 +280,9 @@ void price_network(const MappedNetwork& mn, const QuantModel& qm, const HwConfig
         lr.stats = ls.stats;
         lr.outputs_checked = ls.outputs_checked;
         lr.mismatches = ls.mismatches;
+        lr.squared_error = ls.squared_error;
+        if (li < mn.largest_sums.size() && mn.largest_sums[li] >= 0)
+            lr.largest_sum = mn.largest_sums[li];
         if (ls.ideal_mismatches) {
             lr.ideal_mismatches = ls.ideal_mismatches;
             sr.ideal_mismatches = sr.ideal_mismatches.value_or(0) + *lr.ideal_mismatches;
@@ -243,6 +297,7 @@ void price_network(const MappedNetwork& mn, const QuantModel& qm, const HwConfig
         sr.stats.add(lr.stats);
         sr.outputs_checked += lr.outputs_checked;
         sr.mismatches += lr.mismatches;
+        sr.squared_error += lr.squared_error;
         sr.layers.push_back(std::move(lr));
     }
     sr.weight_sparsity =
@@ -252,6 +307,7 @@ void price_network(const MappedNetwork& mn, const QuantModel& qm, const HwConfig
     if (to_json(hw) != to_json(run_hw)) sr.hw = hw;
     sr.adc_exact_accuracy = mn.adc_exact_accuracy;
     sr.adc_sim_accuracy = mn.adc_sim_accuracy;
+    sr.trial_accuracy = mn.trial_accuracy;
 }
 
 }  // namespace
@@ -585,6 +641,11 @@ EvalResult evaluate(const EvalOptions& asked, EvalCache* cache) {
     if (opt.accuracy_images < 0) bad("accuracy_images", "must not be negative");
     if (opt.calib_images < 1) bad("calib_images", "must be at least 1");
     if (opt.adc_accuracy_images < 0) bad("adc_accuracy_images", "must not be negative");
+    if (opt.trials < 0 || opt.trials > 10000) bad("trials", "must be in 0..10000");
+    if (opt.size_adc_images < 0) bad("size_adc_images", "must not be negative");
+    if (opt.trials > 0 && opt.adc_accuracy_images == 0)
+        bad("trials", "needs adc_accuracy_images > 0 (the images each trial scores)",
+            {"adc_accuracy_images"});
     if (opt.finetune_epochs < 0) bad("finetune_epochs", "must not be negative");
     if (opt.accuracy_split != "test" && opt.accuracy_split != "val")
         bad("accuracy_split", "expected test or val, got '" + opt.accuracy_split + "'");
@@ -615,6 +676,10 @@ EvalResult evaluate(const EvalOptions& asked, EvalCache* cache) {
 
     const HwConfig hw = resolve_hw(opt.hw_path, opt.hw_overrides);
     res.hw = hw;
+    if (opt.trials > 1 && !hw.nonideal())
+        bad("trials",
+            "the hardware is ideal (no device field set, ADC calibration unit): every "
+            "trial would give the same top-1");
 
     const std::string mkey = model_key(opt);
     const auto md = cached<ModelData>(cache, "model", mkey,
@@ -710,11 +775,14 @@ EvalResult evaluate(const EvalOptions& asked, EvalCache* cache) {
                 return tb;
             });
         const nlohmann::json sim_opts = {{"counts_only", opt.counts_only},
-                                         {"check_exact", opt.check_exact}};
+                                         {"check_exact", opt.check_exact},
+                                         {"trials", opt.trials},
+                                         {"size_adc_images", opt.size_adc_images}};
         const auto mapped = cached<MappedNetwork>(
             cache, "map+simulate", pkey + '\n' + hw_key + '\n' + sim_opts.dump(), [&] {
                 return map_and_simulate(scheme, qm, ctx, traces.get(), m.sim_images,
-                                        modelled ? nullptr : &test, opt, progress, name);
+                                        modelled ? nullptr : &test, opt, progress, name,
+                                        modelled ? nullptr : &train.images);
             });
         SchemeResult sr;
         sr.name = name;

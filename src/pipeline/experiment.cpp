@@ -30,6 +30,8 @@ const std::set<std::string> kKeys = {"name",
                                      "images",
                                      "accuracy_images",
                                      "adc_accuracy_images",
+                                     "trials",
+                                     "size_adc_images",
                                      "finetune_epochs",
                                      "finetune_images",
                                      "finetune_lr",
@@ -391,6 +393,8 @@ Experiment parse_experiment(const std::string& yaml_text, const std::filesystem:
     count("images", base_opt.images, 1, 10000);
     count("accuracy_images", base_opt.accuracy_images, 0, 10000);
     count("adc_accuracy_images", base_opt.adc_accuracy_images, 0, 10000);
+    count("trials", base_opt.trials, 0, 10000);
+    count("size_adc_images", base_opt.size_adc_images, 0, 60000);
     count("calib_images", base_opt.calib_images, 1, 60000);
     count("finetune_images", base_opt.finetune_images, 0, 60000);
     count("finetune_epochs", base_opt.finetune_epochs, 0, 1000);

@@ -43,6 +43,10 @@ std::vector<Mapping> map_network(const Scheme& scheme, const QuantModel& qm,
     return out;
 }
 
+uint64_t layer_device_seed(uint64_t seed, size_t layer) {
+    return stream_seed(seed, layer, 0x1A7E5);
+}
+
 void simulate_traces(const std::vector<Mapping>& mappings, const std::vector<LayerTrace>& traces,
                      const HwConfig& hw, const NetworkSimOptions& opt, NetworkSim& acc) {
     if (mappings.size() != traces.size())
@@ -52,12 +56,16 @@ void simulate_traces(const std::vector<Mapping>& mappings, const std::vector<Lay
     acc.layers.resize(mappings.size());
     for (size_t li = 0; li < mappings.size(); ++li) {
         LayerSim& ls = acc.layers[li];
-        const SimResult r = simulate(mappings[li], traces[li], hw, opt.sim);
+        SimOptions so = opt.sim;
+        so.device_seed = layer_device_seed(opt.sim.device_seed, li);
+        const SimResult r = simulate(mappings[li], traces[li], hw, so);
         ls.positions += traces[li].positions;
         ls.activations.add(traces[li]);
         ls.stats.add(r.stats);
         ls.outputs_checked += r.outputs_checked;
         ls.mismatches += r.mismatches;
+        ls.squared_error += r.squared_error;
+        ls.largest_sum = std::max(ls.largest_sum, r.largest_sum);
         if (opt.check_exact) {
             SimOptions ideal = opt.sim;
             ideal.ideal_adc = true;

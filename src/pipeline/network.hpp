@@ -25,7 +25,9 @@ std::vector<Mapping> map_network(const Scheme& scheme, const QuantModel& qm,
                                  const SchemeContext& ctx, int threads = 0);
 
 struct NetworkSimOptions {
-    SimOptions sim;            // the simulator's options for every layer (ADC, mode, threads)
+    // The simulator's options for every layer (ADC, mode, threads); on real devices layer l's
+    // cells are programmed from layer_device_seed(sim.device_seed, l).
+    SimOptions sim;
     bool check_exact = false;  // also simulate under an ideal ADC and count its mismatches
     int64_t batch = 1;         // images traced at once: memory holds one batch's traces
 };
@@ -35,6 +37,8 @@ struct LayerSim {
     Stats stats;
     int64_t outputs_checked = 0;
     int64_t mismatches = 0;
+    double squared_error = 0.0;  // of the outputs under the config's ADC and devices
+    int64_t largest_sum = -1;    // SimResult::largest_sum over the batches
     std::optional<int64_t> ideal_mismatches;
     ActivationCounts activations;  // of the layer's input traces
 };
@@ -44,6 +48,9 @@ struct NetworkSim {
     double trace_seconds = 0.0;    // integer reference inference with traces
     double sim_seconds = 0.0;      // the simulator
 };
+
+// The seed of layer `layer`'s devices (cells and read noise) in a network run seeded `seed`.
+uint64_t layer_device_seed(uint64_t seed, size_t layer);
 
 // Simulates `mappings` (one per qm.layers, in order) on one batch's `traces` (from run_int),
 // adding into `acc` (acc.layers sized on first use); adds its time to acc.sim_seconds.

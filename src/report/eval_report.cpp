@@ -123,10 +123,22 @@ std::string summary_table(const EvalResult& r) {
                            (s.outputs_checked ? fmt_pct(static_cast<double>(s.mismatches) /
                                                         static_cast<double>(s.outputs_checked))
                                               : std::string("-"));
-        if (s.adc_sim_accuracy)
+        if (s.adc_sim_accuracy && s.trial_accuracy.empty())
             line += ", top-1 on " + std::to_string(r.options.adc_accuracy_images) +
                     " images through the ADC " + fmt_pct(*s.adc_sim_accuracy) + " vs exact " +
                     fmt_pct(*s.adc_exact_accuracy);
+        if (const auto trials = trial_stats(s))
+            line += ", top-1 on " + std::to_string(r.options.adc_accuracy_images) +
+                    " images through the real devices and ADC " + fmt_pct(trials->mean) + " +- " +
+                    fmt_pct(trials->std) + " (" + std::to_string(s.trial_accuracy.size()) +
+                    " trial(s)) vs exact " + fmt_pct(*s.adc_exact_accuracy);
+        if (const auto z = adc_sizing(r, s)) {
+            line += ", ADC bits needed by layer";
+            for (size_t i = 0; i < z->bits.size(); ++i)
+                line += (i ? "/" : " ") + std::to_string(z->bits[i]);
+            line += " (ADC energy " + fmt_sci(z->adc_energy_pj) + " -> " +
+                    fmt_sci(z->sized_adc_energy_pj) + " pJ)";
+        }
         if (s.cell_states.size() > 1) {
             line += ", stored cells by state";
             for (size_t st = 0; st < s.cell_states.size(); ++st)

@@ -1,5 +1,7 @@
 #include "results/compare.hpp"
 
+#include <algorithm>
+#include <bit>
 #include <cmath>
 
 namespace sparsecim {
@@ -7,6 +9,40 @@ namespace sparsecim {
 std::optional<double> times_better(double dense, double scheme) {
     if (dense <= 0.0 || scheme <= 0.0) return std::nullopt;
     return dense / scheme;
+}
+
+std::optional<TrialStats> trial_stats(const SchemeResult& s) {
+    if (s.trial_accuracy.empty()) return std::nullopt;
+    const double n = static_cast<double>(s.trial_accuracy.size());
+    TrialStats t;
+    for (double a : s.trial_accuracy) t.mean += a;
+    t.mean /= n;
+    double var = 0.0;
+    for (double a : s.trial_accuracy) var += (a - t.mean) * (a - t.mean);
+    t.std = s.trial_accuracy.size() > 1 ? std::sqrt(var / (n - 1.0)) : 0.0;
+    return t;
+}
+
+std::optional<AdcSizing> adc_sizing(const EvalResult& r, const SchemeResult& s) {
+    if (s.layers.empty()) return std::nullopt;
+    const int adc_bits = s.hw ? s.hw->adc_bits : r.hw.adc_bits;
+    AdcSizing z;
+    for (const LayerResult& l : s.layers) {
+        if (!l.largest_sum) return std::nullopt;
+        const int bits = std::max(1, static_cast<int>(std::bit_width(static_cast<uint64_t>(
+                                         std::max<int64_t>(0, *l.largest_sum)))));
+        z.bits.push_back(bits);
+        const double scale = std::ldexp(1.0, bits - adc_bits);
+        const auto e = l.cost.energy_pj.find("adc");
+        const auto a = l.cost.area_um2.find("adc");
+        const double energy = e == l.cost.energy_pj.end() ? 0.0 : e->second;
+        const double area = a == l.cost.area_um2.end() ? 0.0 : a->second;
+        z.adc_energy_pj += energy;
+        z.sized_adc_energy_pj += energy * scale;
+        z.adc_area_um2 += area;
+        z.sized_adc_area_um2 += area * scale;
+    }
+    return z;
 }
 
 namespace {

@@ -47,6 +47,24 @@ struct SchemeComparison : Ratios {
 // dense / scheme, the form of every ratio; empty when either is not positive.
 std::optional<double> times_better(double dense, double scheme);
 
+// Mean and sample standard deviation of a scheme's top-1 over its real-device trials
+// (SchemeResult::trial_accuracy); empty without trials.
+struct TrialStats {
+    double mean = 0.0, std = 0.0;
+};
+std::optional<TrialStats> trial_stats(const SchemeResult& s);
+
+// ADC sizing (EvalSettings::size_adc_images): per layer the fewest ADC bits that convert the
+// largest column sum seen (2^bits - 1 >= it), and the ADC energy and area re-priced with them.
+// ADC energy and area per conversion and per ADC scale as 2^bits, the rule configs/hw/dense.yaml
+// scales ISAAC's 8-bit ADC by (Shafiee et al., ISCA 2016). Empty without sizing.
+struct AdcSizing {
+    std::vector<int> bits;  // per layer
+    double adc_energy_pj = 0.0, sized_adc_energy_pj = 0.0;
+    double adc_area_um2 = 0.0, sized_adc_area_um2 = 0.0;
+};
+std::optional<AdcSizing> adc_sizing(const EvalResult& r, const SchemeResult& s);
+
 // Index of the "dense" scheme in r.schemes, if it ran.
 std::optional<size_t> baseline_index(const EvalResult& r);
 

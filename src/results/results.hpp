@@ -37,6 +37,13 @@ struct EvalSettings {
     // Test images run end to end through the simulator with the config's ADC (every weight layer
     // computed by its mapping), to measure the accuracy change the real ADC causes (0 = skip).
     int64_t adc_accuracy_images = 0;
+    // Real devices (hw.nonideal()): that top-1 over this many Monte Carlo trials, each with its
+    // own seed for stuck cells, variation and read noise (0: one); mappings are reused.
+    int trials = 0;
+    // ADC sizing: the first this many calibration images run through every scheme's mapping
+    // (ideal cells and ADC) to find the largest column sum each layer converts, hence the fewest
+    // ADC bits that keep its outputs exact on them (0: off).
+    int64_t size_adc_images = 0;
     bool check_exact = false;  // also simulate with an ideal ADC and compare
     // Simulate counts only (Stats, hence energy, cycles and area, without output values; no
     // mismatch check). The same Stats as the full simulation, faster.
@@ -98,7 +105,10 @@ struct LayerResult {
     Stats stats;
     Cost cost;
     int64_t outputs_checked = 0;
-    int64_t mismatches = 0;                   // under the config's ADC
+    int64_t mismatches = 0;      // under the config's ADC
+    double squared_error = 0.0;  // sum of (computed - reference)^2 of the outputs
+    // With size_adc_images: the largest column sum the layer converted on those images.
+    std::optional<int64_t> largest_sum;
     std::optional<int64_t> ideal_mismatches;  // under an ideal ADC (with --check-exact)
 };
 
@@ -120,12 +130,16 @@ struct SchemeResult {
     double weight_sparsity = 0.0;
     int64_t outputs_checked = 0;
     int64_t mismatches = 0;
+    double squared_error = 0.0;
     std::optional<int64_t> ideal_mismatches;
     std::optional<double> accuracy;            // int top-1 on the test images
     std::optional<double> finetuned_accuracy;  // the same after finetuning (finetune_epochs > 0)
     // On the first adc_accuracy_images test images: exact integer top-1 and top-1 with every
     // weight layer computed by the simulator under the config's ADC.
     std::optional<double> adc_exact_accuracy, adc_sim_accuracy;
+    // On real devices (hw.nonideal()): the top-1 of each trial (EvalSettings::trials), each on
+    // its own programming of the cells and read noise; adc_sim_accuracy is their mean.
+    std::vector<double> trial_accuracy;
     // The entry this scheme's ratios are against: "dense" (the run's dense) or the name of one of
     // EvalResult::baselines, dense on the hardware and input-side features the scheme uses.
     // Empty: the run's dense.

@@ -1,6 +1,8 @@
 // results.json of an evaluation: the settings and every scheme's and layer's figures.
 #include "results/results_json.hpp"
 
+#include <cmath>
+
 #include <nlohmann/json.hpp>
 
 #include "results/compare.hpp"
@@ -30,6 +32,23 @@ nlohmann::json opt_json(const std::optional<double>& v) {
     return v ? nlohmann::json(*v) : nlohmann::json(nullptr);
 }
 
+// Root mean square of (computed - reference) over the checked outputs.
+double rms(double squared_error, int64_t outputs) {
+    return outputs > 0 ? std::sqrt(squared_error / static_cast<double>(outputs)) : 0.0;
+}
+
+// The Monte Carlo trials of real devices (null without them).
+nlohmann::json nonideal_json(const EvalResult& r, const SchemeResult& s) {
+    const auto t = trial_stats(s);
+    if (!t) return nullptr;
+    return {{"trials", s.trial_accuracy.size()},
+            {"images", r.options.adc_accuracy_images},
+            {"top1", s.trial_accuracy},
+            {"top1_mean", t->mean},
+            {"top1_std", t->std},
+            {"exact_top1", opt_json(s.adc_exact_accuracy)}};
+}
+
 }  // namespace
 
 void set_cost_fields(nlohmann::json& j, const Cost& c) {
@@ -55,6 +74,8 @@ nlohmann::json options_json(const EvalSettings& o) {
             {"accuracy_images", o.accuracy_images},
             {"calib_images", o.calib_images},
             {"adc_accuracy_images", o.adc_accuracy_images},
+            {"trials", o.trials},
+            {"size_adc_images", o.size_adc_images},
             {"finetune_epochs", o.finetune_epochs},
             {"finetune_images", o.finetune_images},
             {"finetune_lr", o.finetune_lr},
@@ -94,6 +115,7 @@ nlohmann::json scheme_json(const EvalResult& r, const SchemeResult& s, const Sch
     js["scheme_figures"] = s.figures;
     js["outputs_checked"] = s.outputs_checked;
     js["mismatches"] = s.mismatches;
+    js["rms_error"] = rms(s.squared_error, s.outputs_checked);
     js["ideal_mismatches"] = s.ideal_mismatches ? nlohmann::json(*s.ideal_mismatches) : nullptr;
     js["accuracy"] = s.accuracy ? nlohmann::json(*s.accuracy) : nullptr;
     if (c) {
@@ -105,6 +127,19 @@ nlohmann::json scheme_json(const EvalResult& r, const SchemeResult& s, const Sch
     }
     js["accuracy_finetuned"] =
         s.finetuned_accuracy ? nlohmann::json(*s.finetuned_accuracy) : nullptr;
+    js["nonideal"] = nonideal_json(r, s);
+    js["adc_sizing"] = nullptr;
+    if (const auto z = adc_sizing(r, s))
+        js["adc_sizing"] = {{"images", r.options.size_adc_images},
+                            {"bits", z->bits},
+                            {"adc_energy_pj", z->adc_energy_pj},
+                            {"sized_adc_energy_pj", z->sized_adc_energy_pj},
+                            {"energy_saving", s.cost.total_energy_pj() > 0.0
+                                                  ? (z->adc_energy_pj - z->sized_adc_energy_pj) /
+                                                        s.cost.total_energy_pj()
+                                                  : 0.0},
+                            {"adc_area_um2", z->adc_area_um2},
+                            {"sized_adc_area_um2", z->sized_adc_area_um2}};
     js["adc_accuracy"] = nullptr;
     if (s.adc_sim_accuracy)
         js["adc_accuracy"] = {{"images", r.options.adc_accuracy_images},
@@ -132,6 +167,8 @@ nlohmann::json scheme_json(const EvalResult& r, const SchemeResult& s, const Sch
                                           {"bit_density", l.model.bit_density}};
         jl["outputs_checked"] = l.outputs_checked;
         jl["mismatches"] = l.mismatches;
+        jl["rms_error"] = rms(l.squared_error, l.outputs_checked);
+        jl["largest_column_sum"] = l.largest_sum ? nlohmann::json(*l.largest_sum) : nullptr;
         jl["ideal_mismatches"] = l.ideal_mismatches ? nlohmann::json(*l.ideal_mismatches) : nullptr;
         js["layers"].push_back(std::move(jl));
     }

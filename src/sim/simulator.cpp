@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <cmath>
 #include <map>
 #include <utility>
 
@@ -49,13 +50,24 @@ struct Prepared {
     std::vector<int32_t> col_n, col_shift, col_sign;
     std::vector<uint64_t> masks;
     std::vector<uint32_t> row_states;
+    // The analogue path (SimOptions::device): per op and active column j, its rows' read levels
+    // and read-noise variances at levels[op.mask0' + j * rows + i] (lev0 below), the ADC step,
+    // and per tile the outputs its columns feed.
+    bool analog = false;
+    std::vector<float> levels, noise_var;
+    std::vector<size_t> lev0;  // per op
+    double adc_step = 1.0;
+    std::vector<std::vector<int32_t>> outputs_of_tile;
     uint64_t input_bytes = 0;   // distinct inputs all tiles load per position, in bytes
     uint64_t digital_adds = 0;  // per position
     int cell_bits = 0, states = 0, max_words = 0, max_planes = 0, max_rows = 0, max_cols = 0;
 };
 
-Prepared prepare(const Mapping& m, const LayerTrace& tr, const HwConfig& hw) {
+Prepared prepare(const Mapping& m, const LayerTrace& tr, const HwConfig& hw,
+                 const DeviceCells* dev) {
     Prepared P;
+    P.analog = dev != nullptr;
+    int64_t largest_sum = 0;  // the largest column sum an op can produce (ideal cells)
     P.cell_bits = m.cell_bits;
     P.states = 1 << m.cell_bits;
     const int64_t adc_max = hw.adc_bits >= 62 ? INT64_MAX : (int64_t{1} << hw.adc_bits) - 1;
@@ -76,8 +88,10 @@ Prepared prepare(const Mapping& m, const LayerTrace& tr, const HwConfig& hw) {
     P.col_sign.reserve(n_cols);
     P.masks.reserve(n_mask_words);
     P.row_states.reserve(n_rows * static_cast<size_t>(P.states - 1));
+    if (P.analog) P.outputs_of_tile.resize(m.tiles.size());
     for (size_t t = 0; t < m.tiles.size(); ++t) {
         const Tile& tile = m.tiles[t];
+        std::vector<uint8_t> tile_output_seen(P.analog ? static_cast<size_t>(m.N) : 0, 0);
         std::vector<uint8_t> input_seen(static_cast<size_t>(m.K), 0);
         std::vector<uint8_t> output_seen(static_cast<size_t>(m.N), 0);
         std::map<std::pair<uint32_t, int>, size_t> band_of;  // (in_ofs, rows) -> band
@@ -125,10 +139,26 @@ Prepared prepare(const Mapping& m, const LayerTrace& tr, const HwConfig& hw) {
             po.cnt0 = P.row_states.size();
             P.row_states.resize(P.row_states.size() +
                                 static_cast<size_t>(op.rows) * static_cast<size_t>(P.states - 1));
+            if (P.analog) P.lev0.push_back(P.levels.size());
             for (int j = 0; j < op.cols; ++j) {
                 const ColOutput& co = tile.outputs.at(op.out_ofs + static_cast<size_t>(j));
                 if (co.n < 0) continue;
                 if (co.n >= m.N) throw Error(m.layer + ": an output table entry is out of range");
+                if (P.analog) {
+                    if (!tile_output_seen[static_cast<size_t>(co.n)]) {
+                        tile_output_seen[static_cast<size_t>(co.n)] = 1;
+                        P.outputs_of_tile[t].push_back(co.n);
+                    }
+                    for (int i = 0; i < op.rows; ++i) {
+                        const bool live = P.row_k[band.row0 + static_cast<size_t>(i)] >= 0;
+                        const size_t at =
+                            static_cast<size_t>(op.r0 + i) * static_cast<size_t>(tile.cols) +
+                            static_cast<size_t>(op.c0 + j);
+                        const float sd = dev->noise.empty() ? 0.0f : dev->noise[t][at];
+                        P.levels.push_back(live ? dev->level[t][at] : 0.0f);
+                        P.noise_var.push_back(live ? sd * sd : 0.0f);
+                    }
+                }
                 ++po.acols;
                 P.col_n.push_back(co.n);
                 P.col_shift.push_back(co.shift);
@@ -154,6 +184,7 @@ Prepared prepare(const Mapping& m, const LayerTrace& tr, const HwConfig& hw) {
                         ++P.row_states[po.cnt0 + static_cast<size_t>((cell - 1) * op.rows + i)];
                 }
                 if (col_max > adc_max) po.may_saturate = true;
+                largest_sum = std::max(largest_sum, col_max);
             }
             const uint64_t adcs = static_cast<uint64_t>(std::max(1, hw.adc_per_xbar));
             po.adc_rounds =
@@ -166,6 +197,9 @@ Prepared prepare(const Mapping& m, const LayerTrace& tr, const HwConfig& hw) {
     }
     for (int32_t c : tiles_of_output)
         if (c > 1) P.digital_adds += static_cast<uint64_t>(c - 1);
+    // "max": the ADC's codes stretched over the largest sum the layer's ops can produce.
+    if (hw.adc_calibration == "max" && largest_sum > adc_max)
+        P.adc_step = static_cast<double>(largest_sum) / static_cast<double>(adc_max);
     if (m.offset != 0) P.digital_adds += static_cast<uint64_t>(m.N);
     return P;
 }
@@ -250,7 +284,7 @@ inline void pack_band(const int32_t* x, const int32_t* row_k, const int32_t* row
 template <bool Clip>
 inline uint64_t column_sums(const uint64_t* planes, int words, uint64_t issued, int sign_plane,
                             const uint64_t* masks, int acols, int cell_bits, int64_t adc_max,
-                            int64_t* acc) {
+                            int64_t* acc, uint64_t& largest) {
     uint64_t weight[64];
     const uint64_t* pl[64];
     int n = 0;
@@ -270,6 +304,7 @@ inline uint64_t column_sums(const uint64_t* planes, int words, uint64_t issued, 
             for (int i = 0; i < n; ++i) {
                 uint64_t sum = static_cast<uint64_t>(std::popcount(pw[i] & m0)) +
                                (static_cast<uint64_t>(std::popcount(pw[i] & m1)) << 1);
+                largest = std::max(largest, sum);
                 if constexpr (Clip) {
                     saturations += sum > max;
                     sum = std::min(sum, max);
@@ -289,6 +324,7 @@ inline uint64_t column_sums(const uint64_t* planes, int words, uint64_t issued, 
             for (int b = 0; b < cell_bits; ++b)
                 for (int w = 0; w < words; ++w)
                     sum += static_cast<uint64_t>(std::popcount(pl[i][w] & cm[b * words + w])) << b;
+            largest = std::max(largest, sum);
             if constexpr (Clip) {
                 saturations += sum > max;
                 sum = std::min(sum, max);
@@ -296,6 +332,51 @@ inline uint64_t column_sums(const uint64_t* planes, int words, uint64_t issued, 
             a += sum * weight[i];
         }
         acc[j] = static_cast<int64_t>(a);
+    }
+    return saturations;
+}
+
+// The analogue column sums of one op (SimOptions::device): per active column j and issued plane,
+// the sum of its driven cells' read levels plus one normal draw of their summed read-noise
+// variance, converted by the ADC (round to the step, clip at adc_max codes unless ideal), then
+// weighted by the plane. Returns the conversions the ADC clipped.
+inline uint64_t analog_sums(const uint64_t* planes, int words, int rows, uint64_t issued,
+                            int sign_plane, const float* levels, const float* noise_var, int acols,
+                            bool ideal, int64_t adc_max, double step, NormalRng& rng, double* acc) {
+    double weight[64];
+    const uint64_t* pl[64];
+    int n = 0;
+    for (; issued; issued &= issued - 1, ++n) {
+        const int tb = std::countr_zero(issued);
+        weight[n] = tb == sign_plane ? -std::ldexp(1.0, tb) : std::ldexp(1.0, tb);
+        pl[n] = planes + static_cast<size_t>(tb) * static_cast<size_t>(words);
+    }
+    const double max_code = static_cast<double>(adc_max);
+    uint64_t saturations = 0;
+    for (int j = 0; j < acols; ++j) {
+        const float* lv = levels + static_cast<size_t>(j) * static_cast<size_t>(rows);
+        const float* nv = noise_var + static_cast<size_t>(j) * static_cast<size_t>(rows);
+        double a = 0.0;
+        for (int i = 0; i < n; ++i) {
+            double sum = 0.0, var = 0.0;
+            for (int w = 0; w < words; ++w)
+                for (uint64_t v = pl[i][w]; v; v &= v - 1) {
+                    const int r = w * 64 + std::countr_zero(v);
+                    sum += lv[r];
+                    var += nv[r];
+                }
+            if (var > 0.0) sum += std::sqrt(var) * rng.normal();
+            if (!ideal) {
+                double code = std::max(0.0, std::nearbyint(sum / step));
+                if (code > max_code) {
+                    ++saturations;
+                    code = max_code;
+                }
+                sum = code * step;
+            }
+            a += sum * weight[i];
+        }
+        acc[j] = a;
     }
     return saturations;
 }
@@ -312,6 +393,7 @@ struct Part {
     std::vector<int64_t> y;
     std::vector<uint64_t> worst;
     Stats stats;
+    uint64_t largest = 0;  // largest column sum converted (exact path)
 };
 
 SPARSECIM_HOT_CLONES
@@ -333,6 +415,9 @@ void run_work(const Mapping& m, const LayerTrace& tr, const HwConfig& hw, const 
     std::vector<uint32_t> row_bits;
     std::vector<PackedBand> packed;
     std::vector<int64_t> acc(static_cast<size_t>(std::max(1, P.max_cols)));
+    // The analogue path's column values and one tile's share of the outputs at one position.
+    std::vector<double> acc_d(P.analog ? acc.size() : 0),
+        y_tile(P.analog ? static_cast<size_t>(m.N) : 0, 0.0);
     PipelineClock clock;
     clock.stages = &m.pipeline;
     const size_t plane_words = static_cast<size_t>(P.max_planes) * static_cast<size_t>(P.max_words);
@@ -357,6 +442,7 @@ void run_work(const Mapping& m, const LayerTrace& tr, const HwConfig& hw, const 
             }
             uint64_t busy = 0;
             if (pipelined) clock.reset();
+            NormalRng rng(stream_seed(opt.device_seed, t, static_cast<uint64_t>(p)));
             for (size_t oi = o0; oi < o1; ++oi) {
                 const PreparedOp& op = P.ops[oi];
                 const Band& band = P.bands[op.band];
@@ -391,21 +477,44 @@ void run_work(const Mapping& m, const LayerTrace& tr, const HwConfig& hw, const 
                     for (; left; left &= left - 1, first = false) clock.item(op, first, true);
                     if (first) clock.item(op, true, false);  // fully skipped op
                 }
+                const int sign_plane = tr.in_signed ? a_bits - 1 + band.max_shift : -1;
+                if (P.analog) {
+                    const size_t lev = P.lev0[oi];
+                    saturations +=
+                        analog_sums(pb.planes, band.words, band.rows, issued, sign_plane,
+                                    P.levels.data() + lev, P.noise_var.data() + lev, op.acols,
+                                    opt.ideal_adc, adc_max, P.adc_step, rng, acc_d.data());
+                    for (int j = 0; j < op.acols; ++j) {
+                        const size_t c = op.col0 + static_cast<size_t>(j);
+                        y_tile[static_cast<size_t>(P.col_n[c])] +=
+                            P.col_sign[c] *
+                            std::ldexp(acc_d[static_cast<size_t>(j)], P.col_shift[c]);
+                    }
+                    continue;
+                }
                 const bool clip = !opt.ideal_adc && op.may_saturate;
                 if (!values && !clip) continue;  // counts only, and no conversion can clip
-                const int sign_plane = tr.in_signed ? a_bits - 1 + band.max_shift : -1;
                 const uint64_t* masks = P.masks.data() + op.mask0;
-                saturations +=
-                    clip ? column_sums<true>(pb.planes, band.words, issued, sign_plane, masks,
-                                             op.acols, P.cell_bits, adc_max, acc.data())
-                         : column_sums<false>(pb.planes, band.words, issued, sign_plane, masks,
-                                              op.acols, P.cell_bits, adc_max, acc.data());
+                saturations += clip ? column_sums<true>(pb.planes, band.words, issued, sign_plane,
+                                                        masks, op.acols, P.cell_bits, adc_max,
+                                                        acc.data(), out.largest)
+                                    : column_sums<false>(pb.planes, band.words, issued, sign_plane,
+                                                         masks, op.acols, P.cell_bits, adc_max,
+                                                         acc.data(), out.largest);
                 if (!values) continue;
                 int64_t* y = out.y.data() + (p - wk.p0) * m.N;
                 for (int j = 0; j < op.acols; ++j) {
                     const size_t c = op.col0 + static_cast<size_t>(j);
                     y[P.col_n[c]] +=
                         P.col_sign[c] * (acc[static_cast<size_t>(j)] << P.col_shift[c]);
+                }
+            }
+            if (P.analog) {  // a tile's share rounds to the integer its periphery delivers
+                for (int32_t n : P.outputs_of_tile[t]) {
+                    double& v = y_tile[static_cast<size_t>(n)];
+                    if (values)
+                        out.y[static_cast<size_t>((p - wk.p0) * m.N + n)] += std::llround(v);
+                    v = 0.0;
                 }
             }
             uint64_t& worst = out.worst[static_cast<size_t>(p - wk.p0)];
@@ -438,7 +547,20 @@ SimResult simulate(const Mapping& m, const LayerTrace& tr, const HwConfig& hw,
                     " inputs, expected positions x K");
     if (std::string problem = groups_problem(m.layer, m.K, m.N, m.groups); !problem.empty())
         throw Error(problem);
-    const Prepared P = prepare(m, tr, hw);
+    // Real devices: the cells as programmed (the caller's, or programmed here once).
+    DeviceCells programmed;
+    const DeviceCells* dev = nullptr;
+    if (!opt.ideal_adc && (opt.device || hw.nonideal() || opt.force_analog)) {
+        dev = opt.device;
+        if (!dev) {
+            programmed = program_cells(m, hw, opt.device_seed);
+            dev = &programmed;
+        }
+    } else if (opt.force_analog) {
+        programmed = program_cells(m, HwConfig{}, opt.device_seed);  // ideal cells
+        dev = &programmed;
+    }
+    const Prepared P = prepare(m, tr, hw, dev);
     const int64_t positions = tr.positions;
     const size_t tiles = m.tiles.size();
     // Work split: position ranges when there are enough positions, else tile ranges (a layer
@@ -466,9 +588,12 @@ SimResult simulate(const Mapping& m, const LayerTrace& tr, const HwConfig& hw,
     std::vector<uint64_t> worst(static_cast<size_t>(positions), 0);
     std::vector<int64_t> y;
     if (!opt.counts_only) y.assign(static_cast<size_t>(positions * m.N), 0);
+    if (!opt.counts_only && !P.analog) res.largest_sum = 0;
     for (size_t w = 0; w < work.size(); ++w) {
         const Part& part = parts[w];
         res.stats.add(part.stats);
+        if (res.largest_sum >= 0)
+            res.largest_sum = std::max(res.largest_sum, static_cast<int64_t>(part.largest));
         const int64_t p0 = work[w].p0;
         for (size_t i = 0; i < part.worst.size(); ++i)
             worst[static_cast<size_t>(p0) + i] =
@@ -526,7 +651,11 @@ SimResult simulate(const Mapping& m, const LayerTrace& tr, const HwConfig& hw,
     if (!opt.counts_only && !tr.outputs.empty()) {  // a trace without outputs is only computed
         res.outputs_checked = static_cast<int64_t>(y.size());
         for (size_t i = 0; i < y.size(); ++i)
-            if (y[i] != tr.outputs[i]) ++res.mismatches;
+            if (y[i] != tr.outputs[i]) {
+                ++res.mismatches;
+                const double e = static_cast<double>(y[i] - tr.outputs[i]);
+                res.squared_error += e * e;
+            }
     }
     if (opt.keep_outputs && !opt.counts_only) res.outputs = std::move(y);
     return res;

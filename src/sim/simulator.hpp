@@ -11,6 +11,7 @@
 #include "hw/hw_config.hpp"
 #include "infer/trace.hpp"
 #include "map/mapping.hpp"
+#include "sim/device.hpp"
 #include "sim/stats.hpp"
 
 namespace sparsecim {
@@ -22,13 +23,25 @@ struct SimOptions {
     // clip, to count saturations); no outputs are checked or kept. Stats equal a full run's.
     bool counts_only = false;
     int threads = 0;  // 0 = hardware concurrency
+    // Real devices and a calibrated ADC (hw.nonideal(), docs/nonideal.md): each column sum is
+    // the analogue sum of its driven cells' read levels plus read noise, converted by the ADC.
+    // `device`: the cells as programmed (null: simulate programs them from `device_seed`);
+    // `device_seed` also seeds the read noise. ideal_adc means ideal cells and ADC: no device.
+    const DeviceCells* device = nullptr;
+    uint64_t device_seed = 1;
+    // Run that analogue path even on ideal hardware (tests: it must then equal the exact path).
+    bool force_analog = false;
 };
 
 struct SimResult {
     Stats stats;
     bool counts_only = false;  // the run computed counts only (SimOptions::counts_only)
     int64_t outputs_checked = 0;
-    int64_t mismatches = 0;        // outputs that differ from the trace's reference
+    int64_t mismatches = 0;      // outputs that differ from the trace's reference
+    double squared_error = 0.0;  // sum over the checked outputs of (computed - reference)^2
+    // The largest OU column sum of one bit-plane the ADC was given (ideal cells, exact path, values
+    // computed; -1 otherwise): the ADC bits these inputs need (docs/nonideal.md, ADC sizing).
+    int64_t largest_sum = -1;
     std::vector<int64_t> outputs;  // positions * N when keep_outputs (and not counts_only)
 };
 

@@ -26,7 +26,8 @@ Scheme sme_scheme() {
     };
     s.params = [] { return param_infos(sme_param_table()); };
     // One weight bit per cell: 1-bit cells whose two states read like the run's lowest and
-    // highest state (as configs/hw/sme.yaml prices a 2-bit cell's HRS and LRS).
+    // highest state (as configs/hw/sme.yaml prices a 2-bit cell's HRS and LRS), in energy and in
+    // device variation.
     s.hw_used = [](const HwConfig& run_hw, const SchemeContext&) {
         HwConfig hw = run_hw;
         if (hw.cell_bits == 1) return hw;
@@ -34,6 +35,8 @@ Scheme sme_scheme() {
         if (!hw.cell_state_energy_pj.empty())
             hw.cell_state_energy_pj = {hw.cell_state_energy_pj.front(),
                                        hw.cell_state_energy_pj.back()};
+        if (!hw.state_sigma.empty())
+            hw.state_sigma = {hw.state_sigma.front(), hw.state_sigma.back()};
         return hw;
     };
     return s;

@@ -1,0 +1,229 @@
+// Real devices (issue 22): stuck-at faults by physical state, device-to-device variation, read
+// noise and a calibrated ADC, applied to the programmed cells of a scheme's real mapping. Zero
+// device fields on the analogue path give the exact outputs (test_sim_paths checks every scheme
+// and layer); here: faults read as their state, the programming is deterministic per seed and its
+// rates are met, errors grow with variation, "max" calibration never clips, Monte Carlo trials
+// land in results.json, and bad device fields are one error naming the field.
+#include <gtest/gtest.h>
+
+#include <bit>
+#include <cmath>
+
+#include "core/error.hpp"
+#include "hw/hw_config.hpp"
+#include "infer/int_infer.hpp"
+#include "model/idx.hpp"
+#include "model/zoo.hpp"
+#include "pipeline/evaluate.hpp"
+#include "pipeline/network.hpp"
+#include "results/results_json.hpp"
+#include "schemes/scheme.hpp"
+#include "sim/device.hpp"
+#include "sim/simulator.hpp"
+
+using namespace sparsecim;
+
+namespace {
+
+// One scheme's mappings of tiny-cnn and their traces on two Fashion-MNIST test images.
+struct Mapped {
+    HwConfig hw;
+    std::vector<Mapping> maps;
+    std::vector<LayerTrace> traces;
+    explicit Mapped(const std::string& scheme_name) {
+        hw = resolve_hw("", {});
+        const Scheme& scheme = find_scheme(scheme_name);
+        SchemeContext ctx;
+        ctx.hw = hw;
+        ctx.quant.w_bits = hw.w_bits;
+        ctx.quant.a_bits = hw.a_bits;
+        const QuantModel qm = scheme.prepare(make_zoo_model("tiny-cnn", 3),
+                                             load_fashion_mnist("train", 16).images, ctx);
+        maps = map_network(scheme, qm, ctx, 2);
+        run_int(qm, load_fashion_mnist("test", 2).images, &traces);
+    }
+    SimResult run(size_t layer, const HwConfig& h, uint64_t seed = 1) const {
+        SimOptions o;
+        o.keep_outputs = true;
+        o.device_seed = seed;
+        return simulate(maps[layer], traces[layer], h, o);
+    }
+};
+
+const Mapped& dense() {
+    static const Mapped m("dense");
+    return m;
+}
+
+// An evaluation of tiny-cnn without top-1 (the tests set what they measure).
+EvalOptions tiny(std::vector<std::string> schemes) {
+    EvalOptions o;
+    o.model = "zoo:tiny-cnn";
+    o.schemes = std::move(schemes);
+    o.accuracy_images = 0;
+    o.adc_accuracy_images = 0;
+    o.calib_images = 16;
+    o.scheme_params = {"pattern.exempt=none"};
+    return o;
+}
+
+HwConfig with(const HwConfig& base, const std::vector<std::string>& overrides) {
+    HwConfig h = base;
+    for (const auto& o : overrides) apply_hw_override(h, o);
+    return h;
+}
+
+}  // namespace
+
+TEST(Nonideal, StuckCellsReadAsTheirPhysicalState) {
+    const Mapped& m = dense();
+    // Every cell stuck at HRS reads 0: each column sum is 0, so every output is 0.
+    const SimResult hrs = m.run(1, with(m.hw, {"device.saf_hrs_rate=1"}));
+    for (int64_t v : hrs.outputs) ASSERT_EQ(v, 0);
+    // Every cell stuck at LRS reads the top state: a differential pair then cancels exactly.
+    const SimResult lrs = m.run(1, with(m.hw, {"device.saf_lrs_rate=1", "adc.bits=24"}));
+    for (int64_t v : lrs.outputs) ASSERT_EQ(v, 0);
+    // Programming meets the rates (4 sigma of a binomial) and is deterministic per seed.
+    const HwConfig h = with(m.hw, {"device.saf_lrs_rate=0.09", "device.saf_hrs_rate=0.02"});
+    const DeviceCells a = program_cells(m.maps[1], h, 7), b = program_cells(m.maps[1], h, 7);
+    const DeviceCells c = program_cells(m.maps[1], h, 8);
+    EXPECT_EQ(a.level, b.level);
+    EXPECT_NE(a.level, c.level);
+    const double n = static_cast<double>(a.cells);
+    EXPECT_NEAR(static_cast<double>(a.stuck_lrs) / n, 0.09, 4 * std::sqrt(0.09 * 0.91 / n));
+    EXPECT_NEAR(static_cast<double>(a.stuck_hrs) / n, 0.02, 4 * std::sqrt(0.02 * 0.98 / n));
+    // A few faults change some outputs, not all, and the run is reproducible.
+    const HwConfig few = with(m.hw, {"device.saf_lrs_rate=0.01"});
+    const SimResult f1 = m.run(1, few, 3), f2 = m.run(1, few, 3);
+    EXPECT_EQ(f1.outputs, f2.outputs);
+    EXPECT_GT(f1.mismatches, 0);
+    EXPECT_LT(f1.mismatches, f1.outputs_checked);
+    EXPECT_GT(f1.squared_error, 0.0);
+}
+
+TEST(Nonideal, ErrorGrowsWithVariationAndReadNoise) {
+    const Mapped& m = dense();
+    auto rms = [&](const std::vector<std::string>& o) {
+        double sq = 0.0;
+        int64_t n = 0;
+        for (size_t l = 0; l < m.maps.size(); ++l) {
+            const SimResult r = m.run(l, with(m.hw, o));
+            sq += r.squared_error;
+            n += r.outputs_checked;
+        }
+        return std::sqrt(sq / static_cast<double>(n));
+    };
+    EXPECT_EQ(rms({}), 0.0);
+    // Small deviations round away at the ADC (one code per level); larger ones do not.
+    EXPECT_EQ(rms({"device.sigma=0.01"}), 0.0);
+    const double small = rms({"device.sigma=0.1"}), large = rms({"device.sigma=0.4"});
+    EXPECT_GT(small, 0.0);
+    EXPECT_GT(large, 2.0 * small);
+    EXPECT_GT(rms({"device.read_sigma=0.05"}), 0.0);
+    // A finite on/off ratio makes HRS cells conduct, so their variation shows too.
+    EXPECT_GT(rms({"device.sigma=0.05", "device.on_off_ratio=10"}), rms({"device.sigma=0.05"}));
+}
+
+TEST(Nonideal, MaxCalibrationStretchesTheAdcInsteadOfClipping) {
+    const Mapped& m = dense();
+    const HwConfig narrow = with(m.hw, {"adc.bits=3"});
+    uint64_t clipped_unit = 0, clipped_max = 0;
+    for (size_t l = 0; l < m.maps.size(); ++l) {
+        clipped_unit += m.run(l, narrow).stats.adc_saturations;
+        clipped_max += m.run(l, with(narrow, {"adc.calibration=max"})).stats.adc_saturations;
+    }
+    EXPECT_GT(clipped_unit, 0u);
+    EXPECT_EQ(clipped_max, 0u);
+}
+
+TEST(Nonideal, TrialsGiveEachSchemesTopOneMeanAndStd) {
+    EvalOptions o = tiny({"dense", "csr"});
+    o.adc_accuracy_images = 24;
+    o.trials = 3;
+    o.hw_overrides = {"device.sigma=0.3", "device.saf_lrs_rate=0.02"};
+    const nlohmann::json j = results_json(evaluate(o));
+    for (const auto& s : j["schemes"]) {
+        const auto& ni = s["nonideal"];
+        ASSERT_TRUE(ni.is_object()) << s["name"];
+        EXPECT_EQ(ni["trials"], 3);
+        EXPECT_EQ(ni["top1"].size(), 3u);
+        double mean = 0.0;
+        for (const auto& a : ni["top1"]) mean += a.get<double>();
+        EXPECT_DOUBLE_EQ(ni["top1_mean"].get<double>(), mean / 3.0);
+        EXPECT_GE(ni["top1_std"].get<double>(), 0.0);
+        EXPECT_GT(s["rms_error"].get<double>(), 0.0);
+    }
+    // The same seed, the same trials.
+    EXPECT_EQ(results_json(evaluate(o))["schemes"][1]["nonideal"], j["schemes"][1]["nonideal"]);
+    // Trials on ideal hardware would all agree: an error naming the option.
+    o.hw_overrides.clear();
+    try {
+        evaluate(o);
+        FAIL() << "expected an error";
+    } catch (const FieldError& e) {
+        EXPECT_EQ(e.name(), "trials");
+    }
+}
+
+TEST(Nonideal, BadDeviceFieldsAreOneErrorNamingTheField) {
+    const HwConfig hw = resolve_hw("", {});
+    for (const auto& [assignment, field] : std::vector<std::pair<std::string, std::string>>{
+             {"device.saf_lrs_rate=1.5", "device.saf_lrs_rate"},
+             {"device.sigma=-0.1", "device.sigma"},
+             {"device.on_off_ratio=0.5", "device.on_off_ratio"},
+             {"device.state_sigma=[0.1, 0.2]", "device.state_sigma"},
+             {"adc.calibration=sometimes", "adc.calibration"}}) {
+        try {
+            HwConfig h = hw;
+            apply_hw_override(h, assignment);
+            FAIL() << assignment;
+        } catch (const Error& e) {
+            EXPECT_NE(std::string(e.what()).find(field), std::string::npos) << e.what();
+        }
+    }
+    HwConfig h = hw;
+    apply_hw_override(h, "device.saf_lrs_rate=0.6");
+    EXPECT_THROW(apply_hw_override(h, "device.saf_hrs_rate=0.6"), Error);
+    // The presets load and are non-ideal.
+    for (const char* preset : {"mild", "harsh"}) {
+        HwConfig p = hw;
+        for (const auto& o : device_overrides(preset)) apply_hw_override(p, o);
+        EXPECT_TRUE(p.nonideal()) << preset;
+    }
+    EXPECT_THROW(device_overrides("nosuch"), Error);
+}
+
+// ADC sizing: the largest column sum a layer converts sets the fewest ADC bits that keep its
+// outputs exact on those inputs; one bit fewer clips and breaks them.
+TEST(Nonideal, AdcSizingFindsTheFewestBitsThatStayExact) {
+    for (const char* scheme : {"dense", "csr", "pattern"}) {
+        const Mapped m(scheme);
+        for (size_t l = 0; l < m.maps.size(); ++l) {
+            SimOptions ideal;
+            ideal.ideal_adc = true;
+            const int64_t largest = simulate(m.maps[l], m.traces[l], m.hw, ideal).largest_sum;
+            ASSERT_GT(largest, 0) << scheme << " layer " << l;
+            const int bits = static_cast<int>(std::bit_width(static_cast<uint64_t>(largest)));
+            const std::string where = std::string(scheme) + " layer " + std::to_string(l);
+            EXPECT_EQ(m.run(l, with(m.hw, {"adc.bits=" + std::to_string(bits)})).mismatches, 0)
+                << where;
+            if (bits > 1) {
+                EXPECT_GT(m.run(l, with(m.hw, {"adc.bits=" + std::to_string(bits - 1)})).mismatches,
+                          0)
+                    << where;
+            }
+        }
+    }
+    EvalOptions o = tiny({"dense", "pattern"});
+    o.size_adc_images = 4;
+    const nlohmann::json j = results_json(evaluate(o));
+    for (const auto& s : j["schemes"]) {
+        const auto& z = s["adc_sizing"];
+        ASSERT_TRUE(z.is_object()) << s["name"];
+        EXPECT_EQ(z["bits"].size(), s["layers"].size());
+        for (const auto& b : z["bits"]) EXPECT_LE(b.get<int>(), j["config"]["hw"]["adc"]["bits"]);
+        EXPECT_LE(z["sized_adc_energy_pj"].get<double>(), z["adc_energy_pj"].get<double>());
+        EXPECT_DOUBLE_EQ(z["adc_energy_pj"].get<double>(),
+                         s["energy_pj_by_component"]["adc"].get<double>());
+    }
+}
