@@ -53,7 +53,7 @@ struct Prepared {
     // The analogue path (SimOptions::device): per op and active column j, its rows' read levels
     // and read-noise variances at levels[op.mask0' + j * rows + i] (lev0 below), the ADC step,
     // and per tile the outputs its columns feed.
-    bool analog = false;
+    bool analog = false, noisy = false;  // noisy: some cell has read noise
     std::vector<float> levels, noise_var;
     std::vector<size_t> lev0;  // per op
     double adc_step = 1.0;
@@ -157,6 +157,7 @@ Prepared prepare(const Mapping& m, const LayerTrace& tr, const HwConfig& hw,
                         const float sd = dev->noise.empty() ? 0.0f : dev->noise[t][at];
                         P.levels.push_back(live ? dev->level[t][at] : 0.0f);
                         P.noise_var.push_back(live ? sd * sd : 0.0f);
+                        P.noisy = P.noisy || (live && sd > 0.0f);
                     }
                 }
                 ++po.acols;
@@ -336,36 +337,36 @@ inline uint64_t column_sums(const uint64_t* planes, int words, uint64_t issued, 
     return saturations;
 }
 
-// The analogue column sums of one op (SimOptions::device): per active column j and issued plane,
+// The analogue column sums of one op (SimOptions::device): per issued plane and active column j,
 // the sum of its driven cells' read levels plus one normal draw of their summed read-noise
 // variance, converted by the ADC (round to the step, clip at adc_max codes unless ideal), then
-// weighted by the plane. Returns the conversions the ADC clipped.
+// weighted by the plane. A plane's driven rows are listed once for all its columns (`rows_on`
+// holds at least `rows` entries). Returns the conversions the ADC clipped.
 inline uint64_t analog_sums(const uint64_t* planes, int words, int rows, uint64_t issued,
-                            int sign_plane, const float* levels, const float* noise_var, int acols,
-                            bool ideal, int64_t adc_max, double step, NormalRng& rng, double* acc) {
-    double weight[64];
-    const uint64_t* pl[64];
-    int n = 0;
-    for (; issued; issued &= issued - 1, ++n) {
-        const int tb = std::countr_zero(issued);
-        weight[n] = tb == sign_plane ? -std::ldexp(1.0, tb) : std::ldexp(1.0, tb);
-        pl[n] = planes + static_cast<size_t>(tb) * static_cast<size_t>(words);
-    }
+                            int sign_plane, const float* levels, const float* noise_var, bool noisy,
+                            int acols, bool ideal, int64_t adc_max, double step, NormalRng& rng,
+                            int* rows_on, double* acc) {
     const double max_code = static_cast<double>(adc_max);
     uint64_t saturations = 0;
-    for (int j = 0; j < acols; ++j) {
-        const float* lv = levels + static_cast<size_t>(j) * static_cast<size_t>(rows);
-        const float* nv = noise_var + static_cast<size_t>(j) * static_cast<size_t>(rows);
-        double a = 0.0;
-        for (int i = 0; i < n; ++i) {
-            double sum = 0.0, var = 0.0;
-            for (int w = 0; w < words; ++w)
-                for (uint64_t v = pl[i][w]; v; v &= v - 1) {
-                    const int r = w * 64 + std::countr_zero(v);
-                    sum += lv[r];
-                    var += nv[r];
-                }
-            if (var > 0.0) sum += std::sqrt(var) * rng.normal();
+    std::fill(acc, acc + acols, 0.0);
+    for (; issued; issued &= issued - 1) {
+        const int tb = std::countr_zero(issued);
+        const double weight = tb == sign_plane ? -std::ldexp(1.0, tb) : std::ldexp(1.0, tb);
+        const uint64_t* plane = planes + static_cast<size_t>(tb) * static_cast<size_t>(words);
+        int driven = 0;
+        for (int w = 0; w < words; ++w)
+            for (uint64_t v = plane[w]; v; v &= v - 1)
+                rows_on[driven++] = w * 64 + std::countr_zero(v);
+        for (int j = 0; j < acols; ++j) {
+            const float* lv = levels + static_cast<size_t>(j) * static_cast<size_t>(rows);
+            double sum = 0.0;
+            for (int t = 0; t < driven; ++t) sum += lv[rows_on[t]];
+            if (noisy) {
+                const float* nv = noise_var + static_cast<size_t>(j) * static_cast<size_t>(rows);
+                double var = 0.0;
+                for (int t = 0; t < driven; ++t) var += nv[rows_on[t]];
+                if (var > 0.0) sum += std::sqrt(var) * rng.normal();
+            }
             if (!ideal) {
                 double code = std::max(0.0, std::nearbyint(sum / step));
                 if (code > max_code) {
@@ -374,9 +375,8 @@ inline uint64_t analog_sums(const uint64_t* planes, int words, int rows, uint64_
                 }
                 sum = code * step;
             }
-            a += sum * weight[i];
+            acc[j] += sum * weight;
         }
-        acc[j] = a;
     }
     return saturations;
 }
@@ -416,6 +416,7 @@ void run_work(const Mapping& m, const LayerTrace& tr, const HwConfig& hw, const 
     std::vector<PackedBand> packed;
     std::vector<int64_t> acc(static_cast<size_t>(std::max(1, P.max_cols)));
     // The analogue path's column values and one tile's share of the outputs at one position.
+    std::vector<int> rows_on(P.analog ? static_cast<size_t>(std::max(1, P.max_rows)) : 0);
     std::vector<double> acc_d(P.analog ? acc.size() : 0),
         y_tile(P.analog ? static_cast<size_t>(m.N) : 0, 0.0);
     PipelineClock clock;
@@ -480,10 +481,10 @@ void run_work(const Mapping& m, const LayerTrace& tr, const HwConfig& hw, const 
                 const int sign_plane = tr.in_signed ? a_bits - 1 + band.max_shift : -1;
                 if (P.analog) {
                     const size_t lev = P.lev0[oi];
-                    saturations +=
-                        analog_sums(pb.planes, band.words, band.rows, issued, sign_plane,
-                                    P.levels.data() + lev, P.noise_var.data() + lev, op.acols,
-                                    opt.ideal_adc, adc_max, P.adc_step, rng, acc_d.data());
+                    saturations += analog_sums(pb.planes, band.words, band.rows, issued, sign_plane,
+                                               P.levels.data() + lev, P.noise_var.data() + lev,
+                                               P.noisy, op.acols, opt.ideal_adc, adc_max,
+                                               P.adc_step, rng, rows_on.data(), acc_d.data());
                     for (int j = 0; j < op.acols; ++j) {
                         const size_t c = op.col0 + static_cast<size_t>(j);
                         y_tile[static_cast<size_t>(P.col_n[c])] +=
