@@ -51,8 +51,8 @@ struct Prepared {
     std::vector<uint64_t> masks;
     std::vector<uint32_t> row_states;
     // The analogue path (SimOptions::device): per op and active column j, its rows' read levels
-    // and read-noise variances at levels[op.mask0' + j * rows + i] (lev0 below), the ADC step,
-    // and per tile the outputs its columns feed.
+    // and read-noise variances at levels[lev0[op] + j * rows + i], the ADC step, and per tile
+    // the outputs its columns feed.
     bool analog = false, noisy = false;  // noisy: some cell has read noise
     std::vector<float> levels, noise_var;
     std::vector<size_t> lev0;  // per op
