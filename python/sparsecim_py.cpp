@@ -312,11 +312,7 @@ py::object price_py(const PyMapping& pm, const py::dict& sim, const py::object& 
 std::pair<nlohmann::json, std::string> results_of(const py::object& results) {
     if (py::isinstance<py::str>(results)) {
         const std::string path = results.cast<std::string>();
-        try {
-            return {nlohmann::json::parse(read_file(path)), path};
-        } catch (const nlohmann::json::exception& e) {
-            throw Error(path + ": malformed JSON: " + e.what());
-        }
+        return {read_results_json(path), path};
     }
     if (!py::isinstance<py::dict>(results))
         throw Error("results: expected the dict evaluate() returned or a results.json path");

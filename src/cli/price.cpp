@@ -48,13 +48,7 @@ Command add_price(CLI::App& app) {
                                 ": missing (--ert and --art go together)");
                 if (!a->bind.empty() && a->ert.empty())
                     throw Error("--bind: needs --ert and --art");
-                const nlohmann::json stored = [&] {
-                    try {
-                        return nlohmann::json::parse(read_file(a->results));
-                    } catch (const nlohmann::json::exception& e) {
-                        throw Error(a->results + ": malformed JSON: " + e.what());
-                    }
-                }();
+                const nlohmann::json stored = read_results_json(a->results);
                 PricesFor prices = [](const HwConfig& hw) { return hw_prices(hw); };
                 std::string with = "its own hardware";
                 if (!a->ert.empty()) {

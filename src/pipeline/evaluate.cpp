@@ -174,6 +174,21 @@ MappedNetwork map_and_simulate(const Scheme& scheme, const QuantModel& qm, const
     net.sim.threads = opt.threads;
     net.sim.device_seed = trial_seed(opt.seed, 0);
     net.check_exact = opt.check_exact;
+    // Real devices: each trial's cells, programmed once per layer; trial 0's also serve the
+    // simulated images.
+    const bool devices = hw.nonideal();
+    auto program = [&](int t) {
+        std::vector<DeviceCells> cells;
+        for (size_t li = 0; li < mappings.size(); ++li)
+            cells.push_back(
+                program_cells(mappings[li], hw, layer_device_seed(trial_seed(opt.seed, t), li)));
+        return cells;
+    };
+    std::vector<DeviceCells> first_trial;
+    if (devices) {
+        first_trial = program(0);
+        net.devices = &first_trial;
+    }
     MappedNetwork mn;
     if (traces) {
         for (const auto& batch : *traces) simulate_traces(mappings, batch, hw, net, mn.sim);
@@ -205,17 +220,16 @@ MappedNetwork map_and_simulate(const Scheme& scheme, const QuantModel& qm, const
         mn.adc_exact_accuracy = top1(*test, opt.adc_accuracy_images, opt.threads,
                                      [&](const Tensor& b) { return run_int(qm, b); });
         // On real devices, one top-1 per trial, each with its own cells and read noise.
-        const bool devices = hw.nonideal();
         const int trials = devices ? std::max(1, opt.trials) : 1;
         for (int t = 0; t < trials; ++t) {
             const uint64_t seed = trial_seed(opt.seed, t);
-            std::vector<DeviceCells> cells;
+            std::vector<DeviceCells> other;
             if (devices) {
                 progress.say(label + ": trial " + std::to_string(t + 1) + "/" +
                              std::to_string(trials) + " through the simulated devices and ADC");
-                for (size_t li = 0; li < mappings.size(); ++li)
-                    cells.push_back(program_cells(mappings[li], hw, layer_device_seed(seed, li)));
+                if (t > 0) other = program(t);
             }
+            const std::vector<DeviceCells>& cells = t == 0 ? first_trial : other;
             const LayerAccumulate through_sim = [&](size_t li, const LayerTrace& in,
                                                     std::vector<int32_t>& acc) {
                 SimOptions so;

@@ -58,6 +58,7 @@ void simulate_traces(const std::vector<Mapping>& mappings, const std::vector<Lay
         LayerSim& ls = acc.layers[li];
         SimOptions so = opt.sim;
         so.device_seed = layer_device_seed(opt.sim.device_seed, li);
+        if (opt.devices) so.device = &opt.devices->at(li);
         const SimResult r = simulate(mappings[li], traces[li], hw, so);
         ls.positions += traces[li].positions;
         ls.activations.add(traces[li]);

@@ -28,6 +28,9 @@ struct NetworkSimOptions {
     // The simulator's options for every layer (ADC, mode, threads); on real devices layer l's
     // cells are programmed from layer_device_seed(sim.device_seed, l).
     SimOptions sim;
+    // Optional, one per mapping: the cells as programmed (e.g. a trial's), so that every batch
+    // reuses them instead of programming them again.
+    const std::vector<DeviceCells>* devices = nullptr;
     bool check_exact = false;  // also simulate under an ideal ADC and count its mismatches
     int64_t batch = 1;         // images traced at once: memory holds one batch's traces
 };

@@ -114,6 +114,14 @@ std::string file_name(const std::string& name) {
 
 }  // namespace
 
+json read_results_json(const std::filesystem::path& path) {
+    try {
+        return json::parse(read_file(path));
+    } catch (const json::exception& e) {
+        throw Error(path.string() + ": malformed JSON: " + e.what());
+    }
+}
+
 json reprice_results(const json& results, const std::string& source, const PricesFor& prices) {
     json out = results;
     std::map<const HwConfig*, PriceTable> tables;

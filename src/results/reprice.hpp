@@ -20,6 +20,10 @@ namespace sparsecim {
 // The unit prices for an entry priced on `hw` (the run's hardware, or the entry's own "hw").
 using PricesFor = std::function<PriceTable(const HwConfig& hw)>;
 
+// A results.json read from `path`; throws Error naming the file when it cannot be read or is not
+// JSON.
+nlohmann::json read_results_json(const std::filesystem::path& path);
+
 // `results` with every entry's and layer's energy and area fields, and the energy and area ratios
 // of vs_dense and vs_run_dense, recomputed with `prices`; counts, cycles and latency stay. Throws
 // Error "SOURCE: FIELD: PROBLEM" when the results lack what pricing needs.
