@@ -230,7 +230,7 @@ TEST(HwConfig, JsonEchoUsesYamlKeysAndParsesBack) {
         }
         EXPECT_FALSE(k.description.empty()) << k.key;
     }
-    EXPECT_EQ(hw_config_keys().size(), 34u);
+    EXPECT_EQ(hw_config_keys().size(), 36u);
 }
 
 TEST(HwConfig, PresetsLoadWithTheSourceDocumentsValues) {

@@ -8,6 +8,7 @@
 
 #include <bit>
 #include <cmath>
+#include <optional>
 
 #include "core/error.hpp"
 #include "hw/hw_config.hpp"
@@ -30,16 +31,24 @@ struct Mapped {
     HwConfig hw;
     std::vector<Mapping> maps;
     std::vector<LayerTrace> traces;
-    explicit Mapped(const std::string& scheme_name) {
+    // With `chip_seed`, the hardware's faults and the scheme's `params`: mapped knowing the
+    // chip (map_network's chip_seed).
+    explicit Mapped(const std::string& scheme_name,
+                    const std::vector<std::string>& hw_overrides = {},
+                    const nlohmann::json& params = nlohmann::json::object(),
+                    std::optional<uint64_t> chip_seed = std::nullopt,
+                    const std::string& model = "tiny-cnn") {
         hw = resolve_hw("", {});
+        for (const auto& o : hw_overrides) apply_hw_override(hw, o);
         const Scheme& scheme = find_scheme(scheme_name);
         SchemeContext ctx;
         ctx.hw = hw;
         ctx.quant.w_bits = hw.w_bits;
         ctx.quant.a_bits = hw.a_bits;
-        const QuantModel qm = scheme.prepare(make_zoo_model("tiny-cnn", 3),
-                                             load_fashion_mnist("train", 16).images, ctx);
-        maps = map_network(scheme, qm, ctx, 2);
+        ctx.params = params;
+        const QuantModel qm =
+            scheme.prepare(make_zoo_model(model, 3), load_fashion_mnist("train", 16).images, ctx);
+        maps = map_network(scheme, qm, ctx, 2, chip_seed);
         run_int(qm, load_fashion_mnist("test", 2).images, &traces);
     }
     SimResult run(size_t layer, const HwConfig& h, uint64_t seed = 1) const {
@@ -99,6 +108,82 @@ TEST(Nonideal, StuckCellsReadAsTheirPhysicalState) {
     EXPECT_GT(f1.mismatches, 0);
     EXPECT_LT(f1.mismatches, f1.outputs_checked);
     EXPECT_GT(f1.squared_error, 0.0);
+}
+
+// A stuck cell is a property of the chip: the same crossbar cell is stuck, in the same state,
+// whatever mapping is programmed, so a mapper told the chip's seed knows the faults in advance.
+TEST(Nonideal, FaultsBelongToTheChipNotToTheMapping) {
+    const std::vector<std::string> faulty = {"device.saf_lrs_rate=0.09",
+                                             "device.saf_hrs_rate=0.02"};
+    const Mapped d("dense", faulty), c("csr", faulty);
+    const ChipFaults faults(d.hw, d.hw.cell_bits, 11);
+    int64_t stuck = 0;
+    for (const Mapped* m : {&d, &c})
+        for (const Mapping& map : m->maps) {
+            const DeviceCells cells = program_cells(map, m->hw, 11);
+            for (size_t t = 0; t < map.tiles.size(); ++t) {
+                const Tile& tile = map.tiles[t];
+                const uint64_t ts = faults.tile_seed(t);
+                for (int r = 0; r < tile.rows; ++r)
+                    for (int col = 0; col < tile.cols; ++col) {
+                        const int s = faults.stuck(ts, r, col);
+                        stuck += s >= 0;
+                        ASSERT_EQ(cells.level[t][static_cast<size_t>(r * tile.cols + col)],
+                                  static_cast<float>(s >= 0 ? s : tile.cell(r, col)));
+                    }
+            }
+        }
+    EXPECT_GT(stuck, 0);
+}
+
+// csr.fault_aware: on a chip with known stuck cells, the mapping keeps its stored rows, OU ops
+// and exactness on ideal devices, and the error the stuck cells make, as its fitness predicts
+// and as the simulated devices then show, falls.
+TEST(Nonideal, FaultAwareCsrPlacementLowersTheErrorAtTheSameCost) {
+    const std::vector<std::string> faulty = {"device.saf_lrs_rate=0.05",
+                                             "device.saf_hrs_rate=0.02"};
+    const nlohmann::json aware = {{"fault_aware", 1}, {"sparsity", 0.5}};
+    const nlohmann::json unaware = {{"sparsity", 0.5}};
+    constexpr uint64_t chip = 5;
+    const Mapped a("csr", faulty, aware, chip, "lenet"), u("csr", faulty, unaware, chip, "lenet");
+    // Without a chip seed the option changes nothing.
+    const Mapped blind("csr", faulty, aware, std::nullopt, "lenet");
+    double error_a = 0.0, error_u = 0.0, predicted_a = 0.0, predicted_u = 0.0;
+    for (size_t l = 0; l < a.maps.size(); ++l) {
+        ASSERT_EQ(a.maps[l].tiles.size(), u.maps[l].tiles.size());
+        EXPECT_EQ(a.maps[l].ou_slots(), u.maps[l].ou_slots());
+        EXPECT_EQ(a.maps[l].figures.at("ou_rows_stored"), u.maps[l].figures.at("ou_rows_stored"));
+        EXPECT_EQ(a.maps[l].figures.at("stored_cells"), u.maps[l].figures.at("stored_cells"));
+        EXPECT_EQ(blind.maps[l].tiles.size(), u.maps[l].tiles.size());
+        for (size_t t = 0; t < u.maps[l].tiles.size(); ++t)
+            EXPECT_EQ(blind.maps[l].tiles[t].cells, u.maps[l].tiles[t].cells);
+        EXPECT_EQ(u.maps[l].figures.count("fault_error_placed"), 0u);
+        predicted_a += a.maps[l].figures.at("fault_error_placed");
+        predicted_u += a.maps[l].figures.at("fault_error_unaware");
+        EXPECT_LE(a.maps[l].figures.at("fault_error_placed"),
+                  a.maps[l].figures.at("fault_error_unaware"));
+        // Exact on ideal cells (map_network also checked it reconstructs its weights).
+        const SimResult ideal = a.run(l, resolve_hw("", {}));
+        EXPECT_EQ(ideal.mismatches, 0) << a.maps[l].layer;
+        // On the chip it was placed for.
+        error_a += a.run(l, a.hw, layer_device_seed(chip, l)).squared_error;
+        error_u += u.run(l, u.hw, layer_device_seed(chip, l)).squared_error;
+    }
+    EXPECT_LT(predicted_a, 0.9 * predicted_u);
+    EXPECT_LT(error_a, 0.9 * error_u);
+    // Through evaluate each trial is a chip of its own, mapped again for it; reproducible.
+    EvalOptions o = tiny({"csr"});
+    o.adc_accuracy_images = 8;
+    o.trials = 2;
+    o.scheme_params.push_back("csr.fault_aware=1");
+    o.hw_overrides = faulty;
+    const nlohmann::json j = results_json(evaluate(o));
+    const auto& csr = j["schemes"][0];
+    EXPECT_EQ(csr["name"], "csr");
+    EXPECT_LE(csr["scheme_figures"]["fault_error_placed"].get<double>(),
+              csr["scheme_figures"]["fault_error_unaware"].get<double>());
+    EXPECT_EQ(csr["nonideal"]["top1"].size(), 2u);
+    EXPECT_EQ(results_json(evaluate(o))["schemes"][0]["nonideal"], csr["nonideal"]);
 }
 
 TEST(Nonideal, ErrorGrowsWithVariationAndReadNoise) {
@@ -226,4 +311,65 @@ TEST(Nonideal, AdcSizingFindsTheFewestBitsThatStayExact) {
         EXPECT_DOUBLE_EQ(z["adc_energy_pj"].get<double>(),
                          s["energy_pj_by_component"]["adc"].get<double>());
     }
+}
+
+// Profiled and percentile calibration: a layer's ADC range is the largest column sum, or the
+// percentile of them, that a calibration pass converted; over that range the same images never
+// clip, and a lower percentile trades clipping for finer codes.
+TEST(Nonideal, ProfiledAndPercentileRangesComeFromTheConvertedSums) {
+    NetworkSim hand;
+    hand.layers.resize(1);
+    hand.layers[0].sum_histogram = {5, 3, 0, 2};  // 10 conversions: five 0s, three 1s, two 3s
+    auto range = [&](const std::string& cal, double pct) {
+        HwConfig h = resolve_hw("", {});
+        apply_hw_override(h, "adc.calibration=" + cal);
+        h.adc_percentile = pct;
+        return adc_ranges(hand, h).at(0);
+    };
+    EXPECT_EQ(range("profiled", 50), 3.0);
+    EXPECT_EQ(range("percentile", 50), 0.0);
+    EXPECT_EQ(range("percentile", 80), 1.0);
+    EXPECT_EQ(range("percentile", 90), 3.0);
+    EXPECT_TRUE(adc_ranges(hand, resolve_hw("", {})).empty());
+
+    const Mapped& m = dense();
+    for (size_t l = 0; l < m.maps.size(); ++l) {
+        SimOptions prof;
+        prof.ideal_adc = true;
+        prof.histogram = true;
+        const SimResult p = simulate(m.maps[l], m.traces[l], m.hw, prof);
+        uint64_t conversions = 0;
+        for (uint64_t c : p.sum_histogram) conversions += c;
+        EXPECT_EQ(conversions, p.stats.adc_conversions) << l;
+        EXPECT_EQ(static_cast<int64_t>(p.sum_histogram.size()) - 1 >= p.largest_sum, true);
+        EXPECT_GT(p.sum_histogram.at(static_cast<size_t>(p.largest_sum)), 0u);
+        NetworkSim one;
+        one.layers.resize(1);
+        one.layers[0].sum_histogram = p.sum_histogram;
+        // Over the profiled range these images never clip, however few the bits.
+        const HwConfig profiled = with(m.hw, {"adc.bits=3", "adc.calibration=profiled"});
+        SimOptions o;
+        o.adc_range = adc_ranges(one, profiled).at(0);
+        EXPECT_EQ(o.adc_range, static_cast<double>(p.largest_sum));
+        EXPECT_EQ(simulate(m.maps[l], m.traces[l], profiled, o).stats.adc_saturations, 0u) << l;
+        // Without a range the calibration cannot run: an error naming the field.
+        try {
+            simulate(m.maps[l], m.traces[l], profiled);
+            FAIL() << "expected an error";
+        } catch (const Error& e) {
+            EXPECT_NE(std::string(e.what()).find("adc.calibration"), std::string::npos);
+        }
+    }
+    // Through evaluate: each layer records its range, and the top-1 runs through that ADC.
+    EvalOptions o = tiny({"dense", "csr"});
+    o.adc_accuracy_images = 8;
+    o.hw_overrides = {"adc.bits=3", "adc.calibration=percentile", "adc.percentile=99.9"};
+    const nlohmann::json j = results_json(evaluate(o));
+    for (const auto& s : j["schemes"]) {
+        for (const auto& l : s["layers"]) EXPECT_GE(l.at("adc_range").get<double>(), 1.0);
+        EXPECT_TRUE(s["nonideal"].is_object()) << s["name"];
+    }
+    HwConfig bad = resolve_hw("", {});
+    EXPECT_THROW(apply_hw_override(bad, "adc.percentile=0"), Error);
+    EXPECT_THROW(apply_hw_override(bad, "adc.calibration_images=0"), Error);
 }

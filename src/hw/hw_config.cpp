@@ -99,7 +99,12 @@ const std::vector<Field>& fields() {
         {"adc.latency_ns", "ns", &HwConfig::adc_latency_ns, "time of one conversion"},
         {"adc.calibration", "", &HwConfig::adc_calibration,
          "ADC range: unit (one level per code, clips above 2^bits-1) | max (step stretched to "
-         "the layer's largest possible column sum: no clipping)"},
+         "the layer's largest possible column sum: no clipping) | profiled (to the largest "
+         "column sum seen on calibration images) | percentile (to adc.percentile of them)"},
+        {"adc.percentile", "%", &HwConfig::adc_percentile,
+         "percentile calibration: percent of the profiled conversions the ADC range covers"},
+        {"adc.calibration_images", "images", &HwConfig::adc_calibration_images,
+         "profiled and percentile calibration: calibration images profiled per layer"},
         {"dac.energy_pj", "pJ", &HwConfig::dac_energy_pj,
          "energy of driving one wordline with a 1 bit for one OU op"},
         {"dac.area_um2", "um^2", &HwConfig::dac_area_um2, "area of one wordline driver"},
@@ -311,8 +316,17 @@ void validate_as(const HwConfig& hw, const std::string& source) {
         fail(source, "timing.clock_mhz", os.str());
     }
     check_range(source, "timing.ou_op_cycles", hw.ou_op_cycles, 1, 1000000);
-    if (hw.adc_calibration != "unit" && hw.adc_calibration != "max")
-        fail(source, "adc.calibration", "expected unit or max, got '" + hw.adc_calibration + "'");
+    if (hw.adc_calibration != "unit" && hw.adc_calibration != "max" &&
+        hw.adc_calibration != "profiled" && hw.adc_calibration != "percentile")
+        fail(source, "adc.calibration",
+             "expected unit, max, profiled or percentile, got '" + hw.adc_calibration + "'");
+    if (!std::isfinite(hw.adc_percentile) || hw.adc_percentile <= 0.0 ||
+        hw.adc_percentile > 100.0) {
+        std::ostringstream os;
+        os << "must be in (0, 100] percent (got " << hw.adc_percentile << ")";
+        fail(source, "adc.percentile", os.str());
+    }
+    check_range(source, "adc.calibration_images", hw.adc_calibration_images, 1, 1000000);
     for (const auto& [key, rate] : {std::pair{"device.saf_lrs_rate", hw.saf_lrs_rate},
                                     std::pair{"device.saf_hrs_rate", hw.saf_hrs_rate}}) {
         check_nonneg(source, key, rate);

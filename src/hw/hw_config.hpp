@@ -72,9 +72,13 @@ struct HwConfig {
     std::map<std::string, ComponentSpec> components;
 
     // ADC range: "unit" (one level per code, clipping above 2^adc_bits - 1: the ideal ADC of
-    // that many bits) or "max" (the step stretched so the largest column sum the layer's mapping
-    // can produce fits: no clipping, coarser codes). docs/nonideal.md.
+    // that many bits), "max" (the step stretched so the largest column sum the layer's mapping
+    // can produce fits: no clipping, coarser codes), or from the column sums a calibration pass
+    // profiles per layer on adc_calibration_images calibration images: "profiled" (their
+    // largest) or "percentile" (their adc_percentile-th percentile). docs/nonideal.md.
     std::string adc_calibration = "unit";
+    double adc_percentile = 99.99;    // percent of the profiled conversions the range covers
+    int adc_calibration_images = 16;  // images the profiled and percentile ranges come from
 
     // Real devices (docs/nonideal.md), applied to every programmed cell of a mapping. All zero:
     // ideal cells. Rates are fractions of cells; sigmas are relative to the cell's conductance.

@@ -136,6 +136,7 @@ struct MappedNetwork {
     std::optional<double> adc_exact_accuracy, adc_sim_accuracy;
     std::vector<double> trial_accuracy;
     std::vector<int64_t> largest_sums;  // per layer, with opt.size_adc_images (ADC sizing)
+    std::vector<double> adc_ranges;     // per layer, with a profiled or percentile ADC
 };
 
 // The seed of Monte Carlo trial `t` of a run seeded `seed` (trial 0 also programs the devices
@@ -166,30 +167,59 @@ MappedNetwork map_and_simulate(const Scheme& scheme, const QuantModel& qm, const
                                const Progress& progress, const std::string& label,
                                const Tensor* calib = nullptr) {
     const HwConfig& hw = ctx.hw;
+    // Real devices: each trial's cells, programmed once per layer; trial 0's also serve the
+    // simulated images. A scheme that places around known faults maps each trial's chip anew.
+    const bool devices = hw.nonideal();
+    const bool remap = devices && scheme.reads_faults && scheme.reads_faults(ctx) &&
+                       (hw.saf_lrs_rate > 0.0 || hw.saf_hrs_rate > 0.0);
+    auto map_trial = [&](int t) {
+        return map_network(scheme, qm, ctx, opt.threads,
+                           remap ? std::optional<uint64_t>(trial_seed(opt.seed, t)) : std::nullopt);
+    };
     progress.say(label + ": map " + std::to_string(qm.layers.size()) + " layers");
-    std::vector<Mapping> mappings = map_network(scheme, qm, ctx, opt.threads);
+    std::vector<Mapping> mappings = map_trial(0);
     progress.say(label + ": simulate " + std::to_string(opt.images) + " image(s)");
     NetworkSimOptions net;
     net.sim.counts_only = opt.counts_only;
     net.sim.threads = opt.threads;
     net.sim.device_seed = trial_seed(opt.seed, 0);
     net.check_exact = opt.check_exact;
-    // Real devices: each trial's cells, programmed once per layer; trial 0's also serve the
-    // simulated images.
-    const bool devices = hw.nonideal();
-    auto program = [&](int t) {
+    auto program = [&](int t, const std::vector<Mapping>& maps) {
         std::vector<DeviceCells> cells;
-        for (size_t li = 0; li < mappings.size(); ++li)
+        for (size_t li = 0; li < maps.size(); ++li)
             cells.push_back(
-                program_cells(mappings[li], hw, layer_device_seed(trial_seed(opt.seed, t), li)));
+                program_cells(maps[li], hw, layer_device_seed(trial_seed(opt.seed, t), li)));
         return cells;
     };
     std::vector<DeviceCells> first_trial;
     if (devices) {
-        first_trial = program(0);
+        first_trial = program(0, mappings);
         net.devices = &first_trial;
     }
+    // A calibrated ADC's range per layer: the column sums of calibration images on ideal cells.
+    const bool profiled = hw.adc_calibration == "profiled" || hw.adc_calibration == "percentile";
+    auto profile = [&](const std::vector<Mapping>& maps) {
+        if (!profiled) return std::vector<double>{};
+        if (!calib || calib->rank() == 0 || calib->dim(0) == 0)
+            throw Error(hw.source + ": adc.calibration: " + hw.adc_calibration +
+                        " needs calibration images to profile");
+        progress.say(label + ": ADC calibration on " +
+                     std::to_string(std::min<int64_t>(hw.adc_calibration_images, calib->dim(0))) +
+                     " calibration image(s)");
+        NetworkSimOptions prof;
+        prof.sim.ideal_adc = true;
+        prof.sim.histogram = true;
+        prof.sim.threads = opt.threads;
+        return adc_ranges(
+            simulate_network(
+                qm, maps,
+                slice_rows(*calib, 0, std::min<int64_t>(hw.adc_calibration_images, calib->dim(0))),
+                hw, prof),
+            hw);
+    };
+    net.adc_ranges = profile(mappings);
     MappedNetwork mn;
+    mn.adc_ranges = net.adc_ranges;
     if (traces) {
         for (const auto& batch : *traces) simulate_traces(mappings, batch, hw, net, mn.sim);
         mn.sim.layers.resize(mappings.size());
@@ -224,24 +254,34 @@ MappedNetwork map_and_simulate(const Scheme& scheme, const QuantModel& qm, const
         for (int t = 0; t < trials; ++t) {
             const uint64_t seed = trial_seed(opt.seed, t);
             std::vector<DeviceCells> other;
+            std::vector<Mapping> other_maps;
+            std::vector<double> other_ranges;
             if (devices) {
                 progress.say(label + ": trial " + std::to_string(t + 1) + "/" +
                              std::to_string(trials) + " through the simulated devices and ADC");
-                if (t > 0) other = program(t);
+                if (t > 0 && remap) {
+                    other_maps = map_trial(t);
+                    other_ranges = profile(other_maps);
+                }
+                if (t > 0) other = program(t, remap ? other_maps : mappings);
             }
             const std::vector<DeviceCells>& cells = t == 0 ? first_trial : other;
+            const bool own = t > 0 && remap;
+            const std::vector<Mapping>& maps = own ? other_maps : mappings;
+            const std::vector<double>& ranges = own ? other_ranges : net.adc_ranges;
             const LayerAccumulate through_sim = [&](size_t li, const LayerTrace& in,
                                                     std::vector<int32_t>& acc) {
                 SimOptions so;
                 so.keep_outputs = true;
                 so.threads = 1;  // top1 runs batches on every core
+                if (!ranges.empty()) so.adc_range = ranges[li];
                 if (devices) {
                     so.device = &cells[li];
                     // Read noise: its own stream per layer and batch of images.
                     so.device_seed =
                         stream_seed(layer_device_seed(seed, li), trace_hash(in), 0x2EAD);
                 }
-                const SimResult r = simulate(mappings.at(li), in, hw, so);
+                const SimResult r = simulate(maps.at(li), in, hw, so);
                 acc.resize(r.outputs.size());
                 for (size_t i = 0; i < acc.size(); ++i)
                     acc[i] = static_cast<int32_t>(
@@ -297,6 +337,7 @@ void price_network(const MappedNetwork& mn, const QuantModel& qm, const HwConfig
         lr.squared_error = ls.squared_error;
         if (li < mn.largest_sums.size() && mn.largest_sums[li] >= 0)
             lr.largest_sum = mn.largest_sums[li];
+        if (li < mn.adc_ranges.size()) lr.adc_range = mn.adc_ranges[li];
         if (ls.ideal_mismatches) {
             lr.ideal_mismatches = ls.ideal_mismatches;
             sr.ideal_mismatches = sr.ideal_mismatches.value_or(0) + *lr.ideal_mismatches;
@@ -868,8 +909,9 @@ EvalResult evaluate(const EvalOptions& asked, EvalCache* cache) {
                         (reg ? " and its regulariser" : "");
             EvalOptions no_adc = opt;
             no_adc.adc_accuracy_images = 0;
-            const MappedNetwork tuned_mn = map_and_simulate(
-                scheme, tuned_qm, ctx, nullptr, m.sim_images, nullptr, no_adc, progress, t.name);
+            const MappedNetwork tuned_mn =
+                map_and_simulate(scheme, tuned_qm, ctx, nullptr, m.sim_images, nullptr, no_adc,
+                                 progress, t.name, modelled ? nullptr : &train.images);
             price_network(tuned_mn, tuned_qm, ctx.hw, hw, opt, false, t);
             t.accuracy = sr.finetuned_accuracy;
             t.baseline = sr.baseline;
@@ -893,7 +935,8 @@ EvalResult evaluate(const EvalOptions& asked, EvalCache* cache) {
         no_adc.adc_accuracy_images = 0;
         const auto mapped = cached<MappedNetwork>(cache, "map+simulate", key, [&] {
             return map_and_simulate(dense, dense_prepared->qm, bctx, dense_traces.get(),
-                                    md->sim_images, nullptr, no_adc, progress, b.label);
+                                    md->sim_images, nullptr, no_adc, progress, b.label,
+                                    modelled ? nullptr : &train.images);
         });
         SchemeResult& br = res.baselines.emplace_back();
         br.name = b.label;

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <numeric>
 
 #include "core/error.hpp"
@@ -21,7 +22,8 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
 }  // namespace
 
 std::vector<Mapping> map_network(const Scheme& scheme, const QuantModel& qm,
-                                 const SchemeContext& ctx, int threads) {
+                                 const SchemeContext& ctx, int threads,
+                                 std::optional<uint64_t> chip_seed) {
     const size_t n = qm.layers.size();
     // Largest layers first, so the last layer handed out is a small one.
     std::vector<size_t> order(n);
@@ -33,13 +35,38 @@ std::vector<Mapping> map_network(const Scheme& scheme, const QuantModel& qm,
     std::vector<std::string> bad(n);
     parallel_for(static_cast<int64_t>(n), threads, [&](int64_t i) {
         const size_t li = order[static_cast<size_t>(i)];
-        out[li] = scheme.map(qm.layers[li], ctx);
+        if (chip_seed) {
+            SchemeContext layer_ctx = ctx;
+            layer_ctx.chip_seed = layer_device_seed(*chip_seed, li);
+            out[li] = scheme.map(qm.layers[li], layer_ctx);
+        } else {
+            out[li] = scheme.map(qm.layers[li], ctx);
+        }
         bad[li] = verify(out[li], qm.layers[li].weights);
     });
     for (size_t li = 0; li < n; ++li)
         if (!bad[li].empty())
             throw Error("scheme '" + scheme.name +
                         "' produced a mapping that does not reconstruct its weights: " + bad[li]);
+    return out;
+}
+
+std::vector<double> adc_ranges(const NetworkSim& profile, const HwConfig& hw) {
+    std::vector<double> out;
+    if (hw.adc_calibration != "profiled" && hw.adc_calibration != "percentile") return out;
+    for (const LayerSim& ls : profile.layers) {
+        const std::vector<uint64_t>& h = ls.sum_histogram;
+        uint64_t total = 0;
+        for (uint64_t c : h) total += c;
+        // The smallest sum with at least the wanted share of conversions at or below it.
+        const double share = hw.adc_calibration == "profiled" ? 100.0 : hw.adc_percentile;
+        const auto wanted =
+            static_cast<uint64_t>(std::ceil(static_cast<double>(total) * share / 100.0 - 1e-9));
+        size_t v = 0;
+        for (uint64_t seen = 0; v < h.size(); ++v)
+            if ((seen += h[v]) >= wanted && seen > 0) break;
+        out.push_back(static_cast<double>(std::min(v, h.empty() ? 0 : h.size() - 1)));
+    }
     return out;
 }
 
@@ -59,7 +86,12 @@ void simulate_traces(const std::vector<Mapping>& mappings, const std::vector<Lay
         SimOptions so = opt.sim;
         so.device_seed = layer_device_seed(opt.sim.device_seed, li);
         if (opt.devices) so.device = &opt.devices->at(li);
+        if (!opt.adc_ranges.empty()) so.adc_range = opt.adc_ranges.at(li);
         const SimResult r = simulate(mappings[li], traces[li], hw, so);
+        if (ls.sum_histogram.size() < r.sum_histogram.size())
+            ls.sum_histogram.resize(r.sum_histogram.size(), 0);
+        for (size_t v = 0; v < r.sum_histogram.size(); ++v)
+            ls.sum_histogram[v] += r.sum_histogram[v];
         ls.positions += traces[li].positions;
         ls.activations.add(traces[li]);
         ls.stats.add(r.stats);

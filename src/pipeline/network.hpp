@@ -20,9 +20,12 @@
 namespace sparsecim {
 
 // Maps every layer of `qm` with `scheme` (up to `threads` layers at once, 0 = all cores) and
-// verifies each mapping reconstructs its weights; throws Error naming the scheme otherwise.
+// verifies each mapping reconstructs its weights; throws Error naming the scheme otherwise. With
+// `chip_seed` (a network's device seed, as NetworkSimOptions::sim.device_seed), layer l is mapped
+// knowing its crossbars' faults: its context's chip_seed is layer_device_seed(*chip_seed, l).
 std::vector<Mapping> map_network(const Scheme& scheme, const QuantModel& qm,
-                                 const SchemeContext& ctx, int threads = 0);
+                                 const SchemeContext& ctx, int threads = 0,
+                                 std::optional<uint64_t> chip_seed = std::nullopt);
 
 struct NetworkSimOptions {
     // The simulator's options for every layer (ADC, mode, threads); on real devices layer l's
@@ -31,6 +34,9 @@ struct NetworkSimOptions {
     // Optional, one per mapping: the cells as programmed (e.g. a trial's), so that every batch
     // reuses them instead of programming them again.
     const std::vector<DeviceCells>* devices = nullptr;
+    // Optional, one per mapping: layer l's ADC range (SimOptions::adc_range), from
+    // adc_ranges(): what adc.calibration profiled or percentile need.
+    std::vector<double> adc_ranges;
     bool check_exact = false;  // also simulate under an ideal ADC and count its mismatches
     int64_t batch = 1;         // images traced at once: memory holds one batch's traces
 };
@@ -40,8 +46,9 @@ struct LayerSim {
     Stats stats;
     int64_t outputs_checked = 0;
     int64_t mismatches = 0;
-    double squared_error = 0.0;  // of the outputs under the config's ADC and devices
-    int64_t largest_sum = -1;    // SimResult::largest_sum over the batches
+    double squared_error = 0.0;           // of the outputs under the config's ADC and devices
+    int64_t largest_sum = -1;             // SimResult::largest_sum over the batches
+    std::vector<uint64_t> sum_histogram;  // SimResult::sum_histogram summed over the batches
     std::optional<int64_t> ideal_mismatches;
     ActivationCounts activations;  // of the layer's input traces
 };
@@ -51,6 +58,12 @@ struct NetworkSim {
     double trace_seconds = 0.0;    // integer reference inference with traces
     double sim_seconds = 0.0;      // the simulator
 };
+
+// Each layer's ADC range for hw.adc_calibration profiled (the largest column sum converted) or
+// percentile (hw.adc_percentile of the conversions lie at or below it), from a calibration
+// pass's column-sum histograms (NetworkSim with SimOptions::histogram); empty for the other
+// calibrations.
+std::vector<double> adc_ranges(const NetworkSim& profile, const HwConfig& hw);
 
 // The seed of layer `layer`'s devices (cells and read noise) in a network run seeded `seed`.
 uint64_t layer_device_seed(uint64_t seed, size_t layer);

@@ -129,6 +129,8 @@ std::string charts_by_point(const std::vector<std::string>& axes,
                chart("Speedup over dense", "dense cycles / cycles", 1.0, {"vs_dense", "speedup"},
                      1.0) +
                chart("Top-1 accuracy", "top-1 (%)", 100.0, {"accuracy"}, std::nullopt) +
+               chart("Top-1 through the real devices and ADC (mean of the trials)", "top-1 (%)",
+                     100.0, {"nonideal", "top1_mean"}, std::nullopt) +
                chart("Energy", "energy (nJ)", 1e-3, {"energy_pj"}, std::nullopt);
         // Each non-dense entry's energy, stacked by the components it spends it in.
         for (const std::string& name : schemes) {
@@ -185,7 +187,10 @@ std::filesystem::path write_sweep_results(const std::string& name,
         {"energy_efficiency", {"vs_dense", "energy_efficiency"}},
         {"area_efficiency", {"vs_dense", "area_efficiency"}},
         {"compression", {"vs_dense", "compression"}},
-        {"ideal_mismatches", {"ideal_mismatches"}}};
+        {"ideal_mismatches", {"ideal_mismatches"}},
+        {"nonideal_top1_mean", {"nonideal", "top1_mean"}},
+        {"nonideal_top1_std", {"nonideal", "top1_std"}},
+        {"rms_error", {"rms_error"}}};
     auto figure = [](const nlohmann::json& s, const std::vector<const char*>& path) {
         const nlohmann::json* v = &s;
         for (const char* k : path) {

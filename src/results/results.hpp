@@ -109,6 +109,9 @@ struct LayerResult {
     double squared_error = 0.0;  // sum of (computed - reference)^2 of the outputs
     // With size_adc_images: the largest column sum the layer converted on those images.
     std::optional<int64_t> largest_sum;
+    // adc.calibration profiled or percentile: the column sum the ADC's top code stood for, as
+    // the calibration pass measured it.
+    std::optional<double> adc_range;
     std::optional<int64_t> ideal_mismatches;  // under an ideal ADC (with --check-exact)
 };
 

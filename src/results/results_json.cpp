@@ -169,6 +169,7 @@ nlohmann::json scheme_json(const EvalResult& r, const SchemeResult& s, const Sch
         jl["mismatches"] = l.mismatches;
         jl["rms_error"] = rms(l.squared_error, l.outputs_checked);
         jl["largest_column_sum"] = l.largest_sum ? nlohmann::json(*l.largest_sum) : nullptr;
+        if (l.adc_range) jl["adc_range"] = *l.adc_range;
         jl["ideal_mismatches"] = l.ideal_mismatches ? nlohmann::json(*l.ideal_mismatches) : nullptr;
         js["layers"].push_back(std::move(jl));
     }

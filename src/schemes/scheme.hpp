@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -28,6 +29,10 @@ struct SchemeContext {
     QuantOptions quant;
     nlohmann::json params = nlohmann::json::object();  // the scheme's own parameters
     uint64_t seed = 1;
+    // Set only for a scheme that reads faults (Scheme::reads_faults) mapped onto real devices:
+    // the device seed of the crossbars this layer goes to, so its mapper can place around the
+    // stuck cells ChipFaults(hw, cell_bits, *chip_seed) gives (the ones the simulation applies).
+    std::optional<uint64_t> chip_seed;
 };
 
 struct Scheme {
@@ -57,6 +62,10 @@ struct Scheme {
     // Optional: whether the scheme skips the OU ops whose input bits are all zero, an input-side
     // feature its dense baseline then gets too (dense's skip_zero). Empty: it does not.
     std::function<bool(const SchemeContext& ctx)> skips_zero_inputs;
+    // Optional: whether the mapper places around the chip's known stuck cells (csr fault_aware).
+    // On faulty devices each Monte Carlo trial, a chip of its own, is then mapped again with its
+    // SchemeContext::chip_seed. Empty: it does not.
+    std::function<bool(const SchemeContext& ctx)> reads_faults;
     // Whether the scheme's savings come from zero weights (pruning). False for a bit-level
     // scheme (sme saves zero bits): its sparsity_utilization, cells saved per zero weight, is
     // then not a figure of the scheme and is not reported.

@@ -69,8 +69,26 @@ double NormalRng::normal() {
     return u * f;
 }
 
+ChipFaults::ChipFaults(const HwConfig& hw, int cell_bits, uint64_t seed)
+    : lrs_(hw.saf_lrs_rate), hrs_(hw.saf_hrs_rate), top_((1 << cell_bits) - 1), seed_(seed) {}
+
+uint64_t ChipFaults::tile_seed(size_t tile) const {
+    return stream_seed(seed_, tile, 0x5AF);
+}
+
+int ChipFaults::stuck(uint64_t tile_seed, int r, int c) const {
+    // One uniform per physical cell, hashed from its position: no stream order to depend on.
+    uint64_t x = tile_seed ^
+                 (static_cast<uint64_t>(static_cast<uint32_t>(r)) << 32 | static_cast<uint32_t>(c));
+    const double u = static_cast<double>(splitmix64(x) >> 11) * 0x1.0p-53;
+    if (u < lrs_) return top_;
+    if (u < lrs_ + hrs_) return 0;
+    return -1;
+}
+
 DeviceCells program_cells(const Mapping& m, const HwConfig& hw, uint64_t seed) {
     const int top = (1 << m.cell_bits) - 1;
+    const ChipFaults faults(hw, m.cell_bits, seed);
     // The HRS conductance in steps: with G_LRS / G_HRS = R over `top` steps, G_HRS = top / (R - 1).
     const double hrs = hw.on_off_ratio > 1.0 ? top / (hw.on_off_ratio - 1.0) : 0.0;
     const bool noisy = hw.read_sigma > 0.0;
@@ -80,18 +98,19 @@ DeviceCells program_cells(const Mapping& m, const HwConfig& hw, uint64_t seed) {
     for (size_t t = 0; t < m.tiles.size(); ++t) {
         const Tile& tile = m.tiles[t];
         NormalRng rng(stream_seed(seed, t, ~uint64_t{0}));  // noise uses (t, position)
+        const uint64_t tile_seed = faults.tile_seed(t);
         std::vector<float>& level = d.level[t];
         level.resize(tile.cells.size());
         if (noisy) d.noise[t].resize(tile.cells.size());
         for (size_t i = 0; i < tile.cells.size(); ++i) {
             int s = tile.cells[i];
-            const double u = rng.uniform();
-            if (u < hw.saf_lrs_rate) {
-                s = top;
-                ++d.stuck_lrs;
-            } else if (u < hw.saf_lrs_rate + hw.saf_hrs_rate) {
-                s = 0;
-                ++d.stuck_hrs;
+            const int stuck = faults.any()
+                                  ? faults.stuck(tile_seed, static_cast<int>(i) / tile.cols,
+                                                 static_cast<int>(i) % tile.cols)
+                                  : -1;
+            if (stuck >= 0) {
+                s = stuck;
+                ++(stuck == 0 ? d.stuck_hrs : d.stuck_lrs);
             }
             double g = s + hrs;  // conductance in steps
             const double sigma = hw.device_sigma(std::min(s, static_cast<int>(top)));

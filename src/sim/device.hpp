@@ -19,8 +19,30 @@ struct DeviceCells {
     int64_t cells = 0, stuck_lrs = 0, stuck_hrs = 0;
 };
 
-// Programs every cell of `m`'s crossbars on the devices `hw` describes. Deterministic for `seed`
-// (each tile draws from its own stream), whatever the thread count.
+// The stuck-at faults of a chip: which cells of its crossbars are stuck, and in which state. A
+// property of the devices, as a post-fabrication test would find it, not of what is programmed:
+// cell (r, c) of crossbar `tile` is stuck or not whatever mapping, tile size or cell state it
+// holds, so a mapper given the same seed (SchemeContext::chip_seed) can place around the faults
+// program_cells() then applies.
+class ChipFaults {
+  public:
+    ChipFaults(const HwConfig& hw, int cell_bits, uint64_t seed);
+    bool any() const { return lrs_ + hrs_ > 0.0; }
+    // The seed of crossbar `tile`'s cells, for stuck().
+    uint64_t tile_seed(size_t tile) const;
+    // The state cell (r, c) of the crossbar seeded `tile_seed` is stuck in: 2^cell_bits - 1
+    // (LRS), 0 (HRS), or -1 when it is not stuck.
+    int stuck(uint64_t tile_seed, int r, int c) const;
+
+  private:
+    double lrs_ = 0.0, hrs_ = 0.0;
+    int top_ = 1;
+    uint64_t seed_ = 0;
+};
+
+// Programs every cell of `m`'s crossbars on the devices `hw` describes: ChipFaults(hw, seed)'s
+// stuck cells, then device-to-device variation. Deterministic for `seed` (each tile draws from
+// its own stream), whatever the thread count.
 DeviceCells program_cells(const Mapping& m, const HwConfig& hw, uint64_t seed);
 
 // A small, fast normal generator: splitmix64 seeding, xoshiro256** draws, Marsaglia's polar

@@ -57,17 +57,18 @@ struct Prepared {
     std::vector<float> levels, noise_var;
     std::vector<size_t> lev0;  // per op
     double adc_step = 1.0;
+    int64_t largest_sum = 0;  // the largest column sum an op can produce (ideal cells)
     std::vector<std::vector<int32_t>> outputs_of_tile;
     uint64_t input_bytes = 0;   // distinct inputs all tiles load per position, in bytes
     uint64_t digital_adds = 0;  // per position
     int cell_bits = 0, states = 0, max_words = 0, max_planes = 0, max_rows = 0, max_cols = 0;
 };
 
-Prepared prepare(const Mapping& m, const LayerTrace& tr, const HwConfig& hw,
-                 const DeviceCells* dev) {
+Prepared prepare(const Mapping& m, const LayerTrace& tr, const HwConfig& hw, const DeviceCells* dev,
+                 double adc_range) {
     Prepared P;
     P.analog = dev != nullptr;
-    int64_t largest_sum = 0;  // the largest column sum an op can produce (ideal cells)
+    int64_t& largest_sum = P.largest_sum;
     P.cell_bits = m.cell_bits;
     P.states = 1 << m.cell_bits;
     const int64_t adc_max = hw.adc_bits >= 62 ? INT64_MAX : (int64_t{1} << hw.adc_bits) - 1;
@@ -201,6 +202,10 @@ Prepared prepare(const Mapping& m, const LayerTrace& tr, const HwConfig& hw,
     // "max": the ADC's codes stretched over the largest sum the layer's ops can produce.
     if (hw.adc_calibration == "max" && largest_sum > adc_max)
         P.adc_step = static_cast<double>(largest_sum) / static_cast<double>(adc_max);
+    // "profiled", "percentile": over the range a calibration pass measured for this layer.
+    if ((hw.adc_calibration == "profiled" || hw.adc_calibration == "percentile") &&
+        adc_range > static_cast<double>(adc_max))
+        P.adc_step = adc_range / static_cast<double>(adc_max);
     if (m.offset != 0) P.digital_adds += static_cast<uint64_t>(m.N);
     return P;
 }
@@ -282,10 +287,10 @@ inline void pack_band(const int32_t* x, const int32_t* row_k, const int32_t* row
 // plane of signed inputs. Columns outermost, so a column's masks and sum stay in registers.
 // Unsigned arithmetic wraps like two's complement (no overflow UB); the sums are exact.
 // Returns the conversions the ADC clipped.
-template <bool Clip>
+template <bool Clip, bool Hist = false>
 inline uint64_t column_sums(const uint64_t* planes, int words, uint64_t issued, int sign_plane,
                             const uint64_t* masks, int acols, int cell_bits, int64_t adc_max,
-                            int64_t* acc, uint64_t& largest) {
+                            int64_t* acc, uint64_t& largest, uint64_t* hist = nullptr) {
     uint64_t weight[64];
     const uint64_t* pl[64];
     int n = 0;
@@ -306,6 +311,7 @@ inline uint64_t column_sums(const uint64_t* planes, int words, uint64_t issued, 
                 uint64_t sum = static_cast<uint64_t>(std::popcount(pw[i] & m0)) +
                                (static_cast<uint64_t>(std::popcount(pw[i] & m1)) << 1);
                 largest = std::max(largest, sum);
+                if constexpr (Hist) ++hist[sum];
                 if constexpr (Clip) {
                     saturations += sum > max;
                     sum = std::min(sum, max);
@@ -326,6 +332,7 @@ inline uint64_t column_sums(const uint64_t* planes, int words, uint64_t issued, 
                 for (int w = 0; w < words; ++w)
                     sum += static_cast<uint64_t>(std::popcount(pl[i][w] & cm[b * words + w])) << b;
             largest = std::max(largest, sum);
+            if constexpr (Hist) ++hist[sum];
             if constexpr (Clip) {
                 saturations += sum > max;
                 sum = std::min(sum, max);
@@ -393,7 +400,8 @@ struct Part {
     std::vector<int64_t> y;
     std::vector<uint64_t> worst;
     Stats stats;
-    uint64_t largest = 0;  // largest column sum converted (exact path)
+    uint64_t largest = 0;        // largest column sum converted (exact path)
+    std::vector<uint64_t> hist;  // conversions per column sum (SimOptions::histogram)
 };
 
 SPARSECIM_HOT_CLONES
@@ -403,6 +411,8 @@ void run_work(const Mapping& m, const LayerTrace& tr, const HwConfig& hw, const 
     const uint32_t raw_mask = a_bits >= 32 ? 0xffffffffu : ((1u << a_bits) - 1);
     const int64_t adc_max = hw.adc_bits >= 62 ? INT64_MAX : (int64_t{1} << hw.adc_bits) - 1;
     const bool values = !opt.counts_only;
+    const bool hist = opt.histogram && values && !P.analog;
+    if (hist) out.hist.assign(static_cast<size_t>(P.largest_sum) + 1, 0);
     const bool pipelined = !m.pipeline.empty();
     const int64_t npos = wk.p1 - wk.p0;
     // Counters kept in locals (no aliasing with the outputs), stored into out.stats at the end.
@@ -496,12 +506,17 @@ void run_work(const Mapping& m, const LayerTrace& tr, const HwConfig& hw, const 
                 const bool clip = !opt.ideal_adc && op.may_saturate;
                 if (!values && !clip) continue;  // counts only, and no conversion can clip
                 const uint64_t* masks = P.masks.data() + op.mask0;
-                saturations += clip ? column_sums<true>(pb.planes, band.words, issued, sign_plane,
-                                                        masks, op.acols, P.cell_bits, adc_max,
-                                                        acc.data(), out.largest)
-                                    : column_sums<false>(pb.planes, band.words, issued, sign_plane,
-                                                         masks, op.acols, P.cell_bits, adc_max,
-                                                         acc.data(), out.largest);
+                if (clip)
+                    saturations +=
+                        column_sums<true>(pb.planes, band.words, issued, sign_plane, masks,
+                                          op.acols, P.cell_bits, adc_max, acc.data(), out.largest);
+                else if (hist)
+                    column_sums<false, true>(pb.planes, band.words, issued, sign_plane, masks,
+                                             op.acols, P.cell_bits, adc_max, acc.data(),
+                                             out.largest, out.hist.data());
+                else
+                    column_sums<false>(pb.planes, band.words, issued, sign_plane, masks, op.acols,
+                                       P.cell_bits, adc_max, acc.data(), out.largest);
                 if (!values) continue;
                 int64_t* y = out.y.data() + (p - wk.p0) * m.N;
                 for (int j = 0; j < op.acols; ++j) {
@@ -561,7 +576,12 @@ SimResult simulate(const Mapping& m, const LayerTrace& tr, const HwConfig& hw,
         programmed = program_cells(m, HwConfig{}, opt.device_seed);  // ideal cells
         dev = &programmed;
     }
-    const Prepared P = prepare(m, tr, hw, dev);
+    if ((hw.adc_calibration == "profiled" || hw.adc_calibration == "percentile") &&
+        !opt.ideal_adc && opt.adc_range < 0.0)
+        throw Error(m.layer + ": adc.calibration " + hw.adc_calibration +
+                    " needs the layer's profiled column-sum range (a calibration pass on "
+                    "calibration images, as evaluate runs)");
+    const Prepared P = prepare(m, tr, hw, dev, opt.adc_range);
     const int64_t positions = tr.positions;
     const size_t tiles = m.tiles.size();
     // Work split: position ranges when there are enough positions, else tile ranges (a layer
@@ -592,6 +612,9 @@ SimResult simulate(const Mapping& m, const LayerTrace& tr, const HwConfig& hw,
     if (!opt.counts_only && !P.analog) res.largest_sum = 0;
     for (size_t w = 0; w < work.size(); ++w) {
         const Part& part = parts[w];
+        if (res.sum_histogram.size() < part.hist.size())
+            res.sum_histogram.resize(part.hist.size(), 0);
+        for (size_t v = 0; v < part.hist.size(); ++v) res.sum_histogram[v] += part.hist[v];
         res.stats.add(part.stats);
         if (res.largest_sum >= 0)
             res.largest_sum = std::max(res.largest_sum, static_cast<int64_t>(part.largest));

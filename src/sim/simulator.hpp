@@ -31,6 +31,13 @@ struct SimOptions {
     uint64_t device_seed = 1;
     // Run that analogue path even on ideal hardware (tests: it must then equal the exact path).
     bool force_analog = false;
+    // adc.calibration profiled or percentile: the column sum the ADC's top code stands for, as
+    // a calibration pass measured it for this layer (a range below 2^adc.bits - 1 keeps one
+    // level per code). Required by those calibrations; -1: not given.
+    double adc_range = -1.0;
+    // Count the conversions per column sum (exact path, values computed): SimResult's
+    // sum_histogram, from which a calibration pass takes a layer's range.
+    bool histogram = false;
 };
 
 struct SimResult {
@@ -42,7 +49,8 @@ struct SimResult {
     // The largest OU column sum of one bit-plane the ADC was given (ideal cells, exact path, values
     // computed; -1 otherwise): the ADC bits these inputs need (docs/nonideal.md, ADC sizing).
     int64_t largest_sum = -1;
-    std::vector<int64_t> outputs;  // positions * N when keep_outputs (and not counts_only)
+    std::vector<uint64_t> sum_histogram;  // [sum]: conversions of that column sum (histogram)
+    std::vector<int64_t> outputs;         // positions * N when keep_outputs (and not counts_only)
 };
 
 SimResult simulate(const Mapping& m, const LayerTrace& trace, const HwConfig& hw,

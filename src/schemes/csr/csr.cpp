@@ -22,10 +22,14 @@ Scheme csr_scheme() {
         return qm;
     };
     s.map = [](const QuantLayer& layer, const SchemeContext& ctx) {
-        return map_csr(layer.weights, ctx.hw, parse_csr_params(ctx.params, ctx.seed));
+        return map_csr(layer.weights, ctx.hw, parse_csr_params(ctx.params, ctx.seed),
+                       ctx.chip_seed);
     };
     s.check_params = [](const SchemeContext& ctx) { parse_csr_params(ctx.params, ctx.seed); };
     s.params = [] { return param_infos(csr_param_table()); };
+    s.reads_faults = [](const SchemeContext& ctx) {
+        return parse_csr_params(ctx.params, ctx.seed).fault_aware;
+    };
     s.skips_zero_inputs = [](const SchemeContext& ctx) {
         return parse_csr_params(ctx.params, ctx.seed).skip_zero;
     };

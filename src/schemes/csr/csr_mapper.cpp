@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <bit>
 #include <cmath>
+#include <cstdlib>
+#include <limits>
 #include <numeric>
 #include <string>
 
@@ -16,6 +18,7 @@
 #include "schemes/csr/csr_kmeans.hpp"
 #include "schemes/csr/csr_search.hpp"
 #include "schemes/param_table.hpp"
+#include "sim/device.hpp"
 
 namespace sparsecim {
 
@@ -58,14 +61,6 @@ const ComponentSpec& component(const HwConfig& hw, const std::string& name) {
                     ": missing (the csr scheme's hardware uses it; see configs/hw/csr.yaml)");
     return it->second;
 }
-
-// One shuffle window of one slice plane placed in a crossbar column stripe.
-struct Unit {
-    int slice = 0;
-    int64_t window = 0;
-    int col0 = 0;   // first column in the stripe
-    int width = 0;  // columns
-};
 
 }  // namespace
 
@@ -130,6 +125,17 @@ KmeansComparison kmeans_comparison(const WeightMatrix& w, const HwConfig& hw, co
     return {removed(hw.ou_rows, hw.ou_cols, 1), removed(hw.xbar_rows, hw.xbar_cols, 2)};
 }
 
+void stored_rows(const uint64_t* gmask, int band_rows, int64_t padding, std::vector<int32_t>& out) {
+    out.clear();
+    for (int r = 0; r < band_rows; ++r) {
+        const bool set = (gmask[r / 64] >> (r % 64)) & 1;
+        if (set || padding > 0) {
+            out.push_back(r);
+            if (!set) --padding;
+        }
+    }
+}
+
 CompressResult compress_rows(const std::vector<WindowProblem>& problems,
                              const std::vector<std::vector<int>>& perms, int64_t windows,
                              int64_t slots, const std::string& balance,
@@ -169,19 +175,12 @@ CompressResult compress_rows(const std::vector<WindowProblem>& problems,
             const WindowProblem& prob = problems[at(win)];
             for (int64_t g = 0; g < prob.groups(); ++g) {
                 const uint64_t* gmask = gm[static_cast<size_t>(win)].data() + g * prob.words;
-                int64_t need = floor_h[static_cast<size_t>(win)] - height(win, g);
-                std::vector<int32_t>& out =
-                    res.rows[at(win) * static_cast<size_t>(slots) + static_cast<size_t>(g)];
-                for (int r = 0; r < band_rows[static_cast<size_t>(b)]; ++r) {
-                    const bool set = (gmask[r / 64] >> (r % 64)) & 1;
-                    if (set || need > 0) {
-                        out.push_back(r);
-                        if (!set) {
-                            --need;
-                            ++res.padding_rows;
-                        }
-                    }
-                }
+                const int64_t need =
+                    std::max<int64_t>(0, floor_h[static_cast<size_t>(win)] - height(win, g));
+                stored_rows(
+                    gmask, band_rows[static_cast<size_t>(b)], need,
+                    res.rows[at(win) * static_cast<size_t>(slots) + static_cast<size_t>(g)]);
+                res.padding_rows += need;
             }
         }
     }
@@ -243,6 +242,61 @@ int64_t CsrGeometry::live_positions(const std::vector<int>& perm, int64_t win, i
     return live;
 }
 
+CsrLayout csr_layout(const CsrGeometry& geo, int cpo,
+                     const std::vector<std::vector<int32_t>>& rows) {
+    CsrLayout L;
+    const int PBL = geo.ou_cols, R = geo.xbar_rows, C = geo.xbar_cols;
+    auto height = [&](int64_t b, const CsrLayout::Group& sg) {
+        return static_cast<int64_t>(rows[geo.slot(b, sg.window, sg.g)].size());
+    };
+    // Column stripes: units (slice plane, window) packed into crossbar widths in order.
+    int used = C;
+    for (int c = 0; c < cpo; ++c)
+        for (int64_t win = 0; win < geo.windows; ++win) {
+            const int width = static_cast<int>(geo.window_width(win));
+            if (used + width > C) {
+                L.stripes.emplace_back();
+                used = 0;
+            }
+            CsrLayout::Stripe& st = L.stripes.back();
+            st.units.push_back(CsrLayout::Unit{c, win, used, width});
+            for (int64_t g = 0; g < width / PBL; ++g)
+                st.groups.push_back(CsrLayout::Group{st.units.size() - 1, c, win, g,
+                                                     used + static_cast<int>(g) * PBL});
+            used += width;
+        }
+    // Compressed bands stacked into crossbars while every group's rows fit.
+    L.at.assign(static_cast<size_t>(cpo) * geo.slot(geo.bands, 0, 0), CsrLayout::Place{});
+    for (CsrLayout::Stripe& st : L.stripes) {
+        st.tile.assign(static_cast<size_t>(geo.bands), -1);
+        st.row0.assign(static_cast<size_t>(geo.bands), {});
+        std::vector<int> off(st.groups.size(), 0);
+        int64_t tile = -1;
+        for (int64_t b = 0; b < geo.bands; ++b) {
+            bool any = false, fits = tile >= 0;
+            for (size_t s = 0; s < st.groups.size(); ++s) {
+                const int64_t h = height(b, st.groups[s]);
+                any = any || h > 0;
+                if (off[s] + h > R) fits = false;
+            }
+            if (!any) continue;
+            if (!fits) {
+                tile = L.tiles++;
+                std::fill(off.begin(), off.end(), 0);
+            }
+            st.tile[static_cast<size_t>(b)] = tile;
+            st.row0[static_cast<size_t>(b)] = off;
+            for (size_t s = 0; s < st.groups.size(); ++s) {
+                const CsrLayout::Group& sg = st.groups[s];
+                L.at[static_cast<size_t>(sg.slice) * geo.slot(geo.bands, 0, 0) +
+                     geo.slot(b, sg.window, sg.g)] = CsrLayout::Place{tile, off[s], sg.col0};
+                off[s] += static_cast<int>(height(b, sg));
+            }
+        }
+    }
+    return L;
+}
+
 CsrPlacement place_and_schedule(const CsrGeometry& geo, const ColumnCode& code,
                                 const std::vector<uint8_t>& enc,
                                 const std::vector<std::vector<int>>& perms,
@@ -253,53 +307,24 @@ CsrPlacement place_and_schedule(const CsrGeometry& geo, const ColumnCode& code,
     auto perm = [&](int64_t b, int64_t win) -> const std::vector<int>& {
         return perms[static_cast<size_t>(b * geo.windows + win)];
     };
+    const CsrLayout layout = csr_layout(geo, cpo, rows);
+    const size_t first_tile = m.tiles.size();
+    m.tiles.reserve(first_tile + static_cast<size_t>(layout.tiles));
 
-    // Column stripes: units (slice plane, window) packed into crossbar widths in order.
-    std::vector<std::vector<Unit>> stripes;
-    int used = C;
-    for (int c = 0; c < cpo; ++c)
-        for (int64_t win = 0; win < geo.windows; ++win) {
-            const int width = static_cast<int>(geo.window_width(win));
-            if (used + width > C) {
-                stripes.emplace_back();
-                used = 0;
-            }
-            stripes.back().push_back(Unit{c, win, used, width});
-            used += width;
-        }
-
-    // Stack compressed bands into crossbars and emit tables, cells and the row-first schedule.
+    // Emit, per stripe and band, its tables, cells and row-first schedule into its crossbar.
     CsrPlacement out;
-    for (const std::vector<Unit>& stripe : stripes) {
-        struct SG {  // one OU column group of the stripe
-            const Unit* u;
-            int64_t g;
-            int col0;
-        };
-        std::vector<SG> sgs;
-        for (const Unit& u : stripe)
-            for (int64_t g = 0; g < u.width / PBL; ++g)
-                sgs.push_back(SG{&u, g, u.col0 + static_cast<int>(g) * PBL});
-        std::vector<int> off(sgs.size(), 0);
-        Tile* tile = nullptr;
+    for (const CsrLayout::Stripe& stripe : layout.stripes) {
+        const std::vector<CsrLayout::Group>& sgs = stripe.groups;
         for (int64_t b = 0; b < geo.bands; ++b) {
-            bool any = false, fits = tile != nullptr;
-            for (size_t s = 0; s < sgs.size(); ++s) {
-                const int64_t h =
-                    static_cast<int64_t>(rows[geo.slot(b, sgs[s].u->window, sgs[s].g)].size());
-                any = any || h > 0;
-                if (off[s] + h > R) fits = false;
-            }
-            if (!any) continue;
-            if (!fits) {
-                m.tiles.push_back(empty_tile(R, C));
-                tile = &m.tiles.back();
-                std::fill(off.begin(), off.end(), 0);
-            }
+            if (stripe.tile[static_cast<size_t>(b)] < 0) continue;
+            const size_t t = first_tile + static_cast<size_t>(stripe.tile[static_cast<size_t>(b)]);
+            if (t == m.tiles.size()) m.tiles.push_back(empty_tile(R, C));
+            Tile* tile = &m.tiles[t];
+            const std::vector<int>& off = stripe.row0[static_cast<size_t>(b)];
             // Output tables: per unit, its columns in permuted order (the Benes's undoing).
-            std::vector<uint32_t> out_base(stripe.size());
-            for (size_t ui = 0; ui < stripe.size(); ++ui) {
-                const Unit& u = stripe[ui];
+            std::vector<uint32_t> out_base(stripe.units.size());
+            for (size_t ui = 0; ui < stripe.units.size(); ++ui) {
+                const CsrLayout::Unit& u = stripe.units[ui];
                 out_base[ui] = static_cast<uint32_t>(tile->outputs.size());
                 for (int x = 0; x < u.width; ++x) {
                     ColOutput co = code.columns[static_cast<size_t>(u.slice)];
@@ -311,25 +336,25 @@ CsrPlacement place_and_schedule(const CsrGeometry& geo, const ColumnCode& code,
             std::vector<uint32_t> in_base(sgs.size());
             int64_t steps = 0;
             for (size_t s = 0; s < sgs.size(); ++s) {
-                const SG& sg = sgs[s];
-                const std::vector<int>& pm = perm(b, sg.u->window);
-                const std::vector<int32_t>& rr = rows[geo.slot(b, sg.u->window, sg.g)];
+                const CsrLayout::Group& sg = sgs[s];
+                const std::vector<int>& pm = perm(b, sg.window);
+                const std::vector<int32_t>& rr = rows[geo.slot(b, sg.window, sg.g)];
                 in_base[s] = static_cast<uint32_t>(tile->inputs.size());
                 steps = std::max<int64_t>(steps, ceil_div(static_cast<int64_t>(rr.size()), PWL));
-                if (sg.u->slice == 0)
+                if (sg.slice == 0)
                     out.weight_slots +=
-                        geo.live_cols(pm, sg.u->window, sg.g) * static_cast<int64_t>(rr.size());
+                        geo.live_cols(pm, sg.window, sg.g) * static_cast<int64_t>(rr.size());
                 for (size_t i = 0; i < rr.size(); ++i) {
                     const int64_t k = b * R + rr[i];
-                    if (sg.u->slice == 0)
-                        out.weight_positions += geo.live_positions(pm, sg.u->window, sg.g, k);
+                    if (sg.slice == 0)
+                        out.weight_positions += geo.live_positions(pm, sg.window, sg.g, k);
                     tile->inputs.push_back(RowInput{static_cast<int32_t>(k), 0});
                     for (int x = 0; x < PBL; ++x) {
                         const int64_t n =
-                            geo.column_at(pm, sg.u->window, static_cast<int>(sg.g) * PBL + x);
+                            geo.column_at(pm, sg.window, static_cast<int>(sg.g) * PBL + x);
                         if (n < 0) continue;
                         tile->cell(off[s] + static_cast<int>(i), sg.col0 + x) =
-                            enc[static_cast<size_t>((k * N + n) * cpo + sg.u->slice)];
+                            enc[static_cast<size_t>((k * N + n) * cpo + sg.slice)];
                     }
                 }
             }
@@ -337,25 +362,173 @@ CsrPlacement place_and_schedule(const CsrGeometry& geo, const ColumnCode& code,
             for (int64_t i = 0; i < steps; ++i) {
                 bool first = true;
                 for (size_t s = 0; s < sgs.size(); ++s) {
-                    const SG& sg = sgs[s];
+                    const CsrLayout::Group& sg = sgs[s];
                     const int64_t h =
-                        static_cast<int64_t>(rows[geo.slot(b, sg.u->window, sg.g)].size());
+                        static_cast<int64_t>(rows[geo.slot(b, sg.window, sg.g)].size());
                     if (i * PWL >= h) continue;
-                    size_t ui = 0;
-                    while (&stripe[ui] != sg.u) ++ui;
                     OuOp op = ou_op(off[s] + i * PWL, std::min<int64_t>(PWL, h - i * PWL), sg.col0,
                                     PBL, in_base[s] + static_cast<uint32_t>(i * PWL),
-                                    out_base[ui] + static_cast<uint32_t>(sg.g * PBL));
+                                    out_base[sg.unit] + static_cast<uint32_t>(sg.g * PBL));
                     op.fetch = first;
                     first = false;
                     tile->ops.push_back(op);
                 }
             }
-            for (size_t s = 0; s < sgs.size(); ++s)
-                off[s] += static_cast<int>(rows[geo.slot(b, sgs[s].u->window, sgs[s].g)].size());
         }
     }
     return out;
+}
+
+namespace {
+
+// One stuck cell under a group's stored rows: physical row i of the group, column x of its
+// OU, slice plane c, and the state it is stuck in.
+struct GroupFault {
+    int i = 0, x = 0, c = 0, stuck = 0;
+};
+
+}  // namespace
+
+FaultPlacement place_around_faults(const CsrGeometry& geo, const ColumnCode& code,
+                                   const std::vector<uint8_t>& enc,
+                                   const std::vector<WindowProblem>& problems,
+                                   const ChipFaults& faults, const CsrParams& p,
+                                   const std::string& layer, std::vector<std::vector<int>>& perms,
+                                   std::vector<std::vector<int32_t>>& rows) {
+    FaultPlacement res;
+    const int cpo = static_cast<int>(code.columns.size());
+    const int PBL = geo.ou_cols, R = geo.xbar_rows;
+    const int64_t N = geo.w->N;
+    const CsrLayout layout = csr_layout(geo, cpo, rows);
+    const size_t plane = geo.slot(geo.bands, 0, 0);
+    std::vector<int64_t> weight(static_cast<size_t>(cpo));
+    for (int c = 0; c < cpo; ++c)
+        weight[static_cast<size_t>(c)] = int64_t{1} << code.columns[static_cast<size_t>(c)].shift;
+    std::vector<uint64_t> tile_seed(static_cast<size_t>(layout.tiles));
+    for (int64_t t = 0; t < layout.tiles; ++t)
+        tile_seed[static_cast<size_t>(t)] = faults.tile_seed(static_cast<size_t>(t));
+
+    GaOptions ga;
+    ga.population = p.ga_population;
+    ga.generations = p.ga_generations;
+    ga.mutation = p.ga_mutation;
+    ga.tournament = p.ga_tournament;
+    ga.elite = std::max(1, p.ga_elite);  // never worse than the compression's permutation
+    const uint64_t layer_hash = fnv1a(layer);
+    constexpr int64_t kInfeasible = std::numeric_limits<int64_t>::max();
+
+    for (size_t pi = 0; pi < problems.size(); ++pi) {
+        const WindowProblem& prob = problems[pi];
+        const auto b = static_cast<int64_t>(pi) / geo.windows;
+        const auto win = static_cast<int64_t>(pi) % geo.windows;
+        const int groups = prob.groups();
+        // The stuck cells under each group's stored rows, in every slice plane.
+        std::vector<std::vector<GroupFault>> gf(static_cast<size_t>(groups));
+        std::vector<int64_t> target(static_cast<size_t>(groups));
+        bool any = false;
+        for (int g = 0; g < groups; ++g) {
+            const size_t slot = geo.slot(b, win, g);
+            target[static_cast<size_t>(g)] = static_cast<int64_t>(rows[slot].size());
+            for (int c = 0; c < cpo; ++c) {
+                const CsrLayout::Place& pl = layout.at[static_cast<size_t>(c) * plane + slot];
+                if (pl.tile < 0) continue;
+                const uint64_t ts = tile_seed[static_cast<size_t>(pl.tile)];
+                for (int i = 0; i < static_cast<int>(rows[slot].size()); ++i)
+                    for (int x = 0; x < PBL; ++x) {
+                        const int st = faults.stuck(ts, pl.row0 + i, pl.col0 + x);
+                        if (st >= 0) gf[static_cast<size_t>(g)].push_back({i, x, c, st});
+                    }
+            }
+            res.faulty_cells += static_cast<int64_t>(gf[static_cast<size_t>(g)].size());
+            any = any || !gf[static_cast<size_t>(g)].empty();
+        }
+        if (!any) continue;
+        // The error a stuck cell makes: |stuck - programmed state| steps, weighted by its slice.
+        auto cell_error = [&](const GroupFault& f, int64_t k, int64_t n) -> int64_t {
+            if (n < 0) return 0;  // a padding column: its output is not used
+            const int st = enc[static_cast<size_t>((k * N + n) * cpo + f.c)];
+            return std::abs(f.stuck - st) * weight[static_cast<size_t>(f.c)];
+        };
+        auto group_error = [&](const std::vector<int>& perm, int g,
+                               const std::vector<int32_t>& rr) {
+            int64_t e = 0;
+            for (const GroupFault& f : gf[static_cast<size_t>(g)])
+                e += cell_error(f, b * R + rr[static_cast<size_t>(f.i)],
+                                geo.column_at(perm, win, static_cast<int64_t>(g) * PBL + f.x));
+            return e;
+        };
+        // A permutation's error with each group's rows as compression stores them, when every
+        // group still fits the rows it was given (so the layout, cost and schedule stay).
+        std::vector<int> perm_v(static_cast<size_t>(prob.blocks));
+        std::vector<int32_t> rr;
+        const int band_rows = geo.band_rows(b);
+        auto error_of = [&](const int* perm) -> int64_t {
+            perm_v.assign(perm, perm + prob.blocks);
+            const std::vector<uint64_t> gm = group_row_masks(prob, perm_v);
+            int64_t e = 0;
+            for (int g = 0; g < groups; ++g) {
+                const uint64_t* m = gm.data() + static_cast<size_t>(g) * prob.words;
+                int64_t h = 0;
+                for (int x = 0; x < prob.words; ++x) h += std::popcount(m[x]);
+                if (h > target[static_cast<size_t>(g)]) return kInfeasible;
+                if (gf[static_cast<size_t>(g)].empty()) continue;
+                stored_rows(m, band_rows, target[static_cast<size_t>(g)] - h, rr);
+                e += group_error(perm_v, g, rr);
+            }
+            return e;
+        };
+        std::vector<int>& perm = perms[pi];
+        const int64_t before = error_of(perm.data());
+        res.error_before += before;
+        if (p.search == "ga" && prob.blocks > 1) {
+            ga.seed = mix(p.ga_seed ^ layer_hash ^ 0xFA17 ^
+                          mix(static_cast<uint64_t>(b) << 32 ^ static_cast<uint64_t>(win)));
+            GaBest<int64_t> best = genetic_search<int64_t>(perm, ga, error_of);
+            if (best.cost < before) perm = std::move(best.perm);
+        }
+        // The chosen permutation's rows, then each group's rows reordered over its physical
+        // rows (the input table follows them) by pairwise swaps that lower the error.
+        const std::vector<uint64_t> gm = group_row_masks(prob, perm);
+        for (int g = 0; g < groups; ++g) {
+            std::vector<int32_t>& out = rows[geo.slot(b, win, g)];
+            const uint64_t* m = gm.data() + static_cast<size_t>(g) * prob.words;
+            int64_t h = 0;
+            for (int x = 0; x < prob.words; ++x) h += std::popcount(m[x]);
+            stored_rows(m, band_rows, target[static_cast<size_t>(g)] - h, out);
+            const std::vector<GroupFault>& faults_g = gf[static_cast<size_t>(g)];
+            if (faults_g.empty()) {
+                continue;
+            }
+            // err(i, r): the error of logical row r placed on physical row i.
+            std::vector<std::vector<const GroupFault*>> on_row(out.size());
+            for (const GroupFault& f : faults_g) on_row[static_cast<size_t>(f.i)].push_back(&f);
+            auto err = [&](size_t i, int32_t r) {
+                int64_t e = 0;
+                for (const GroupFault* f : on_row[i])
+                    e += cell_error(*f, b * R + r,
+                                    geo.column_at(perm, win, static_cast<int64_t>(g) * PBL + f->x));
+                return e;
+            };
+            for (int pass = 0; pass < 4; ++pass) {
+                bool improved = false;
+                for (size_t i1 = 0; i1 < out.size(); ++i1) {
+                    if (on_row[i1].empty()) continue;
+                    for (size_t i2 = 0; i2 < out.size(); ++i2) {
+                        if (i2 == i1) continue;
+                        const int64_t now = err(i1, out[i1]) + err(i2, out[i2]);
+                        const int64_t swapped = err(i1, out[i2]) + err(i2, out[i1]);
+                        if (swapped < now) {
+                            std::swap(out[i1], out[i2]);
+                            improved = true;
+                        }
+                    }
+                }
+                if (!improved) break;
+            }
+            res.error_after += group_error(perm, g, out);
+        }
+    }
+    return res;
 }
 
 CsrIndex index_metadata(const CsrGeometry& geo, const std::vector<std::vector<int32_t>>& rows) {
@@ -374,7 +547,8 @@ CsrIndex index_metadata(const CsrGeometry& geo, const std::vector<std::vector<in
     return idx;
 }
 
-Mapping map_csr(const WeightMatrix& w, const HwConfig& hw, const CsrParams& p) {
+Mapping map_csr(const WeightMatrix& w, const HwConfig& hw, const CsrParams& p,
+                std::optional<uint64_t> chip_seed) {
     const ColumnCode code = column_code(hw);
     if (code.offset != 0)
         throw Error(hw.source +
@@ -444,16 +618,31 @@ Mapping map_csr(const WeightMatrix& w, const HwConfig& hw, const CsrParams& p) {
                         noshuffle_positions += geo.live_positions(id, win, g, b * R + r);
                 }
     }
-    const CompressResult compressed =
+    CompressResult compressed =
         compress_rows(problems, shuffle.perm, nwin, geo.slots, p.balance, band_rows);
 
-    // Place and schedule, from the cell states of every weight, slice by slice.
+    // The cell states of every weight, slice by slice.
     std::vector<uint8_t> enc(static_cast<size_t>(w.K * w.N * cpo), 0);
     for (int64_t i = 0; i < w.K * w.N; ++i)
         if (w.w[static_cast<size_t>(i)] != 0)
             encode_weight(w.w[static_cast<size_t>(i)], code, hw, enc.data() + i * cpo);
-    const CsrPlacement placed =
-        place_and_schedule(geo, code, enc, shuffle.perm, compressed.rows, m);
+
+    // On a chip whose stuck cells are known: permutations and row orders that put the weights
+    // where the faults hurt least, at the same stored rows and OU slots.
+    std::vector<std::vector<int>> perms = shuffle.perm;
+    if (p.fault_aware && chip_seed) {
+        const ChipFaults faults(hw, hw.cell_bits, *chip_seed);
+        if (faults.any()) {
+            const FaultPlacement fp = place_around_faults(geo, code, enc, problems, faults, p,
+                                                          w.name, perms, compressed.rows);
+            m.figures["stuck_cells_under_rows"] = static_cast<double>(fp.faulty_cells);
+            m.figures["fault_error_unaware"] = static_cast<double>(fp.error_before);
+            m.figures["fault_error_placed"] = static_cast<double>(fp.error_after);
+        }
+    }
+
+    // Place and schedule.
+    const CsrPlacement placed = place_and_schedule(geo, code, enc, perms, compressed.rows, m);
 
     // Index: row indices and Benes configurations.
     const CsrIndex index = index_metadata(geo, compressed.rows);

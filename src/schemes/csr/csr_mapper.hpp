@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -28,7 +29,11 @@ int64_t benes_switches(int64_t n);
 // Switch stages a value traverses: 2*log2(n) - 1; 0 for n <= 1.
 int64_t benes_stages(int64_t n);
 
-Mapping map_csr(const WeightMatrix& w, const HwConfig& hw, const CsrParams& p);
+// With csr.fault_aware and a `chip_seed` (the layer's devices, SchemeContext::chip_seed) on
+// hardware with stuck-at faults, the mapping is placed around the chip's stuck cells
+// (place_around_faults); otherwise the seed is unused.
+Mapping map_csr(const WeightMatrix& w, const HwConfig& hw, const CsrParams& p,
+                std::optional<uint64_t> chip_seed = std::nullopt);
 
 // The layout every phase of map_csr shares: the layer's rows cut into bands of one crossbar
 // height, its columns (padded to a multiple of lcm(beta, P_BL)) into shuffle windows of alpha OUs,
@@ -88,6 +93,44 @@ CompressResult compress_rows(const std::vector<WindowProblem>& problems,
                              int64_t slots, const std::string& balance,
                              const std::vector<int>& band_rows);
 
+// The stored rows of one OU column group: the band rows its mask `gmask` sets, plus its first
+// `padding` unset rows (the balance), in ascending order.
+void stored_rows(const uint64_t* gmask, int band_rows, int64_t padding, std::vector<int32_t>& out);
+
+// Where map_csr's compressed rows go: every (slice plane, window) unit in crossbar column
+// stripes (in order, a new stripe when the next one does not fit), and per stripe the compressed
+// bands stacked into crossbars while every group's rows fit. Depends on the rows' counts only.
+struct CsrLayout {
+    struct Unit {  // one shuffle window of one slice plane in a column stripe
+        int slice = 0;
+        int64_t window = 0;
+        int col0 = 0;   // first column in the stripe
+        int width = 0;  // columns
+    };
+    struct Group {  // one OU column group of a stripe
+        size_t unit = 0;
+        int slice = 0;
+        int64_t window = 0, g = 0;
+        int col0 = 0;
+    };
+    struct Stripe {
+        std::vector<Unit> units;
+        std::vector<Group> groups;
+        std::vector<int64_t> tile;           // per band: its crossbar, -1 = stores nothing here
+        std::vector<std::vector<int>> row0;  // per band, per group: its first row there
+    };
+    struct Place {
+        int64_t tile = -1;  // crossbar, counted from the layer's first; -1 = not placed
+        int row0 = 0, col0 = 0;
+    };
+    std::vector<Stripe> stripes;
+    // at[slice * geo.slot(bands, 0, 0) + slot]: where that slice plane of the slot's group sits.
+    std::vector<Place> at;
+    int64_t tiles = 0;
+};
+CsrLayout csr_layout(const CsrGeometry& geo, int cpo,
+                     const std::vector<std::vector<int32_t>>& rows);
+
 // map_csr's placement and schedule phase: every (slice plane, window) placed in crossbar column
 // stripes (in order, a new stripe when the next one does not fit), the compressed bands of a
 // stripe stacked into crossbars while every group's rows fit; per crossbar and band, its output
@@ -103,6 +146,25 @@ CsrPlacement place_and_schedule(const CsrGeometry& g, const ColumnCode& code,
                                 const std::vector<uint8_t>& enc,
                                 const std::vector<std::vector<int>>& perms,
                                 const std::vector<std::vector<int32_t>>& rows, Mapping& m);
+
+// map_csr's fault-aware phase (csr.fault_aware): given the chip's stuck cells, per (band,
+// window) problem a permutation of its blocks found by the GA whose fitness is the error the
+// stuck cells under its stored rows make (|stuck - programmed state| steps, weighted 2^shift by
+// the cell's slice), among those whose every group fits the rows compression gave it (padded to
+// them, so the layout, stored rows and OU ops do not change); then each group's rows reordered
+// over its physical rows by pairwise swaps. Updates `perms` and `rows`; returns the error before
+// and after.
+struct FaultPlacement {
+    int64_t faulty_cells = 0;  // stuck cells under stored rows (every slice plane)
+    int64_t error_before = 0, error_after = 0;
+};
+class ChipFaults;
+FaultPlacement place_around_faults(const CsrGeometry& geo, const ColumnCode& code,
+                                   const std::vector<uint8_t>& enc,
+                                   const std::vector<WindowProblem>& problems,
+                                   const ChipFaults& faults, const CsrParams& p,
+                                   const std::string& layer, std::vector<std::vector<int>>& perms,
+                                   std::vector<std::vector<int32_t>>& rows);
 
 // map_csr's index phase: a row index (log2 R bits) per stored OU-row of a logical group (the
 // slice planes share it), and one configuration bit per Benes switch of every (band, window)

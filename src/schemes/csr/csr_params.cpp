@@ -43,6 +43,11 @@ const ParamTable<CsrParams>& csr_param_table() {
          "clusters of the k-means comparison point; 0 = one per column block"},
         {"kmeans_seed", "", &P::kmeans_seed, int_at_least(0, std::numeric_limits<int64_t>::max()),
          "k-means++ seeding of the comparison point; 0 = the run's --seed"},
+        {"fault_aware", "", &P::fault_aware, flag_or_01(),
+         "on devices with stuck-at faults: the GA and a row reordering place weights where the "
+         "chip's known stuck cells err least, at the same stored rows and OU slots; each Monte "
+         "Carlo "
+         "trial is mapped onto its own chip"},
         exempt_param_row<P>(),
     };
     return table;

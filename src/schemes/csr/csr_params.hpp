@@ -30,6 +30,7 @@ struct CsrParams {
     bool pipeline = true;      // stage-by-stage pipelined timing (Cache .. Shift&Add)
     int kmeans_k = 0;          // clusters of the k-means comparison point; 0 = one per column block
     uint64_t kmeans_seed = 0;  // k-means++ seeding of the comparison point; 0 = the run's --seed
+    bool fault_aware = false;  // place around the chip's known stuck cells (on faulty devices)
     // Layers left dense (schemes/exempt.hpp): "ends" = the first and the last weight layer,
     // "none" = every layer pruned.
     std::string exempt = "ends";

@@ -4,7 +4,6 @@
 #include <algorithm>
 #include <bit>
 #include <numeric>
-#include <random>
 #include <string>
 
 #include "core/error.hpp"
@@ -80,10 +79,6 @@ bool trivial(const WindowProblem& p) {
     return true;
 }
 
-uint64_t below(std::mt19937_64& rng, uint64_t n) {
-    return n <= 1 ? 0 : rng() % n;
-}
-
 }  // namespace
 
 void check_problem(const WindowProblem& p) {
@@ -145,81 +140,12 @@ SearchResult identity_search(const WindowProblem& p) {
 SearchResult ga_search(const WindowProblem& p, const GaOptions& opt) {
     check_problem(p);
     if (trivial(p) || opt.generations == 0) return identity_search(p);
-    const int n = p.blocks;
-    const int P = std::max(2, opt.population);
     Evaluator eval(p);
-    std::mt19937_64 rng(opt.seed);
-    std::vector<std::vector<int>> pop(static_cast<size_t>(P), identity(n));
-    for (int i = 1; i < P; ++i) {
-        auto& c = pop[static_cast<size_t>(i)];
-        for (int j = n - 1; j > 0; --j)
-            std::swap(c[static_cast<size_t>(j)], c[below(rng, static_cast<uint64_t>(j + 1))]);
-    }
-    std::vector<WindowCost> fit(static_cast<size_t>(P));
-    for (int i = 0; i < P; ++i)
-        fit[static_cast<size_t>(i)] = eval(pop[static_cast<size_t>(i)].data());
-
-    std::vector<int> order(static_cast<size_t>(P));
-    std::vector<std::vector<int>> next;
-    std::vector<WindowCost> next_fit;
-    std::vector<uint8_t> used(static_cast<size_t>(n));
-    auto tournament = [&]() -> const std::vector<int>& {
-        size_t best = below(rng, static_cast<uint64_t>(P));
-        for (int t = 1; t < opt.tournament; ++t) {
-            const size_t c = below(rng, static_cast<uint64_t>(P));
-            if (fit[c] < fit[best]) best = c;
-        }
-        return pop[best];
-    };
-    for (int gen = 0; gen < opt.generations; ++gen) {
-        std::iota(order.begin(), order.end(), 0);
-        std::stable_sort(order.begin(), order.end(), [&](int a, int b) {
-            return fit[static_cast<size_t>(a)] < fit[static_cast<size_t>(b)];
-        });
-        next.clear();
-        next_fit.clear();
-        for (int e = 0; e < std::min(opt.elite, P); ++e) {
-            next.push_back(pop[static_cast<size_t>(order[static_cast<size_t>(e)])]);
-            next_fit.push_back(fit[static_cast<size_t>(order[static_cast<size_t>(e)])]);
-        }
-        while (static_cast<int>(next.size()) < P) {
-            const std::vector<int>& a = tournament();
-            const std::vector<int>& b = tournament();
-            // Order crossover: a's slice [i, j] kept in place, the rest in b's order from j+1.
-            size_t i = below(rng, static_cast<uint64_t>(n));
-            size_t j = below(rng, static_cast<uint64_t>(n));
-            if (i > j) std::swap(i, j);
-            std::vector<int> child(static_cast<size_t>(n), -1);
-            std::fill(used.begin(), used.end(), 0);
-            for (size_t x = i; x <= j; ++x) {
-                child[x] = a[x];
-                used[static_cast<size_t>(a[x])] = 1;
-            }
-            size_t out = (j + 1) % static_cast<size_t>(n);
-            for (size_t s = 0; s < static_cast<size_t>(n); ++s) {
-                const int gene = b[(j + 1 + s) % static_cast<size_t>(n)];
-                if (used[static_cast<size_t>(gene)]) continue;
-                child[out] = gene;
-                out = (out + 1) % static_cast<size_t>(n);
-            }
-            // Swap mutation, per gene.
-            for (size_t x = 0; x < static_cast<size_t>(n); ++x) {
-                const double u = static_cast<double>(rng() >> 11) * 0x1.0p-53;
-                if (u < opt.mutation)
-                    std::swap(child[x], child[below(rng, static_cast<uint64_t>(n))]);
-            }
-            next_fit.push_back(eval(child.data()));
-            next.push_back(std::move(child));
-        }
-        pop.swap(next);
-        fit.swap(next_fit);
-    }
-    size_t best = 0;
-    for (size_t i = 1; i < fit.size(); ++i)
-        if (fit[i] < fit[best]) best = i;
+    GaBest<WindowCost> best = genetic_search<WindowCost>(
+        identity(p.blocks), opt, [&](const int* perm) { return eval(perm); });
     SearchResult r;
-    r.perm = pop[best];
-    r.cost = fit[best];
+    r.perm = std::move(best.perm);
+    r.cost = best.cost;
     r.evaluations = eval.evaluations;
     return r;
 }
