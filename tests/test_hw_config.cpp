@@ -230,7 +230,7 @@ TEST(HwConfig, JsonEchoUsesYamlKeysAndParsesBack) {
         }
         EXPECT_FALSE(k.description.empty()) << k.key;
     }
-    EXPECT_EQ(hw_config_keys().size(), 36u);
+    EXPECT_EQ(hw_config_keys().size(), 37u);
 }
 
 TEST(HwConfig, PresetsLoadWithTheSourceDocumentsValues) {

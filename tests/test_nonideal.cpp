@@ -8,8 +8,10 @@
 
 #include <bit>
 #include <cmath>
+#include <filesystem>
 #include <optional>
 
+#include "core/atomic_file.hpp"
 #include "core/error.hpp"
 #include "hw/hw_config.hpp"
 #include "infer/int_infer.hpp"
@@ -372,4 +374,45 @@ TEST(Nonideal, ProfiledAndPercentileRangesComeFromTheConvertedSums) {
     HwConfig bad = resolve_hw("", {});
     EXPECT_THROW(apply_hw_override(bad, "adc.percentile=0"), Error);
     EXPECT_THROW(apply_hw_override(bad, "adc.calibration_images=0"), Error);
+}
+
+// A measured state table (CSV, NeuroSim mem_states style): levels normalised between the ends,
+// sigmas relative to each state's mean, the on/off ratio of the ends; programmed cells then read
+// those levels. A malformed table is one error naming the file and line.
+TEST(Nonideal, StateTableFromCsvSetsEachStatesLevel) {
+    const std::string csv = std::string(SPARSECIM_SOURCE_DIR) + "/tests/data/device-states.csv";
+    HwConfig h = dense().hw;
+    for (const auto& o : device_overrides(csv)) apply_hw_override(h, o);
+    // Means 2, 12, 17, 32 uS: step 10 uS, levels 0, 1, 1.5, 3; on/off 16.
+    EXPECT_EQ(h.state_level, (std::vector<double>{0.0, 1.0, 1.5, 3.0}));
+    EXPECT_EQ(h.state_sigma, (std::vector<double>{0.0, 0.0, 0.0, 0.0}));
+    EXPECT_DOUBLE_EQ(h.on_off_ratio, 16.0);
+    EXPECT_TRUE(h.nonideal());
+    const Mapping& map = dense().maps[1];
+    const DeviceCells cells = program_cells(map, h, 3);
+    for (size_t t = 0; t < map.tiles.size(); ++t)
+        for (size_t i = 0; i < map.tiles[t].cells.size(); ++i)
+            ASSERT_FLOAT_EQ(cells.level[t][i],
+                            static_cast<float>(h.state_level[map.tiles[t].cells[i]]));
+    // State 2 reads 1.5 levels instead of 2: outputs move.
+    EXPECT_GT(dense().run(1, h).squared_error, 0.0);
+
+    const std::filesystem::path dir = std::filesystem::temp_directory_path() / "sparsecim-states";
+    std::filesystem::create_directories(dir);
+    for (const auto& [text, needle] : std::vector<std::pair<std::string, std::string>>{
+             {"0,1,0\n2,3,0\n", ":2: device: states must be 0, 1"},
+             {"0,1,0\n1,x,0\n", ":2: device: expected `state,mean,sigma`"},
+             {"0,1,0\n1,2,0\n2,3,0\n", "needs 2^cell_bits states"},
+             {"0,5,0\n1,5,0\n", "must exceed state 0's"}}) {
+        const std::filesystem::path f = dir / "t.csv";
+        write_file_atomic(f, text);
+        try {
+            device_overrides(f.string());
+            FAIL() << text;
+        } catch (const Error& e) {
+            EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
+            EXPECT_EQ(std::string(e.what()).rfind(f.string(), 0), 0u) << e.what();
+        }
+    }
+    std::filesystem::remove_all(dir);
 }

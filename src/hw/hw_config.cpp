@@ -5,8 +5,11 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <bit>
 #include <charconv>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <limits>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -38,7 +41,14 @@ bool HwConfig::nonideal() const {
         return true;
     for (double s : state_sigma)
         if (s != 0.0) return true;
+    for (size_t i = 0; i < state_level.size(); ++i)
+        if (state_level[i] != static_cast<double>(i)) return true;
     return false;
+}
+
+double HwConfig::device_level(int state) const {
+    return state_level.empty() ? static_cast<double>(state)
+                               : state_level.at(static_cast<size_t>(state));
 }
 
 double HwConfig::device_sigma(int state) const {
@@ -131,6 +141,9 @@ const std::vector<Field>& fields() {
          "fixed when programmed"},
         {"device.state_sigma", "relative", &HwConfig::state_sigma,
          "optional list of 2^cell_bits sigmas, per cell state, in place of device.sigma"},
+        {"device.state_level", "steps", &HwConfig::state_level,
+         "optional list of 2^cell_bits mean read levels, per cell state, in steps above HRS "
+         "(ideal: 0, 1, .., 2^cell_bits - 1); a measured table: --device FILE.csv"},
         {"device.read_sigma", "relative", &HwConfig::read_sigma,
          "cycle-to-cycle read noise: each read adds G x read_sigma N(0,1)"},
         {"device.on_off_ratio", "ratio", &HwConfig::on_off_ratio,
@@ -342,6 +355,12 @@ void validate_as(const HwConfig& hw, const std::string& source) {
                  std::to_string(states) + " (2^crossbar.cell_bits) or none");
     for (size_t i = 0; i < hw.state_sigma.size(); ++i)
         check_nonneg(source, "device.state_sigma[" + std::to_string(i) + "]", hw.state_sigma[i]);
+    if (!hw.state_level.empty() && hw.state_level.size() != states)
+        fail(source, "device.state_level",
+             "has " + std::to_string(hw.state_level.size()) + " entries, expected " +
+                 std::to_string(states) + " (2^crossbar.cell_bits) or none");
+    for (size_t i = 0; i < hw.state_level.size(); ++i)
+        check_nonneg(source, "device.state_level[" + std::to_string(i) + "]", hw.state_level[i]);
     check_nonneg(source, "device.on_off_ratio", hw.on_off_ratio);
     if (hw.on_off_ratio != 0.0 && hw.on_off_ratio <= 1.0)
         fail(source, "device.on_off_ratio", "must be above 1 (or 0: infinite)");
@@ -642,7 +661,85 @@ std::vector<HwKeyInfo> hw_config_keys() {
     return out;
 }
 
+namespace {
+
+// A measured state table as overrides: levels normalised so state 0 reads 0 and the top state
+// 2^b - 1, sigmas relative to each state's mean, and the on/off ratio of the ends.
+std::vector<std::string> state_table_overrides(const std::filesystem::path& path) {
+    const std::string source = path.string();
+    std::istringstream in(read_file(path));
+    std::vector<double> mean, sigma;
+    std::string line;
+    bool header = false;
+    for (int no = 1; std::getline(in, line); ++no) {
+        const std::string where = source + ":" + std::to_string(no);
+        if (const auto hash = line.find('#'); hash != std::string::npos) line.erase(hash);
+        std::vector<std::string> f;
+        std::stringstream ls(line);
+        for (std::string x; std::getline(ls, x, ',');) {
+            x.erase(0, x.find_first_not_of(" \t\r"));
+            x.erase(x.find_last_not_of(" \t\r") + 1);
+            f.push_back(x);
+        }
+        if (f.empty() || (f.size() == 1 && f[0].empty())) continue;
+        double v[3];
+        bool numeric = f.size() == 3;
+        for (size_t i = 0; numeric && i < 3; ++i) {
+            char* end = nullptr;
+            v[i] = std::strtod(f[i].c_str(), &end);
+            numeric = end != f[i].c_str() && *end == '\0' && std::isfinite(v[i]);
+        }
+        if (!numeric) {
+            if (mean.empty() && !header) {  // one header line before the states
+                header = true;
+                continue;
+            }
+            fail(where, "device",
+                 "expected `state,mean,sigma` (three numbers), got '" + line + "'");
+        }
+        if (v[0] != static_cast<double>(mean.size()))
+            fail(where, "device",
+                 "states must be 0, 1, .. in order; expected state " + std::to_string(mean.size()));
+        if (v[1] < 0.0 || v[2] < 0.0) fail(where, "device", "mean and sigma must not be negative");
+        mean.push_back(v[1]);
+        sigma.push_back(v[2]);
+    }
+    if (mean.size() < 2 || !std::has_single_bit(mean.size()))
+        fail(source, "device",
+             "a state table needs 2^cell_bits states (2, 4, 8, ..), got " +
+                 std::to_string(mean.size()));
+    const double g0 = mean.front(), gl = mean.back();
+    if (!(gl > g0)) fail(source, "device", "the top state's mean must exceed state 0's");
+    const double step = (gl - g0) / static_cast<double>(mean.size() - 1);
+    auto list = [](const std::vector<double>& xs) {
+        std::string out;
+        for (double x : xs) {
+            char buf[40];
+            std::snprintf(buf, sizeof buf, "%.17g", x);
+            out += (out.empty() ? "" : ", ") + std::string(buf);
+        }
+        return "[" + out + "]";
+    };
+    std::vector<double> level, rel;
+    for (size_t s = 0; s < mean.size(); ++s) {
+        level.push_back((mean[s] - g0) / step);
+        if (mean[s] == 0.0 && sigma[s] > 0.0)
+            fail(source, "device",
+                 "state " + std::to_string(s) + " has mean 0 and sigma > 0 (no relative sigma)");
+        rel.push_back(mean[s] > 0.0 ? sigma[s] / mean[s] : 0.0);
+    }
+    char ratio[40];
+    std::snprintf(ratio, sizeof ratio, "%.17g", g0 > 0.0 ? gl / g0 : 0.0);
+    return {"device.state_level=" + list(level), "device.state_sigma=" + list(rel),
+            std::string("device.on_off_ratio=") + ratio};
+}
+
+}  // namespace
+
 std::vector<std::string> device_overrides(const std::string& preset_or_path) {
+    if (preset_or_path.size() > 4 &&
+        preset_or_path.compare(preset_or_path.size() - 4, 4, ".csv") == 0)
+        return state_table_overrides(preset_or_path);
     const bool preset = preset_or_path.find('/') == std::string::npos &&
                         preset_or_path.find('.') == std::string::npos;
     const std::filesystem::path path = preset

@@ -86,6 +86,9 @@ struct HwConfig {
     double saf_hrs_rate = 0.0;  // cells stuck at the high-resistance state (state 0)
     double d2d_sigma = 0.0;     // device-to-device (programming) variation, relative
     std::vector<double> state_sigma;  // optional: per cell state (2^cell_bits), replaces d2d_sigma
+    // optional: per cell state, the mean level a programmed cell reads, in steps above HRS
+    // (ideal: the state itself); from a measured table, e.g. --device FILE.csv
+    std::vector<double> state_level;
     double read_sigma = 0.0;          // cycle-to-cycle read noise per read, relative
     double on_off_ratio = 0.0;        // G_LRS / G_HRS; 0 = infinite (an HRS cell passes nothing)
 
@@ -104,6 +107,8 @@ struct HwConfig {
     bool nonideal() const;
     // The D2D sigma of cells in `state` (per-state table if given, else d2d_sigma).
     double device_sigma(int state) const;
+    // The mean read level of a cell in `state`, in steps (state_level if given, else the state).
+    double device_level(int state) const;
 };
 
 // Loads and validates a YAML file. Throws Error "FILE: field: problem" on any defect.
@@ -144,8 +149,11 @@ struct HwKeyInfo {
 };
 std::vector<HwKeyInfo> hw_config_keys();
 
-// A device preset (configs/device/<name>.yaml: mild, harsh) or a YAML file of hardware sections
-// (typically `device:` and `adc:`), as "section.key=value" overrides in file order. Throws Error
+// A device preset (configs/device/<name>.yaml: mild, harsh), a YAML file of hardware sections
+// (typically `device:` and `adc:`), or a CSV table of measured states (lines `state,mean,sigma`
+// in any one conductance unit, states 0..L in order, NeuroSim mem_states style: read as
+// device.state_level, device.state_sigma and device.on_off_ratio; docs/nonideal.md), as
+// "section.key=value" overrides in file order. Throws Error
 // naming the file and field for a key that is not a hardware field.
 std::vector<std::string> device_overrides(const std::string& preset_or_path);
 

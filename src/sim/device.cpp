@@ -112,7 +112,7 @@ DeviceCells program_cells(const Mapping& m, const HwConfig& hw, uint64_t seed) {
                 s = stuck;
                 ++(stuck == 0 ? d.stuck_hrs : d.stuck_lrs);
             }
-            double g = s + hrs;  // conductance in steps
+            double g = hw.device_level(s) + hrs;  // conductance in steps
             const double sigma = hw.device_sigma(std::min(s, static_cast<int>(top)));
             if (sigma > 0.0) g = std::max(0.0, g * (1.0 + sigma * rng.normal()));
             level[i] = static_cast<float>(g - hrs);

@@ -37,6 +37,10 @@ Scheme sme_scheme() {
                                        hw.cell_state_energy_pj.back()};
         if (!hw.state_sigma.empty())
             hw.state_sigma = {hw.state_sigma.front(), hw.state_sigma.back()};
+        if (!hw.state_level.empty()) {  // levels in the 1-bit cell's one step
+            const double top = static_cast<double>(hw.state_level.size() - 1);
+            hw.state_level = {hw.state_level.front() / top, hw.state_level.back() / top};
+        }
         return hw;
     };
     return s;
