@@ -509,11 +509,16 @@ FaultPlacement place_around_faults(const CsrGeometry& geo, const ColumnCode& cod
                                     geo.column_at(perm, win, static_cast<int64_t>(g) * PBL + f->x));
                 return e;
             };
+            // Swaps stay inside one OU op's rows, so every op keeps its rows and the zero-input
+            // skipping (an op's input bits all zero) skips exactly what it did.
+            const auto op_rows = static_cast<size_t>(geo.ou_rows);
             for (int pass = 0; pass < 4; ++pass) {
                 bool improved = false;
                 for (size_t i1 = 0; i1 < out.size(); ++i1) {
                     if (on_row[i1].empty()) continue;
-                    for (size_t i2 = 0; i2 < out.size(); ++i2) {
+                    const size_t first = i1 / op_rows * op_rows;
+                    const size_t last = std::min(out.size(), first + op_rows);
+                    for (size_t i2 = first; i2 < last; ++i2) {
                         if (i2 == i1) continue;
                         const int64_t now = err(i1, out[i1]) + err(i2, out[i2]);
                         const int64_t swapped = err(i1, out[i2]) + err(i2, out[i1]);

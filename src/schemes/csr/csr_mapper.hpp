@@ -151,9 +151,9 @@ CsrPlacement place_and_schedule(const CsrGeometry& g, const ColumnCode& code,
 // window) problem a permutation of its blocks found by the GA whose fitness is the error the
 // stuck cells under its stored rows make (|stuck - programmed state| steps, weighted 2^shift by
 // the cell's slice), among those whose every group fits the rows compression gave it (padded to
-// them, so the layout, stored rows and OU ops do not change); then each group's rows reordered
-// over its physical rows by pairwise swaps. Updates `perms` and `rows`; returns the error before
-// and after.
+// them, so the layout, stored rows and OU slots do not change); then each group's rows reordered
+// over its physical rows by pairwise swaps inside each OU op's rows (so zero-input skipping is
+// unchanged by the reorder). Updates `perms` and `rows`; returns the error before and after.
 struct FaultPlacement {
     int64_t faulty_cells = 0;  // stuck cells under stored rows (every slice plane)
     int64_t error_before = 0, error_after = 0;
