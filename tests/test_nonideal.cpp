@@ -416,3 +416,34 @@ TEST(Nonideal, StateTableFromCsvSetsEachStatesLevel) {
     }
     std::filesystem::remove_all(dir);
 }
+
+// ADC bits for top-1: per layer the fewest bits that keep top-1 on validation images within the
+// allowed drop. With no drop allowed the sized top-1 is never below exact; with any drop allowed
+// every layer goes down to one bit; the bits never exceed what the calibration sums need.
+TEST(Nonideal, AdcBitsForTopOneKeepTheDropWithinTheLimit) {
+    EvalOptions o = tiny({"dense"});
+    o.size_adc_images = 4;
+    o.size_adc_top1_images = 40;
+    o.size_adc_max_drop = 0.0;
+    const nlohmann::json j = results_json(evaluate(o));
+    const auto& z = j["schemes"][0]["adc_sizing"];
+    const auto& t = z.at("top1");
+    ASSERT_EQ(t["bits"].size(), z["bits"].size());
+    for (size_t l = 0; l < t["bits"].size(); ++l) {
+        EXPECT_LE(t["bits"][l].get<int>(), z["bits"][l].get<int>()) << l;
+        EXPECT_EQ(j["schemes"][0]["layers"][l]["adc_bits_top1"], t["bits"][l]);
+    }
+    EXPECT_GE(t["sized_top1"].get<double>(), t["exact_top1"].get<double>());
+    EXPECT_LE(t["sized_adc_energy_pj"].get<double>(), z["sized_adc_energy_pj"].get<double>());
+    o.size_adc_max_drop = 100.0;
+    for (const auto& b : results_json(evaluate(o))["schemes"][0]["adc_sizing"]["top1"]["bits"])
+        EXPECT_EQ(b, 1);
+    // The search needs the sizing it starts from: an error naming both options.
+    o.size_adc_images = 0;
+    try {
+        evaluate(o);
+        FAIL() << "expected an error";
+    } catch (const FieldError& e) {
+        EXPECT_EQ(e.name(), "size_adc_top1_images");
+    }
+}

@@ -12,7 +12,11 @@ namespace {
 // The command-line flag of a library option (EvalOptions/TrainOptions field name).
 std::string flag_of(const std::string& option) {
     static const std::map<std::string, std::string> renamed = {
-        {"finetune_epochs", "--finetune"}, {"start_epoch", "--resume"}, {"ste_bits", "--w-bits"}};
+        {"finetune_epochs", "--finetune"},
+        {"start_epoch", "--resume"},
+        {"ste_bits", "--w-bits"},
+        {"size_adc_images", "--size-adc"},
+        {"size_adc_top1_images", "--size-adc-top1"}};
     if (auto it = renamed.find(option); it != renamed.end()) return it->second;
     std::string flag = "--" + option;
     std::replace(flag.begin(), flag.end(), '_', '-');

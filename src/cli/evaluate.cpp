@@ -134,6 +134,11 @@ Command add_evaluate(CLI::App& app) {
                     "ADC sizing: run N calibration images through each mapping and report per "
                     "layer the fewest ADC bits that keep its outputs exact, and the ADC energy "
                     "saved (0: off)");
+    eva->add_option("--size-adc-top1", ev.size_adc_top1_images,
+                    "with --size-adc: also the fewest ADC bits per layer that keep top-1 on N "
+                    "validation images within --size-adc-max-drop pp of exact (0: off)");
+    eva->add_option("--size-adc-max-drop", ev.size_adc_max_drop,
+                    "the top-1 drop in percentage points --size-adc-top1 allows (default 0.5)");
     eva->add_option("--trials", ev.trials,
                     "with real devices: Monte Carlo trials of the top-1 through the simulated "
                     "devices and ADC, each with its own seed (mean and std per scheme)");

@@ -137,7 +137,83 @@ struct MappedNetwork {
     std::vector<double> trial_accuracy;
     std::vector<int64_t> largest_sums;  // per layer, with opt.size_adc_images (ADC sizing)
     std::vector<double> adc_ranges;     // per layer, with a profiled or percentile ADC
+    // With opt.size_adc_top1_images: per layer the bits the top-1 search chose, and the top-1
+    // on the validation images exact and through ADCs of those bits.
+    std::vector<int> adc_bits_top1;
+    std::optional<double> adc_top1_exact, adc_top1_sized;
 };
+
+// The fewest ADC bits per layer that keep top-1 on `val` within opt.size_adc_max_drop pp of the
+// exact integer top-1, on ideal cells (docs/nonideal.md). Each layer alone (the others exact)
+// steps down from the bits its calibration sums need while the drop stays within; then, while
+// all layers together drop more, the layer that lost most alone gets a bit back.
+void size_adc_for_top1(const QuantModel& qm, const std::vector<Mapping>& mappings,
+                       const HwConfig& hw, const Dataset& val, const EvalOptions& opt,
+                       const Progress& progress, const std::string& label, MappedNetwork& mn) {
+    const int64_t n = std::min<int64_t>(opt.size_adc_top1_images, val.size());
+    progress.say(label + ": ADC bits within " + std::to_string(opt.size_adc_max_drop) +
+                 " pp of exact top-1 on " + std::to_string(n) + " validation image(s)");
+    HwConfig ideal = hw;  // ideal cells, one code per level: only the bits differ
+    ideal.saf_lrs_rate = ideal.saf_hrs_rate = ideal.d2d_sigma = ideal.read_sigma = 0.0;
+    ideal.state_sigma.clear();
+    ideal.state_level.clear();
+    ideal.adc_calibration = "unit";
+    const size_t L = mappings.size();
+    std::vector<int> need(L);
+    for (size_t l = 0; l < L; ++l)
+        need[l] = std::max(1, static_cast<int>(std::bit_width(static_cast<uint64_t>(
+                                  std::max<int64_t>(0, mn.largest_sums[l])))));
+    auto top1_with = [&](const std::vector<int>& bits, std::optional<size_t> only) {
+        return top1(val, n, opt.threads, [&](const Tensor& b) {
+            return run_int(qm, b, nullptr,
+                           [&](size_t li, const LayerTrace& in, std::vector<int32_t>& acc) {
+                               if (only && li != *only) {
+                                   int_matmul(in.inputs, in.positions, qm.layers[li].weights, acc);
+                                   return;
+                               }
+                               HwConfig h = ideal;
+                               h.adc_bits = bits[li];
+                               SimOptions so;
+                               so.keep_outputs = true;
+                               so.threads = 1;  // top1 runs batches on every core
+                               const SimResult r = simulate(mappings[li], in, h, so);
+                               acc.resize(r.outputs.size());
+                               for (size_t i = 0; i < acc.size(); ++i)
+                                   acc[i] = static_cast<int32_t>(
+                                       std::clamp<int64_t>(r.outputs[i], INT32_MIN, INT32_MAX));
+                           });
+        });
+    };
+    const double exact = top1(val, n, opt.threads, [&](const Tensor& b) { return run_int(qm, b); });
+    const double floor_top1 = exact - opt.size_adc_max_drop / 100.0 - 1e-12;
+    std::vector<int> bits = need;
+    std::vector<double> lost(L, 0.0);  // each layer's own drop at its chosen bits
+    for (size_t l = 0; l < L; ++l)
+        while (bits[l] > 1) {
+            std::vector<int> trial = bits;
+            --trial[l];
+            const double a = top1_with(trial, l);
+            if (a < floor_top1) break;
+            bits[l] = trial[l];
+            lost[l] = exact - a;
+        }
+    double together = top1_with(bits, std::nullopt);
+    while (together < floor_top1) {
+        size_t worst = L;
+        for (size_t l = 0; l < L; ++l)
+            if (bits[l] < need[l] &&
+                (worst == L || lost[l] > lost[worst] ||
+                 (lost[l] == lost[worst] && need[l] - bits[l] > need[worst] - bits[worst])))
+                worst = l;
+        if (worst == L) break;  // every layer at its calibration bits
+        ++bits[worst];
+        lost[worst] = bits[worst] == need[worst] ? 0.0 : lost[worst] / 2.0;
+        together = top1_with(bits, std::nullopt);
+    }
+    mn.adc_bits_top1 = bits;
+    mn.adc_top1_exact = exact;
+    mn.adc_top1_sized = together;
+}
 
 // The seed of Monte Carlo trial `t` of a run seeded `seed` (trial 0 also programs the devices
 // of the run's own simulation).
@@ -165,7 +241,7 @@ MappedNetwork map_and_simulate(const Scheme& scheme, const QuantModel& qm, const
                                const TraceBatches* traces, const Tensor& sim_images,
                                const Dataset* test, const EvalOptions& opt,
                                const Progress& progress, const std::string& label,
-                               const Tensor* calib = nullptr) {
+                               const Tensor* calib = nullptr, const Dataset* val = nullptr) {
     const HwConfig& hw = ctx.hw;
     // Real devices: each trial's cells, programmed once per layer; trial 0's also serve the
     // simulated images. A scheme that places around known faults maps each trial's chip anew.
@@ -244,6 +320,8 @@ MappedNetwork map_and_simulate(const Scheme& scheme, const QuantModel& qm, const
             qm, mappings, slice_rows(*calib, 0, std::min(opt.size_adc_images, calib->dim(0))), hw,
             sizing);
         for (const LayerSim& ls : s.layers) mn.largest_sums.push_back(ls.largest_sum);
+        if (opt.size_adc_top1_images > 0 && val && val->size() > 0)
+            size_adc_for_top1(qm, mappings, hw, *val, opt, progress, label, mn);
     }
     if (opt.adc_accuracy_images > 0 && test) {
         progress.say(label + ": accuracy through the simulated ADC");
@@ -338,6 +416,7 @@ void price_network(const MappedNetwork& mn, const QuantModel& qm, const HwConfig
         if (li < mn.largest_sums.size() && mn.largest_sums[li] >= 0)
             lr.largest_sum = mn.largest_sums[li];
         if (li < mn.adc_ranges.size()) lr.adc_range = mn.adc_ranges[li];
+        if (li < mn.adc_bits_top1.size()) lr.adc_bits_top1 = mn.adc_bits_top1[li];
         if (ls.ideal_mismatches) {
             lr.ideal_mismatches = ls.ideal_mismatches;
             sr.ideal_mismatches = sr.ideal_mismatches.value_or(0) + *lr.ideal_mismatches;
@@ -362,6 +441,8 @@ void price_network(const MappedNetwork& mn, const QuantModel& qm, const HwConfig
     if (to_json(hw) != to_json(run_hw)) sr.hw = hw;
     sr.adc_exact_accuracy = mn.adc_exact_accuracy;
     sr.adc_sim_accuracy = mn.adc_sim_accuracy;
+    sr.adc_top1_exact = mn.adc_top1_exact;
+    sr.adc_top1_sized = mn.adc_top1_sized;
     sr.trial_accuracy = mn.trial_accuracy;
 }
 
@@ -531,6 +612,7 @@ struct ModelData {
     std::map<std::string, int64_t> positions_per_image;  // modelled: input vectors per image
     std::map<std::string, ConvGeom> upsampled;  // modelled: ConvTranspose layers' convolutions
     Dataset train, test;
+    Dataset val;       // with size_adc_top1_images: the validation images the ADC search scores
     std::string data;  // the test images' name
     Tensor sim_images;
     std::optional<double> float_accuracy;
@@ -616,6 +698,8 @@ ModelData load_model_data(const EvalOptions& opt, const std::string& model_name,
                                                          : "adc_accuracy_images",
                          md.test.name + " has only " + std::to_string(md.test.size()) + " images");
     md.sim_images = slice_rows(md.test.images, 0, opt.images);
+    if (opt.size_adc_top1_images > 0)
+        md.val = load_split(opt.data, "val", opt.size_adc_top1_images);
     if (opt.finetune_epochs > 0)
         md.trainable = load_model(opt.model, opt.seed, nullptr, false, opt.input_shapes);
     if (opt.accuracy_images > 0) {
@@ -698,6 +782,13 @@ EvalResult evaluate(const EvalOptions& asked, EvalCache* cache) {
     if (opt.adc_accuracy_images < 0) bad("adc_accuracy_images", "must not be negative");
     if (opt.trials < 0 || opt.trials > 10000) bad("trials", "must be in 0..10000");
     if (opt.size_adc_images < 0) bad("size_adc_images", "must not be negative");
+    if (opt.size_adc_top1_images < 0) bad("size_adc_top1_images", "must not be negative");
+    if (opt.size_adc_top1_images > 0 && opt.size_adc_images == 0)
+        bad("size_adc_top1_images",
+            "needs size_adc_images > 0 (the search starts from the bits those images need)",
+            {"size_adc_images"});
+    if (!(opt.size_adc_max_drop >= 0.0 && opt.size_adc_max_drop <= 100.0))
+        bad("size_adc_max_drop", "must be in 0..100 percentage points");
     if (opt.trials > 0 && opt.adc_accuracy_images == 0)
         bad("trials", "needs adc_accuracy_images > 0 (the images each trial scores)",
             {"adc_accuracy_images"});
@@ -837,7 +928,8 @@ EvalResult evaluate(const EvalOptions& asked, EvalCache* cache) {
             cache, "map+simulate", pkey + '\n' + hw_key + '\n' + sim_opts.dump(), [&] {
                 return map_and_simulate(scheme, qm, ctx, traces.get(), m.sim_images,
                                         modelled ? nullptr : &test, opt, progress, name,
-                                        modelled ? nullptr : &train.images);
+                                        modelled ? nullptr : &train.images,
+                                        md->val.size() > 0 ? &md->val : nullptr);
             });
         SchemeResult sr;
         sr.name = name;

@@ -32,6 +32,8 @@ const std::set<std::string> kKeys = {"name",
                                      "adc_accuracy_images",
                                      "trials",
                                      "size_adc_images",
+                                     "size_adc_top1_images",
+                                     "size_adc_max_drop",
                                      "finetune_epochs",
                                      "finetune_images",
                                      "finetune_lr",
@@ -395,6 +397,13 @@ Experiment parse_experiment(const std::string& yaml_text, const std::filesystem:
     count("adc_accuracy_images", base_opt.adc_accuracy_images, 0, 10000);
     count("trials", base_opt.trials, 0, 10000);
     count("size_adc_images", base_opt.size_adc_images, 0, 60000);
+    count("size_adc_top1_images", base_opt.size_adc_top1_images, 0, 10000);
+    if (root["size_adc_max_drop"]) {
+        base_opt.size_adc_max_drop =
+            parse_double(root["size_adc_max_drop"], src, "size_adc_max_drop");
+        if (!(base_opt.size_adc_max_drop >= 0.0 && base_opt.size_adc_max_drop <= 100.0))
+            fail(src, "size_adc_max_drop", "must be in 0..100 percentage points");
+    }
     count("calib_images", base_opt.calib_images, 1, 60000);
     count("finetune_images", base_opt.finetune_images, 0, 60000);
     count("finetune_epochs", base_opt.finetune_epochs, 0, 1000);

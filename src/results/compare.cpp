@@ -27,6 +27,8 @@ std::optional<AdcSizing> adc_sizing(const EvalResult& r, const SchemeResult& s) 
     if (s.layers.empty()) return std::nullopt;
     const int adc_bits = s.hw ? s.hw->adc_bits : r.hw.adc_bits;
     AdcSizing z;
+    const bool top1 = std::all_of(s.layers.begin(), s.layers.end(),
+                                  [](const LayerResult& l) { return l.adc_bits_top1.has_value(); });
     for (const LayerResult& l : s.layers) {
         if (!l.largest_sum) return std::nullopt;
         const int bits = std::max(1, static_cast<int>(std::bit_width(static_cast<uint64_t>(
@@ -41,6 +43,12 @@ std::optional<AdcSizing> adc_sizing(const EvalResult& r, const SchemeResult& s) 
         z.sized_adc_energy_pj += energy * scale;
         z.adc_area_um2 += area;
         z.sized_adc_area_um2 += area * scale;
+        if (top1) {
+            z.top1_bits.push_back(*l.adc_bits_top1);
+            const double s1 = std::ldexp(1.0, *l.adc_bits_top1 - adc_bits);
+            z.top1_adc_energy_pj += energy * s1;
+            z.top1_adc_area_um2 += area * s1;
+        }
     }
     return z;
 }

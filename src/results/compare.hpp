@@ -62,6 +62,9 @@ struct AdcSizing {
     std::vector<int> bits;  // per layer
     double adc_energy_pj = 0.0, sized_adc_energy_pj = 0.0;
     double adc_area_um2 = 0.0, sized_adc_area_um2 = 0.0;
+    // With size_adc_top1_images: the same at the bits that keep top-1 within the allowed drop.
+    std::vector<int> top1_bits;
+    double top1_adc_energy_pj = 0.0, top1_adc_area_um2 = 0.0;
 };
 std::optional<AdcSizing> adc_sizing(const EvalResult& r, const SchemeResult& s);
 

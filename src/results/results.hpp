@@ -44,6 +44,11 @@ struct EvalSettings {
     // (ideal cells and ADC) to find the largest column sum each layer converts, hence the fewest
     // ADC bits that keep its outputs exact on them (0: off).
     int64_t size_adc_images = 0;
+    // With size_adc_images: also the fewest ADC bits per layer that keep top-1 on this many
+    // validation images (the training set's held-out split, never the test set) within
+    // size_adc_max_drop percentage points of the exact integer top-1 (0: off).
+    int64_t size_adc_top1_images = 0;
+    double size_adc_max_drop = 0.5;
     bool check_exact = false;  // also simulate with an ideal ADC and compare
     // Simulate counts only (Stats, hence energy, cycles and area, without output values; no
     // mismatch check). The same Stats as the full simulation, faster.
@@ -112,6 +117,8 @@ struct LayerResult {
     // adc.calibration profiled or percentile: the column sum the ADC's top code stood for, as
     // the calibration pass measured it.
     std::optional<double> adc_range;
+    // With size_adc_top1_images: the ADC bits the top-1 search chose for this layer.
+    std::optional<int> adc_bits_top1;
     std::optional<int64_t> ideal_mismatches;  // under an ideal ADC (with --check-exact)
 };
 
@@ -140,6 +147,9 @@ struct SchemeResult {
     // On the first adc_accuracy_images test images: exact integer top-1 and top-1 with every
     // weight layer computed by the simulator under the config's ADC.
     std::optional<double> adc_exact_accuracy, adc_sim_accuracy;
+    // With size_adc_top1_images: top-1 on those validation images, exact and through ADCs of
+    // each layer's adc_bits_top1.
+    std::optional<double> adc_top1_exact, adc_top1_sized;
     // On real devices (hw.nonideal()): the top-1 of each trial (EvalSettings::trials), each on
     // its own programming of the cells and read noise; adc_sim_accuracy is their mean.
     std::vector<double> trial_accuracy;

@@ -76,6 +76,8 @@ nlohmann::json options_json(const EvalSettings& o) {
             {"adc_accuracy_images", o.adc_accuracy_images},
             {"trials", o.trials},
             {"size_adc_images", o.size_adc_images},
+            {"size_adc_top1_images", o.size_adc_top1_images},
+            {"size_adc_max_drop", o.size_adc_max_drop},
             {"finetune_epochs", o.finetune_epochs},
             {"finetune_images", o.finetune_images},
             {"finetune_lr", o.finetune_lr},
@@ -140,6 +142,19 @@ nlohmann::json scheme_json(const EvalResult& r, const SchemeResult& s, const Sch
                                                   : 0.0},
                             {"adc_area_um2", z->adc_area_um2},
                             {"sized_adc_area_um2", z->sized_adc_area_um2}};
+    if (const auto z = adc_sizing(r, s); z && !z->top1_bits.empty() && s.adc_top1_exact)
+        js["adc_sizing"]["top1"] = {
+            {"images", r.options.size_adc_top1_images},
+            {"max_drop_pp", r.options.size_adc_max_drop},
+            {"bits", z->top1_bits},
+            {"exact_top1", *s.adc_top1_exact},
+            {"sized_top1", s.adc_top1_sized.value_or(0.0)},
+            {"sized_adc_energy_pj", z->top1_adc_energy_pj},
+            {"energy_saving",
+             s.cost.total_energy_pj() > 0.0
+                 ? (z->adc_energy_pj - z->top1_adc_energy_pj) / s.cost.total_energy_pj()
+                 : 0.0},
+            {"sized_adc_area_um2", z->top1_adc_area_um2}};
     js["adc_accuracy"] = nullptr;
     if (s.adc_sim_accuracy)
         js["adc_accuracy"] = {{"images", r.options.adc_accuracy_images},
@@ -170,6 +185,7 @@ nlohmann::json scheme_json(const EvalResult& r, const SchemeResult& s, const Sch
         jl["rms_error"] = rms(l.squared_error, l.outputs_checked);
         jl["largest_column_sum"] = l.largest_sum ? nlohmann::json(*l.largest_sum) : nullptr;
         if (l.adc_range) jl["adc_range"] = *l.adc_range;
+        if (l.adc_bits_top1) jl["adc_bits_top1"] = *l.adc_bits_top1;
         jl["ideal_mismatches"] = l.ideal_mismatches ? nlohmann::json(*l.ideal_mismatches) : nullptr;
         js["layers"].push_back(std::move(jl));
     }
