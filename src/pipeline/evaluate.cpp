@@ -143,6 +143,18 @@ struct MappedNetwork {
     std::optional<double> adc_top1_exact, adc_top1_sized;
 };
 
+// A layer's int32 accumulators computed by its mapping on the simulator (run_int's
+// LayerAccumulate): outputs kept, one thread (top1 runs batches on every core), clamped.
+void simulated_accumulators(const Mapping& m, const LayerTrace& in, const HwConfig& hw,
+                            SimOptions so, std::vector<int32_t>& acc) {
+    so.keep_outputs = true;
+    so.threads = 1;
+    const SimResult r = simulate(m, in, hw, so);
+    acc.resize(r.outputs.size());
+    for (size_t i = 0; i < acc.size(); ++i)
+        acc[i] = static_cast<int32_t>(std::clamp<int64_t>(r.outputs[i], INT32_MIN, INT32_MAX));
+}
+
 // The fewest ADC bits per layer that keep top-1 on `val` within opt.size_adc_max_drop pp of the
 // exact integer top-1, on ideal cells (docs/nonideal.md). Each layer alone (the others exact)
 // steps down from the bits its calibration sums need while the drop stays within; then, while
@@ -173,14 +185,7 @@ void size_adc_for_top1(const QuantModel& qm, const std::vector<Mapping>& mapping
                                }
                                HwConfig h = ideal;
                                h.adc_bits = bits[li];
-                               SimOptions so;
-                               so.keep_outputs = true;
-                               so.threads = 1;  // top1 runs batches on every core
-                               const SimResult r = simulate(mappings[li], in, h, so);
-                               acc.resize(r.outputs.size());
-                               for (size_t i = 0; i < acc.size(); ++i)
-                                   acc[i] = static_cast<int32_t>(
-                                       std::clamp<int64_t>(r.outputs[i], INT32_MIN, INT32_MAX));
+                               simulated_accumulators(mappings[li], in, h, SimOptions{}, acc);
                            });
         });
     };
@@ -350,8 +355,6 @@ MappedNetwork map_and_simulate(const Scheme& scheme, const QuantModel& qm, const
             const LayerAccumulate through_sim = [&](size_t li, const LayerTrace& in,
                                                     std::vector<int32_t>& acc) {
                 SimOptions so;
-                so.keep_outputs = true;
-                so.threads = 1;  // top1 runs batches on every core
                 if (!ranges.empty()) so.adc_range = ranges[li];
                 if (devices) {
                     so.device = &cells[li];
@@ -359,11 +362,7 @@ MappedNetwork map_and_simulate(const Scheme& scheme, const QuantModel& qm, const
                     so.device_seed =
                         stream_seed(layer_device_seed(seed, li), trace_hash(in), 0x2EAD);
                 }
-                const SimResult r = simulate(maps.at(li), in, hw, so);
-                acc.resize(r.outputs.size());
-                for (size_t i = 0; i < acc.size(); ++i)
-                    acc[i] = static_cast<int32_t>(
-                        std::clamp<int64_t>(r.outputs[i], INT32_MIN, INT32_MAX));
+                simulated_accumulators(maps.at(li), in, hw, so, acc);
             };
             mn.trial_accuracy.push_back(
                 top1(*test, opt.adc_accuracy_images, opt.threads,

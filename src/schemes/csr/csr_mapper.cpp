@@ -50,6 +50,13 @@ uint64_t fnv1a(const std::string& s) {
 // Lloyd rounds of the k-means comparison point (k-modes converges in far fewer on every zoo layer).
 constexpr int kKmeansIterations = 100;
 
+// Rows a group's row mask sets (`words` 64-bit words).
+int64_t mask_rows(const uint64_t* mask, int words) {
+    int64_t h = 0;
+    for (int x = 0; x < words; ++x) h += std::popcount(mask[x]);
+    return h;
+}
+
 int64_t ceil_div(int64_t a, int64_t b) {
     return (a + b - 1) / b;
 }
@@ -150,11 +157,7 @@ CompressResult compress_rows(const std::vector<WindowProblem>& problems,
             gm[static_cast<size_t>(win)] = group_row_masks(problems[at(win)], perms[at(win)]);
         auto height = [&](int64_t win, int64_t g) {
             const int words = problems[at(win)].words;
-            int64_t h = 0;
-            for (int x = 0; x < words; ++x)
-                h +=
-                    std::popcount(gm[static_cast<size_t>(win)][static_cast<size_t>(g * words + x)]);
-            return h;
+            return mask_rows(gm[static_cast<size_t>(win)].data() + g * words, words);
         };
         // Floors from the balance constraint.
         std::vector<int64_t> floor_h(static_cast<size_t>(windows), 0);
@@ -468,8 +471,7 @@ FaultPlacement place_around_faults(const CsrGeometry& geo, const ColumnCode& cod
             int64_t e = 0;
             for (int g = 0; g < groups; ++g) {
                 const uint64_t* m = gm.data() + static_cast<size_t>(g) * prob.words;
-                int64_t h = 0;
-                for (int x = 0; x < prob.words; ++x) h += std::popcount(m[x]);
+                const int64_t h = mask_rows(m, prob.words);
                 if (h > target[static_cast<size_t>(g)]) return kInfeasible;
                 if (gf[static_cast<size_t>(g)].empty()) continue;
                 stored_rows(m, band_rows, target[static_cast<size_t>(g)] - h, rr);
@@ -492,9 +494,8 @@ FaultPlacement place_around_faults(const CsrGeometry& geo, const ColumnCode& cod
         for (int g = 0; g < groups; ++g) {
             std::vector<int32_t>& out = rows[geo.slot(b, win, g)];
             const uint64_t* m = gm.data() + static_cast<size_t>(g) * prob.words;
-            int64_t h = 0;
-            for (int x = 0; x < prob.words; ++x) h += std::popcount(m[x]);
-            stored_rows(m, band_rows, target[static_cast<size_t>(g)] - h, out);
+            stored_rows(m, band_rows, target[static_cast<size_t>(g)] - mask_rows(m, prob.words),
+                        out);
             const std::vector<GroupFault>& faults_g = gf[static_cast<size_t>(g)];
             if (faults_g.empty()) {
                 continue;
