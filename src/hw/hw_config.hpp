@@ -89,8 +89,8 @@ struct HwConfig {
     // optional: per cell state, the mean level a programmed cell reads, in steps above HRS
     // (ideal: the state itself); from a measured table, e.g. --device FILE.csv
     std::vector<double> state_level;
-    double read_sigma = 0.0;          // cycle-to-cycle read noise per read, relative
-    double on_off_ratio = 0.0;        // G_LRS / G_HRS; 0 = infinite (an HRS cell passes nothing)
+    double read_sigma = 0.0;    // cycle-to-cycle read noise per read, relative
+    double on_off_ratio = 0.0;  // G_LRS / G_HRS; 0 = infinite (an HRS cell passes nothing)
 
     // timing
     double clock_mhz = 1000.0;
