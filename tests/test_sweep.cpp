@@ -90,6 +90,10 @@ TEST(SweepParse, TheSourceStudiesParse) {
         for (const auto& a : ex.axes) found = found || a.field == f;
         EXPECT_TRUE(found) << name << " sweeps " << axis_fields(ex).size() << " other fields";
     }
+    // The device studies (docs/nonideal.md): fault rates with and without fault-aware csr, and
+    // variation.
+    EXPECT_EQ(load_experiment(dir / "device-faults.yaml").units.size(), 6u);
+    EXPECT_EQ(load_experiment(dir / "device-sigma.yaml").units.size(), 3u);
 }
 
 TEST(SweepCache, PointsThroughTheCacheEqualPlainEvaluations) {
