@@ -436,8 +436,10 @@ TEST(Nonideal, AdcBitsForTopOneKeepTheDropWithinTheLimit) {
     EXPECT_GE(t["sized_top1"].get<double>(), t["exact_top1"].get<double>());
     EXPECT_LE(t["sized_adc_energy_pj"].get<double>(), z["sized_adc_energy_pj"].get<double>());
     o.size_adc_max_drop = 100.0;
-    for (const auto& b : results_json(evaluate(o))["schemes"][0]["adc_sizing"]["top1"]["bits"])
-        EXPECT_EQ(b, 1);
+    // The json is kept in a variable: a range-for over a subscript of a temporary reads freed
+    // memory.
+    const nlohmann::json loose = results_json(evaluate(o));
+    for (const auto& b : loose["schemes"][0]["adc_sizing"]["top1"]["bits"]) EXPECT_EQ(b, 1);
     // The search needs the sizing it starts from: an error naming both options.
     o.size_adc_images = 0;
     try {
