@@ -108,7 +108,8 @@ struct SchemeTimes {
 
 int main(int argc, char** argv) {
     CLI::App app{"sparsecim end-to-end timing: prepare, map, trace and simulate per scheme"};
-    std::string model = "zoo:resnet18", hw_path, input = "auto", schemes_arg, json_out;
+    std::string model = "zoo:resnet18", hw_path, input = "auto", schemes_arg, json_out,
+                kernel = "auto";
     std::vector<std::string> hw_overrides;
     int64_t images = 1, calib = 1, batch = 1;
     int repeats = 1, threads = 0;
@@ -131,6 +132,10 @@ int main(int argc, char** argv) {
     app.add_flag("--counts-only", counts_only, "simulate counts only (no output values)");
     app.add_flag("--markdown", markdown,
                  "print one Markdown table row per scheme (docs/performance.md) instead");
+    app.add_option(
+           "--kernel", kernel,
+           "the simulator's column-sum kernel: auto | portable | avx512 (SimOptions::kernel)")
+        ->check(CLI::IsMember({"auto", "portable", "avx512"}));
     app.add_option("--json", json_out, "also write the figures as JSON to this file");
     app.add_option("--ceiling-seconds", ceiling_seconds,
                    "time the bare OU kernel (bench/ceiling.hpp) this long on one core first, and "
@@ -206,6 +211,9 @@ int main(int argc, char** argv) {
                 NetworkSimOptions so;
                 so.sim.ideal_adc = ideal;
                 so.sim.counts_only = counts_only;
+                so.sim.kernel = kernel == "portable" ? SimOptions::Kernel::Portable
+                                : kernel == "avx512" ? SimOptions::Kernel::Avx512
+                                                     : SimOptions::Kernel::Auto;
                 so.sim.threads = threads;
                 so.batch = batch;
                 NetworkSim sim;
@@ -291,6 +299,7 @@ int main(int argc, char** argv) {
                                 {"batch", batch},
                                 {"threads", workers},
                                 {"repeats", repeats},
+                                {"kernel", kernel},
                                 {"ceiling_mops_per_s", ceiling_mops},
                                 {"ceiling_lane_bits", ceiling.lane_bits},
                                 {"ceiling_path", ceiling.path},

@@ -8,6 +8,10 @@
 #   scripts/bench-e2e.sh --scaling       the scaling table (dense; 1/4/16 images streamed;
 #                                        lenet, resnet20-cifar, resnet18, resnet50) as Markdown
 #   scripts/bench-e2e.sh --scaling --write-docs   ... and put it into docs/performance.md
+#   scripts/bench-e2e.sh --kernels       the simulator's column-sum kernels side by side on
+#                                        zoo:resnet18 (portable, then AVX-512 where the CPU has
+#                                        it), runs interleaved REPEATS times: median simulation
+#                                        wall and CPU seconds per kernel and scheme, and the ratio
 # Environment: REPEATS (default 3; medians), THREADS (0 = all cores), SCHEMES (comma list),
 # MODELS and IMAGES (scaling), EXTRA (more sparsecim_e2e options, e.g. --counts-only).
 set -euo pipefail
@@ -18,13 +22,46 @@ e2e=build/release/sparsecim_e2e
 threads=${THREADS:-0}
 scaling=0
 write_docs=0
+kernels=0
 for a in "$@"; do
   case "$a" in
     --scaling) scaling=1 ;;
     --write-docs) write_docs=1 ;;
+    --kernels) kernels=1 ;;
     *) echo "bench-e2e.sh: unknown option $a" >&2; exit 2 ;;
   esac
 done
+
+if [ "$kernels" -eq 1 ]; then
+  dir=$(mktemp -d)
+  trap 'rm -rf "$dir"' EXIT
+  schemes=${SCHEMES:-dense}
+  for r in $(seq "${REPEATS:-3}"); do
+    for k in portable avx512; do
+      # shellcheck disable=SC2086
+      "$e2e" --model zoo:resnet18 --images 1 --threads "$threads" --schemes "$schemes" \
+        --ceiling-seconds 0 --kernel "$k" --json "$dir/$k-$r.json" ${EXTRA:-} >/dev/null ||
+        { [ "$k" = avx512 ] && echo "bench-e2e.sh: no AVX-512 kernel on this CPU" >&2 && break; }
+    done
+  done
+  /usr/bin/python3 - "$dir" <<'PY'
+import glob, json, statistics, sys
+runs = {}
+for f in sorted(glob.glob(sys.argv[1] + "/*.json")):
+    j = json.load(open(f))
+    for s in j["schemes"]:
+        runs.setdefault((s["scheme"], j["kernel"]), []).append(s)
+print("| scheme | kernel | runs | sim s (wall) | sim CPU s | M OU ops/CPU-s | mismatches | CPU vs portable |")
+print("|---|---|---|---|---|---|---|---|")
+for (scheme, kernel), rs in sorted(runs.items()):
+    cpu = statistics.median(r["sim_cpu_s"] for r in rs)
+    base = statistics.median(r["sim_cpu_s"] for r in runs[(scheme, "portable")])
+    print(f"| {scheme} | {kernel} | {len(rs)} | {statistics.median(r['sim_s'] for r in rs):.2f} | "
+          f"{cpu:.2f} | {statistics.median(r['mops_per_cpu_s'] for r in rs):.1f} | "
+          f"{max(r['mismatches'] for r in rs)} | {base / cpu:.2f}x |")
+PY
+  exit 0
+fi
 
 if [ "$scaling" -eq 0 ]; then
   schemes=()

@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/error.hpp"
 #include "hw/hw_config.hpp"
 #include "infer/int_infer.hpp"
 #include "model/idx.hpp"
@@ -158,6 +159,14 @@ struct Case {
     std::string model, scheme;
 };
 
+// The kernels this CPU can run (AVX-512 only where it has VPOPCNTDQ; elsewhere the test of that
+// path is the error below).
+std::vector<SimOptions::Kernel> kernels() {
+    std::vector<SimOptions::Kernel> k{SimOptions::Kernel::Portable};
+    if (avx512_kernel_available()) k.push_back(SimOptions::Kernel::Avx512);
+    return k;
+}
+
 std::vector<Case> cases() {
     std::vector<Case> out;
     for (const std::string model : {"tiny-cnn", "lenet"})
@@ -205,6 +214,21 @@ TEST_P(SimPaths, EqualTheCellByCellOracleAtAnyThreadCountAndInCountsOnlyMode) {
                     EXPECT_EQ(to_json(runs.back().stats), to_json(runs.front().stats)) << where;
                     EXPECT_FALSE(runs.back().counts_only);
                 }
+                // Each column-sum kernel forced (Auto above took the CPU's best): the same
+                // outputs and Stats, bit for bit.
+                for (SimOptions::Kernel k : kernels())
+                    for (int threads : {1, 3}) {
+                        SimOptions opt;
+                        opt.ideal_adc = ideal;
+                        opt.threads = threads;
+                        opt.keep_outputs = true;
+                        opt.kernel = k;
+                        const SimResult r = simulate(maps[l], traces[l], hw, opt);
+                        EXPECT_EQ(r.outputs, want.y) << where << " kernel " << static_cast<int>(k);
+                        EXPECT_EQ(to_json(r.stats), to_json(runs.front().stats))
+                            << where << " kernel " << static_cast<int>(k);
+                        EXPECT_EQ(r.largest_sum, runs.front().largest_sum) << where;
+                    }
                 // The analogue path of real devices (SimOptions::device), on ideal cells: the
                 // same outputs and counts, bit for bit.
                 for (int threads : {1, 3}) {
@@ -248,3 +272,59 @@ INSTANTIATE_TEST_SUITE_P(Schemes, SimPaths, ::testing::ValuesIn(cases()),
                              std::replace(n.begin(), n.end(), '-', '_');
                              return n;
                          });
+
+// The kernels agree on the shapes the common case does not take: several mask words (OU rows over
+// 64), 1- and 4-bit cells, a column count that leaves vector lanes unused, under an exact and a
+// clipping ADC. Forcing the AVX-512 kernel on a CPU without it is one error naming the layer.
+TEST(SimKernel, KernelsAgreeOnEveryShapeAndAMissingOneIsAnError) {
+    const Graph g = make_zoo_model("tiny-cnn", 3);
+    const Dataset test = load_fashion_mnist("test", 1);
+    const Scheme& scheme = find_scheme("dense");
+    for (const auto& [set, cell_bits] : std::vector<std::pair<std::string, int>>{
+             {"ou.rows=128", 2}, {"ou.rows=72", 4}, {"ou.cols=5", 1}, {"ou.cols=13", 2}}) {
+        HwConfig hw = resolve_hw("", {set});
+        hw.cell_bits = cell_bits;
+        hw.cell_state_energy_pj.clear();  // the preset prices the states of 2-bit cells
+        validate(hw);
+        SchemeContext ctx;
+        ctx.hw = hw;
+        ctx.quant.w_bits = hw.w_bits;
+        ctx.quant.a_bits = hw.a_bits;
+        const QuantModel qm = scheme.prepare(g, test.images, ctx);
+        const std::vector<Mapping> maps = map_network(scheme, qm, ctx, 1);
+        std::vector<LayerTrace> traces;
+        run_int(qm, test.images, &traces);
+        SimOptions vec, portable;
+        vec.kernel = SimOptions::Kernel::Avx512;
+        portable.kernel = SimOptions::Kernel::Portable;
+        vec.keep_outputs = portable.keep_outputs = true;
+        if (!avx512_kernel_available()) {
+            try {
+                simulate(maps[0], traces[0], hw, vec);
+                FAIL() << "expected an error";
+            } catch (const Error& e) {
+                EXPECT_NE(std::string(e.what()).find("AVX-512"), std::string::npos) << e.what();
+                EXPECT_EQ(std::string(e.what()).rfind(maps[0].layer, 0), 0u) << e.what();
+            }
+            return;
+        }
+        uint64_t clipped = 0;
+        for (int adc_bits : {hw.adc_bits, 3})
+            for (size_t l = 0; l < maps.size(); ++l) {
+                hw.adc_bits = adc_bits;
+                const std::string where = set + " cell bits " + std::to_string(cell_bits) +
+                                          " layer " + qm.layers[l].name + " adc " +
+                                          std::to_string(adc_bits);
+                const SimResult a = simulate(maps[l], traces[l], hw, vec);
+                const SimResult b = simulate(maps[l], traces[l], hw, portable);
+                EXPECT_EQ(a.outputs, b.outputs) << where;
+                EXPECT_EQ(to_json(a.stats), to_json(b.stats)) << where;
+                EXPECT_EQ(a.largest_sum, b.largest_sum) << where;
+                vec.ideal_adc = true;
+                EXPECT_EQ(simulate(maps[l], traces[l], hw, vec).mismatches, 0) << where;
+                vec.ideal_adc = false;
+                clipped += a.stats.adc_saturations;
+            }
+        EXPECT_GT(clipped, 0u) << set << ": the 3-bit ADC must clip";
+    }
+}

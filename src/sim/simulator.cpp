@@ -17,6 +17,11 @@
 #include "core/hot_clones.hpp"
 #include "core/parallel.hpp"
 
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define SPARSECIM_SIM_AVX512 1
+#include <immintrin.h>
+#endif
+
 namespace sparsecim {
 
 namespace {
@@ -27,6 +32,11 @@ struct Band {
     int rows = 0, words = 0;
     int max_shift = 0;
     size_t row0 = 0;  // into Prepared::row_k / row_shift
+    // Summed over the band's ops (driven rows and cell reads are linear in them, so one pass per
+    // band and position counts them all): ops, active columns, and row_states[cnt0 + (s - 1) * rows
+    // + r], the active columns whose cell on row r is in state s.
+    uint64_t ops = 0, acols = 0, adc_rounds = 0;
+    size_t cnt0 = 0;
 };
 
 // An OU op with its tables resolved; only its active columns (output >= 0) are kept.
@@ -35,7 +45,6 @@ struct PreparedOp {
     int acols = 0;     // active columns
     size_t col0 = 0;   // into Prepared::col_n / col_shift / col_sign
     size_t mask0 = 0;  // masks[mask0 + (j * cell_bits + b) * words + w]: rows whose cell has bit b
-    size_t cnt0 = 0;   // row_states[cnt0 + (s - 1) * rows + r]: active columns in state s
     uint64_t adc_rounds = 1;    // conversions of one op serialised over the crossbar's ADCs
     bool fetch = false;         // OuOp::fetch (pipelined timing)
     bool may_saturate = false;  // some column's largest possible sum exceeds the ADC's range
@@ -49,7 +58,7 @@ struct Prepared {
     std::vector<std::pair<size_t, size_t>> bands_of_tile;  // [first, last) into bands
     std::vector<int32_t> col_n, col_shift, col_sign;
     std::vector<uint64_t> masks;
-    std::vector<uint32_t> row_states;
+    std::vector<uint32_t> row_states;  // per band (Band::cnt0)
     // The analogue path (SimOptions::device): per op and active column j, its rows' read levels
     // and read-noise variances at levels[lev0[op] + j * rows + i], the ADC step, and per tile
     // the outputs its columns feed.
@@ -74,12 +83,11 @@ Prepared prepare(const Mapping& m, const LayerTrace& tr, const HwConfig& hw, con
     const int64_t adc_max = hw.adc_bits >= 62 ? INT64_MAX : (int64_t{1} << hw.adc_bits) - 1;
     std::vector<int32_t> tiles_of_output(static_cast<size_t>(m.N), 0);
     const uint64_t bytes_per_input = static_cast<uint64_t>((tr.a_bits + 7) / 8);
-    size_t n_ops = 0, n_cols = 0, n_rows = 0, n_mask_words = 0;
+    size_t n_ops = 0, n_cols = 0, n_mask_words = 0;
     for (const Tile& tile : m.tiles)
         for (const OuOp& op : tile.ops) {
             ++n_ops;
             n_cols += op.cols;
-            n_rows += op.rows;
             n_mask_words += static_cast<size_t>(op.cols) * static_cast<size_t>(m.cell_bits) *
                             static_cast<size_t>((op.rows + 63) / 64);
         }
@@ -88,7 +96,6 @@ Prepared prepare(const Mapping& m, const LayerTrace& tr, const HwConfig& hw, con
     P.col_shift.reserve(n_cols);
     P.col_sign.reserve(n_cols);
     P.masks.reserve(n_mask_words);
-    P.row_states.reserve(n_rows * static_cast<size_t>(P.states - 1));
     if (P.analog) P.outputs_of_tile.resize(m.tiles.size());
     for (size_t t = 0; t < m.tiles.size(); ++t) {
         const Tile& tile = m.tiles[t];
@@ -107,6 +114,9 @@ Prepared prepare(const Mapping& m, const LayerTrace& tr, const HwConfig& hw, con
                 b.rows = op.rows;
                 b.words = (op.rows + 63) / 64;
                 b.row0 = P.row_k.size();
+                b.cnt0 = P.row_states.size();
+                P.row_states.resize(P.row_states.size() + static_cast<size_t>(op.rows) *
+                                                              static_cast<size_t>(P.states - 1));
                 int min_shift = 1 << 30;
                 for (int i = 0; i < op.rows; ++i) {
                     const RowInput& ri = tile.inputs.at(op.in_ofs + static_cast<size_t>(i));
@@ -134,12 +144,9 @@ Prepared prepare(const Mapping& m, const LayerTrace& tr, const HwConfig& hw, con
                 P.bands.push_back(b);
             }
             po.band = it->second;
-            const Band& band = P.bands[po.band];
+            Band& band = P.bands[po.band];
             po.col0 = P.col_n.size();
             po.mask0 = P.masks.size();
-            po.cnt0 = P.row_states.size();
-            P.row_states.resize(P.row_states.size() +
-                                static_cast<size_t>(op.rows) * static_cast<size_t>(P.states - 1));
             if (P.analog) P.lev0.push_back(P.levels.size());
             for (int j = 0; j < op.cols; ++j) {
                 const ColOutput& co = tile.outputs.at(op.out_ofs + static_cast<size_t>(j));
@@ -183,7 +190,7 @@ Prepared prepare(const Mapping& m, const LayerTrace& tr, const HwConfig& hw, con
                             P.masks[base + static_cast<size_t>(b * band.words + i / 64)] |= bit;
                     if (cell >= P.states) throw Error(m.layer + ": a cell state exceeds cell_bits");
                     if (cell > 0)
-                        ++P.row_states[po.cnt0 + static_cast<size_t>((cell - 1) * op.rows + i)];
+                        ++P.row_states[band.cnt0 + static_cast<size_t>((cell - 1) * op.rows + i)];
                 }
                 if (col_max > adc_max) po.may_saturate = true;
                 largest_sum = std::max(largest_sum, col_max);
@@ -192,6 +199,9 @@ Prepared prepare(const Mapping& m, const LayerTrace& tr, const HwConfig& hw, con
             po.adc_rounds =
                 std::max<uint64_t>(1, (static_cast<uint64_t>(po.acols) + adcs - 1) / adcs);
             P.max_cols = std::max(P.max_cols, po.acols);
+            ++band.ops;
+            band.acols += static_cast<uint64_t>(po.acols);
+            band.adc_rounds += po.adc_rounds;
             P.ops.push_back(po);
         }
         P.ops_of_tile.emplace_back(first_op, P.ops.size());
@@ -253,6 +263,7 @@ struct PackedBand {
     const uint64_t* planes = nullptr;
     const uint32_t* row_bits = nullptr;
     uint64_t nonempty = 0;  // bit tb set: plane tb drives at least one row
+    uint64_t issued = 0;    // the planes the band's ops issue (all, or nonempty when skipping)
     uint64_t driven = 0;    // set bits over all rows and planes
 };
 
@@ -344,6 +355,90 @@ inline uint64_t column_sums(const uint64_t* planes, int words, uint64_t issued, 
     return saturations;
 }
 
+#ifdef SPARSECIM_SIM_AVX512
+// The same column sums with AVX-512: eight active columns per vector (a 64-bit lane each), their
+// masks gathered once per op, then per issued plane one broadcast, AND and VPOPCNTQ per mask
+// word, the ADC clip, and a shift-add by the plane (a subtraction on the sign plane: the same
+// two's complement arithmetic as the portable kernel's multiply by -2^tb). Compiled for that
+// target only and chosen at run time. CB and W fix cell bits and mask words (0: run-time).
+constexpr int kMaxVecMasks = 16;  // cell_bits x words the vector kernel handles
+
+template <bool Clip, int CB, int W>
+__attribute__((target("avx512f,avx512vpopcntdq"))) uint64_t column_sums_avx512(
+    const uint64_t* planes, int words_rt, uint64_t issued, int sign_plane, const uint64_t* masks,
+    int acols, int cell_bits_rt, int64_t adc_max, int64_t* acc, uint64_t& largest) {
+    const int cell_bits = CB ? CB : cell_bits_rt;
+    const int words = W ? W : words_rt;
+    const int nm = cell_bits * words;
+    int tbs[64];
+    int n = 0;
+    for (; issued; issued &= issued - 1) tbs[n++] = std::countr_zero(issued);
+    // (maskz forms with every lane on: GCC 12 warns maybe-uninitialized on the unmasked forms'
+    // undefined source operand)
+    constexpr __mmask8 all = 0xff;
+    const __m512i zero = _mm512_setzero_si512();
+    const __m512i max = _mm512_set1_epi64(adc_max);
+    const __m512i idx = _mm512_setr_epi64(0, nm, 2 * nm, 3 * nm, 4 * nm, 5 * nm, 6 * nm, 7 * nm);
+    __m512i big = zero;
+    uint64_t saturations = 0;
+    __m512i mv[kMaxVecMasks];
+    for (int j0 = 0; j0 < acols; j0 += 8) {
+        const __mmask8 live = static_cast<__mmask8>((1u << std::min(8, acols - j0)) - 1);
+        const uint64_t* base = masks + static_cast<size_t>(j0) * static_cast<size_t>(nm);
+        for (int q = 0; q < nm; ++q)
+            mv[q] = _mm512_mask_i64gather_epi64(zero, live, idx, base + q, 8);
+        __m512i a = zero;
+        for (int i = 0; i < n; ++i) {
+            const uint64_t* pw = planes + static_cast<size_t>(tbs[i]) * static_cast<size_t>(words);
+            __m512i s = zero;
+            for (int b = 0; b < cell_bits; ++b)
+                for (int w = 0; w < words; ++w) {
+                    const __m512i on = _mm512_popcnt_epi64(_mm512_and_si512(
+                        _mm512_set1_epi64(static_cast<int64_t>(pw[w])), mv[b * words + w]));
+                    s = _mm512_add_epi64(s, _mm512_maskz_sll_epi64(all, on, _mm_cvtsi32_si128(b)));
+                }
+            big = _mm512_maskz_max_epu64(all, big, s);
+            if constexpr (Clip) {
+                saturations += static_cast<uint64_t>(
+                    std::popcount(static_cast<unsigned>(_mm512_cmpgt_epu64_mask(s, max))));
+                s = _mm512_maskz_min_epu64(all, s, max);
+            }
+            const __m512i shifted = _mm512_maskz_sll_epi64(all, s, _mm_cvtsi32_si128(tbs[i]));
+            a = tbs[i] == sign_plane ? _mm512_sub_epi64(a, shifted) : _mm512_add_epi64(a, shifted);
+        }
+        _mm512_mask_storeu_epi64(acc + j0, live, a);
+    }
+    alignas(64) uint64_t lanes[8];
+    _mm512_store_si512(lanes, big);
+    for (uint64_t v : lanes) largest = std::max(largest, v);
+    return saturations;
+}
+
+// The vector kernel for one op, specialised for the common shapes (one mask word; 1- or 2-bit
+// cells). Returns false where it does not apply (too many mask words): the portable one runs.
+bool column_sums_vector(bool clip, const uint64_t* planes, int words, uint64_t issued,
+                        int sign_plane, const uint64_t* masks, int acols, int cell_bits,
+                        int64_t adc_max, int64_t* acc, uint64_t& largest, uint64_t& saturations) {
+    if (cell_bits * words > kMaxVecMasks) return false;
+    const auto run = [&](auto kernel) {
+        saturations += kernel(planes, words, issued, sign_plane, masks, acols, cell_bits, adc_max,
+                              acc, largest);
+    };
+    if (words == 1 && cell_bits == 2)
+        clip ? run(column_sums_avx512<true, 2, 1>) : run(column_sums_avx512<false, 2, 1>);
+    else if (words == 1 && cell_bits == 1)
+        clip ? run(column_sums_avx512<true, 1, 1>) : run(column_sums_avx512<false, 1, 1>);
+    else
+        clip ? run(column_sums_avx512<true, 0, 0>) : run(column_sums_avx512<false, 0, 0>);
+    return true;
+}
+#else
+bool column_sums_vector(bool, const uint64_t*, int, uint64_t, int, const uint64_t*, int, int,
+                        int64_t, int64_t*, uint64_t&, uint64_t&) {
+    return false;
+}
+#endif
+
 // The analogue column sums of one op (SimOptions::device): per issued plane and active column j,
 // the sum of its driven cells' read levels plus one normal draw of their summed read-noise
 // variance, converted by the ADC (round to the step, clip at adc_max codes unless ideal), then
@@ -388,6 +483,11 @@ inline uint64_t analog_sums(const uint64_t* planes, int words, int rows, uint64_
     return saturations;
 }
 
+bool use_vector_kernel(SimOptions::Kernel k) {
+    if (k == SimOptions::Kernel::Portable) return false;
+    return avx512_kernel_available();  // Avx512 on a CPU without it was refused by simulate
+}
+
 // The share of one layer's work a worker does: tiles [t0, t1) at positions [p0, p1).
 struct Work {
     size_t t0 = 0, t1 = 0;
@@ -412,6 +512,7 @@ void run_work(const Mapping& m, const LayerTrace& tr, const HwConfig& hw, const 
     const int64_t adc_max = hw.adc_bits >= 62 ? INT64_MAX : (int64_t{1} << hw.adc_bits) - 1;
     const bool values = !opt.counts_only;
     const bool hist = opt.histogram && values && !P.analog;
+    const bool vector = use_vector_kernel(opt.kernel);
     if (hist) out.hist.assign(static_cast<size_t>(P.largest_sum) + 1, 0);
     const bool pipelined = !m.pipeline.empty();
     const int64_t npos = wk.p1 - wk.p0;
@@ -440,6 +541,7 @@ void run_work(const Mapping& m, const LayerTrace& tr, const HwConfig& hw, const 
         packed.assign(b1 - b0, PackedBand{});
         for (int64_t p = wk.p0; p < wk.p1; ++p) {
             const int32_t* x = tr.input(p);
+            uint64_t busy = 0;  // the crossbar's ADC rounds at this position
             for (size_t b = b0; b < b1; ++b) {
                 const Band& band = P.bands[b];
                 PackedBand& pb = packed[b - b0];
@@ -450,38 +552,39 @@ void run_work(const Mapping& m, const LayerTrace& tr, const HwConfig& hw, const 
                           pb.driven);
                 pb.planes = pl;
                 pb.row_bits = rb;
+                // The counters of all the band's ops at once: issued and skipped planes,
+                // conversions, ADC rounds, driven rows, and cell reads in state s (per row, its
+                // set input bits x its cells in state s).
+                const int nplanes = a_bits + band.max_shift;
+                const uint64_t all = nplanes >= 64 ? ~uint64_t{0} : (uint64_t{1} << nplanes) - 1;
+                pb.issued = m.skip_zero_ou ? pb.nonempty : all;
+                const uint64_t n_issued = static_cast<uint64_t>(std::popcount(pb.issued));
+                ou_ops += n_issued * band.ops;
+                skipped += (static_cast<uint64_t>(nplanes) - n_issued) * band.ops;
+                conversions += n_issued * band.acols;
+                busy += n_issued * band.adc_rounds;
+                driven += pb.driven * band.ops;
+                reads += pb.driven * band.acols;
+                uint64_t nonzero = 0;
+                if (pb.driven) {
+                    const uint32_t* cnt = P.row_states.data() + band.cnt0;
+                    for (int s = 0; s < nstates; ++s, cnt += band.rows) {
+                        uint64_t c = 0;
+                        for (int i = 0; i < band.rows; ++i)
+                            c += static_cast<uint64_t>(rb[i]) * cnt[i];
+                        by_state[static_cast<size_t>(s) + 1] += c;
+                        nonzero += c;
+                    }
+                }
+                by_state[0] += pb.driven * band.acols - nonzero;
             }
-            uint64_t busy = 0;
             if (pipelined) clock.reset();
             NormalRng rng(stream_seed(opt.device_seed, t, static_cast<uint64_t>(p)));
             for (size_t oi = o0; oi < o1; ++oi) {
                 const PreparedOp& op = P.ops[oi];
                 const Band& band = P.bands[op.band];
                 const PackedBand& pb = packed[op.band - b0];
-                const int nplanes = a_bits + band.max_shift;
-                const uint64_t all = nplanes >= 64 ? ~uint64_t{0} : (uint64_t{1} << nplanes) - 1;
-                const uint64_t issued = m.skip_zero_ou ? pb.nonempty : all;
-                const uint64_t n_issued = static_cast<uint64_t>(std::popcount(issued));
-                const uint64_t acols = static_cast<uint64_t>(op.acols);
-                ou_ops += n_issued;
-                skipped += static_cast<uint64_t>(nplanes) - n_issued;
-                driven += pb.driven;
-                reads += pb.driven * acols;
-                conversions += n_issued * acols;
-                busy += n_issued * op.adc_rounds;
-                uint64_t nonzero = 0;
-                if (pb.driven) {
-                    // Cells read in state s: per row, its set input bits x its cells in state s.
-                    const uint32_t* cnt = P.row_states.data() + op.cnt0;
-                    for (int s = 0; s < nstates; ++s, cnt += band.rows) {
-                        uint64_t c = 0;
-                        for (int i = 0; i < band.rows; ++i)
-                            c += static_cast<uint64_t>(pb.row_bits[i]) * cnt[i];
-                        by_state[static_cast<size_t>(s) + 1] += c;
-                        nonzero += c;
-                    }
-                }
-                by_state[0] += pb.driven * acols - nonzero;
+                const uint64_t issued = pb.issued;
                 if (pipelined) {
                     uint64_t left = issued;
                     bool first = true;
@@ -506,7 +609,14 @@ void run_work(const Mapping& m, const LayerTrace& tr, const HwConfig& hw, const 
                 const bool clip = !opt.ideal_adc && op.may_saturate;
                 if (!values && !clip) continue;  // counts only, and no conversion can clip
                 const uint64_t* masks = P.masks.data() + op.mask0;
-                if (clip)
+                const bool vectored =
+                    vector && !hist &&
+                    column_sums_vector(clip, pb.planes, band.words, issued, sign_plane, masks,
+                                       op.acols, P.cell_bits, adc_max, acc.data(), out.largest,
+                                       saturations);
+                if (vectored) {
+                    // the vector kernel did it
+                } else if (clip)
                     saturations +=
                         column_sums<true>(pb.planes, band.words, issued, sign_plane, masks,
                                           op.acols, P.cell_bits, adc_max, acc.data(), out.largest);
@@ -550,6 +660,18 @@ void run_work(const Mapping& m, const LayerTrace& tr, const HwConfig& hw, const 
 
 }  // namespace
 
+bool avx512_kernel_available() {
+#ifdef SPARSECIM_SIM_AVX512
+    static const bool has = [] {
+        __builtin_cpu_init();
+        return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vpopcntdq");
+    }();
+    return has;
+#else
+    return false;
+#endif
+}
+
 SimResult simulate(const Mapping& m, const LayerTrace& tr, const HwConfig& hw,
                    const SimOptions& opt) {
     if (!tr.outputs.empty() && tr.outputs.size() != static_cast<size_t>(tr.positions * tr.N))
@@ -563,6 +685,10 @@ SimResult simulate(const Mapping& m, const LayerTrace& tr, const HwConfig& hw,
                     " inputs, expected positions x K");
     if (std::string problem = groups_problem(m.layer, m.K, m.N, m.groups); !problem.empty())
         throw Error(problem);
+    if (opt.kernel == SimOptions::Kernel::Avx512 && !avx512_kernel_available())
+        throw Error(m.layer +
+                    ": the AVX-512 simulator kernel was asked for, but this CPU lacks "
+                    "AVX-512F or VPOPCNTDQ");
     // Real devices: the cells as programmed (the caller's, or programmed here once).
     DeviceCells programmed;
     const DeviceCells* dev = nullptr;

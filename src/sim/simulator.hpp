@@ -38,7 +38,15 @@ struct SimOptions {
     // Count the conversions per column sum (exact path, values computed): SimResult's
     // sum_histogram, from which a calibration pass takes a layer's range.
     bool histogram = false;
+    // The column-sum kernel of the exact path: Auto takes AVX-512 (VPOPCNTDQ: eight columns per
+    // instruction) where the CPU has it, else the portable one. Both give the same outputs and
+    // Stats bit for bit; tests force each. Forcing Avx512 where the CPU lacks it is an error.
+    enum class Kernel { Auto, Portable, Avx512 };
+    Kernel kernel = Kernel::Auto;
 };
+
+// Whether this CPU runs SimOptions::Kernel::Avx512 (AVX-512F and VPOPCNTDQ).
+bool avx512_kernel_available();
 
 struct SimResult {
     Stats stats;
