@@ -293,6 +293,56 @@ inline void pack_band(const int32_t* x, const int32_t* row_k, const int32_t* row
     driven = total;
 }
 
+#ifdef SPARSECIM_SIM_AVX512
+// pack_band with AVX-512, for bands whose shifted inputs fit 32 bits: sixteen rows at a time, their
+// inputs gathered, masked and shifted in 32-bit lanes; each plane's 16 row bits come from one
+// test of the lanes against the plane's bit (VPTESTMD), each row's set bits from VPOPCNTD.
+__attribute__((target("avx512f,avx512vl,avx512vpopcntdq"))) void pack_band_avx512(
+    const int32_t* x, const int32_t* row_k, const int32_t* row_shift, int rows, int words,
+    int nplanes, uint32_t raw_mask, uint64_t* planes, uint32_t* row_bits, uint64_t& nonempty,
+    uint64_t& driven) {
+    std::fill(planes, planes + static_cast<size_t>(nplanes) * static_cast<size_t>(words), 0);
+    const __m512i zero = _mm512_setzero_si512();
+    const __m512i raw = _mm512_set1_epi32(static_cast<int32_t>(raw_mask));
+    __m512i any = zero, total = zero;
+    for (int i0 = 0; i0 < rows; i0 += 16) {
+        const __mmask16 live =
+            rows - i0 >= 16 ? __mmask16{0xffff} : static_cast<__mmask16>((1u << (rows - i0)) - 1);
+        const __m512i k = _mm512_maskz_loadu_epi32(live, row_k + i0);
+        const __mmask16 used = _mm512_mask_cmpge_epi32_mask(live, k, zero);
+        __m512i v = _mm512_mask_i32gather_epi32(zero, used, k, x, 4);
+        v = _mm512_maskz_and_epi32(used, v, raw);
+        v = _mm512_maskz_sllv_epi32(used, v, _mm512_maskz_loadu_epi32(live, row_shift + i0));
+        const __m512i bits = _mm512_maskz_popcnt_epi32(live, v);
+        _mm512_mask_storeu_epi32(row_bits + i0, live, bits);
+        total = _mm512_add_epi32(total, bits);
+        any = _mm512_or_si512(any, v);
+        uint64_t* word = planes + i0 / 64;
+        const int at = i0 % 64;
+        alignas(64) uint32_t lanes[16];
+        _mm512_store_si512(lanes, v);
+        uint32_t group_any = 0;
+        for (uint32_t l : lanes) group_any |= l;
+        for (; group_any; group_any &= group_any - 1) {
+            const int tb = std::countr_zero(group_any);
+            const __mmask16 on =
+                _mm512_test_epi32_mask(v, _mm512_set1_epi32(static_cast<int32_t>(1u << tb)));
+            word[static_cast<size_t>(tb) * static_cast<size_t>(words)] |= static_cast<uint64_t>(on)
+                                                                          << at;
+        }
+    }
+    alignas(64) uint32_t lanes[16];
+    _mm512_store_si512(lanes, any);
+    uint32_t all_any = 0;
+    for (uint32_t l : lanes) all_any |= l;
+    _mm512_store_si512(lanes, total);
+    uint64_t sum = 0;
+    for (uint32_t l : lanes) sum += l;
+    nonempty = all_any;
+    driven = sum;
+}
+#endif
+
 // Column sums of one op over its issued planes: acc[j] = sum over issued planes tb of
 // ADC(sum over b of popcount(plane tb & column j's cell bit b) << b) x 2^tb, negated on the sign
 // plane of signed inputs. Columns outermost, so a column's masks and sum stay in registers.
@@ -547,15 +597,22 @@ void run_work(const Mapping& m, const LayerTrace& tr, const HwConfig& hw, const 
                 PackedBand& pb = packed[b - b0];
                 uint64_t* pl = planes.data() + (b - b0) * plane_words;
                 uint32_t* rb = row_bits.data() + (b - b0) * static_cast<size_t>(P.max_rows);
-                pack_band(x, P.row_k.data() + band.row0, P.row_shift.data() + band.row0, band.rows,
-                          band.words, a_bits + band.max_shift, raw_mask, pl, rb, pb.nonempty,
-                          pb.driven);
+                const int nplanes = a_bits + band.max_shift;
+#ifdef SPARSECIM_SIM_AVX512
+                if (vector && nplanes <= 32)
+                    pack_band_avx512(x, P.row_k.data() + band.row0, P.row_shift.data() + band.row0,
+                                     band.rows, band.words, nplanes, raw_mask, pl, rb, pb.nonempty,
+                                     pb.driven);
+                else
+#endif
+                    pack_band(x, P.row_k.data() + band.row0, P.row_shift.data() + band.row0,
+                              band.rows, band.words, nplanes, raw_mask, pl, rb, pb.nonempty,
+                              pb.driven);
                 pb.planes = pl;
                 pb.row_bits = rb;
                 // The counters of all the band's ops at once: issued and skipped planes,
                 // conversions, ADC rounds, driven rows, and cell reads in state s (per row, its
                 // set input bits x its cells in state s).
-                const int nplanes = a_bits + band.max_shift;
                 const uint64_t all = nplanes >= 64 ? ~uint64_t{0} : (uint64_t{1} << nplanes) - 1;
                 pb.issued = m.skip_zero_ou ? pb.nonempty : all;
                 const uint64_t n_issued = static_cast<uint64_t>(std::popcount(pb.issued));
