@@ -456,7 +456,9 @@ __attribute__((target("avx512f,avx512vpopcntdq"))) uint64_t column_sums_avx512(
             const __m512i shifted = _mm512_maskz_sll_epi64(all, s, _mm_cvtsi32_si128(tbs[i]));
             a = tbs[i] == sign_plane ? _mm512_sub_epi64(a, shifted) : _mm512_add_epi64(a, shifted);
         }
-        _mm512_mask_storeu_epi64(acc + j0, live, a);
+        // A full store (lanes past acols hold 0; acc has room for them): the scalar loads of the
+        // output scatter forward from it, where loads after a masked store wait for it.
+        _mm512_storeu_si512(acc + j0, a);
     }
     alignas(64) uint64_t lanes[8];
     _mm512_store_si512(lanes, big);
@@ -575,7 +577,8 @@ void run_work(const Mapping& m, const LayerTrace& tr, const HwConfig& hw, const 
     std::vector<uint64_t> planes;
     std::vector<uint32_t> row_bits;
     std::vector<PackedBand> packed;
-    std::vector<int64_t> acc(static_cast<size_t>(std::max(1, P.max_cols)));
+    // (whole vectors: the vector kernel stores eight columns at a time)
+    std::vector<int64_t> acc(static_cast<size_t>((std::max(1, P.max_cols) + 7) / 8 * 8));
     // The analogue path's column values and one tile's share of the outputs at one position.
     std::vector<int> rows_on(P.analog ? static_cast<size_t>(std::max(1, P.max_rows)) : 0);
     std::vector<double> acc_d(P.analog ? acc.size() : 0),
