@@ -8,6 +8,9 @@
 # --no-reuse --threads 1 (every point from scratch, as if run one by one).
 # Prints the median wall time over REPEATS runs (default 3; NOREUSE_REPEATS, default 1, for the
 # slow from-scratch runs), points per second and the ratios. GRIDS="cost-heavy structural" picks.
+# GRIDS=cost-only times re-pricing alone: 10 ADC energies x 10 DAC energies x 10 ADC areas x 2
+# crossbar areas (2,000 points, one mapping and simulation, every other point re-priced), against
+# its first point alone; prints the marginal re-pricing rate (issue 21: 1,500 points/s or more).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -d build/release ] || cmake --preset release >/dev/null
@@ -64,6 +67,19 @@ have_mpi=0
 command -v mpirun >/dev/null && ldd "$B" | grep -q libmpi && have_mpi=1
 echo "two sweeps of $points points, $(getconf _NPROCESSORS_ONLN) cores, load $(cut -d' ' -f1 /proc/loadavg), medians of $repeats runs ($noreuse_repeats without reuse)"
 for name in ${GRIDS:-cost-heavy structural}; do
+  if [ "$name" = cost-only ]; then
+    write_grid one "adc.energy_pj: [0.5]"
+    write_grid all "adc.energy_pj: [0.5, 1, 1.5, 2, 2.5, 3, 3.5, 4, 4.5, 5]" \
+      "dac.energy_pj: [0.01, 0.02, 0.03, 0.04, 0.05, 0.06, 0.07, 0.08, 0.09, 0.1]" \
+      "adc.area_um2: [100, 200, 300, 400, 500, 600, 700, 800, 900, 1000]" \
+      "crossbar.area_um2: [25, 50]"
+    read -r w1 c1 <<<"$(median "$repeats" "$B" sweep "$tmp/one.yaml" --out "$tmp/out" --threads 1)"
+    read -r wn cn <<<"$(median "$repeats" "$B" sweep "$tmp/all.yaml" --out "$tmp/out" --threads 1)"
+    echo
+    echo "cost-only (1 thread): 1 point $w1 s wall ($c1 CPU-s), 2000 points $wn s wall ($cn CPU-s)"
+    awk -v a="$w1" -v b="$wn" -v c="$c1" -v d="$cn" 'BEGIN { printf "re-pricing: %.0f points per wall second, %.0f per CPU second (the 1,999 points beyond the first)\n", 1999 / (b - a), 1999 / (d - c) }'
+    continue
+  fi
   case "$name" in
     cost-heavy) write_grid "$name" "ou.rows: [8, 16, 32, 64, 128]" "csr.beta: [2, 4]" \
       "adc.energy_pj: [0.5, 1, 1.5, 2, 2.5, 3, 3.5, 4, 4.5, 5]" ;;

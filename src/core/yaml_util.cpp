@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <cstdio>
 #include <limits>
+#include <map>
+#include <mutex>
 
 #include "core/error.hpp"
 
@@ -125,6 +127,8 @@ std::string key_text(const YAML::Node& key_node, const std::string& source,
     return key_node.Scalar();
 }
 
+constexpr size_t kParsedYamlKept = 256;  // distinct YAML texts load_yaml keeps parsed
+
 YAML::Node load_yaml(const std::string& text, const std::string& source) {
     // YAML is Unicode text; anything else would also end up in results.json, which must be UTF-8.
     if (const TextProblem p = text_problem(text); p.at != std::string::npos) {
@@ -141,8 +145,21 @@ YAML::Node load_yaml(const std::string& text, const std::string& source) {
                                    : std::string("not UTF-8 text")) +
                     " (byte " + std::to_string(at) + ")");
     }
+    // Parsed trees by text: a sweep resolves the same hardware and preset files for every point,
+    // and yaml-cpp's scanner costs far more than a copy. Callers get their own copy (nodes share
+    // state), and only text that parsed is kept. Copies carry no line marks: the messages that
+    // give lines (malformed YAML) come from the parse itself, which a kept text has passed.
+    static std::mutex mu;
+    static std::map<std::string, YAML::Node, std::less<>> parsed;
+    {
+        const std::lock_guard<std::mutex> lock(mu);
+        if (const auto it = parsed.find(text); it != parsed.end()) return YAML::Clone(it->second);
+    }
     try {
-        return YAML::Load(text);
+        YAML::Node node = YAML::Load(text);
+        const std::lock_guard<std::mutex> lock(mu);
+        if (parsed.size() < kParsedYamlKept) parsed.emplace(text, YAML::Clone(node));
+        return node;
     } catch (const YAML::Exception& e) {
         throw Error(source + ": line " + std::to_string(e.mark.line + 1) + ", column " +
                     std::to_string(e.mark.column + 1) + ": malformed YAML: " + e.msg);

@@ -903,16 +903,20 @@ EvalResult evaluate(const EvalOptions& asked, EvalCache* cache) {
                 progress.say(name + ": trace " + std::to_string(opt.images) + " image(s)");
                 TraceBatches tb;
                 if (modelled) {
-                    std::vector<LayerTrace>& one = tb.emplace_back();
-                    for (size_t li = 0; li < qm.layers.size(); ++li) {
-                        const QuantLayer& L = qm.layers[li];
-                        const auto up = m.upsampled.find(L.name);
-                        one.push_back(
-                            modelled_trace(L, opt.images * m.positions_per_image.at(L.name),
-                                           opt.activation_model.for_layer(L.name),
-                                           opt.seed * 0x9E3779B97F4A7C15ull + li,
-                                           up == m.upsampled.end() ? nullptr : &up->second));
-                    }
+                    // Layers on every core: each trace has its own seed, so the traces do not
+                    // depend on the thread count.
+                    std::vector<LayerTrace>& one = tb.emplace_back(qm.layers.size());
+                    parallel_for(
+                        static_cast<int64_t>(qm.layers.size()), opt.threads, [&](int64_t i) {
+                            const size_t li = static_cast<size_t>(i);
+                            const QuantLayer& L = qm.layers[li];
+                            const auto up = m.upsampled.find(L.name);
+                            one[li] =
+                                modelled_trace(L, opt.images * m.positions_per_image.at(L.name),
+                                               opt.activation_model.for_layer(L.name),
+                                               opt.seed * 0x9E3779B97F4A7C15ull + li,
+                                               up == m.upsampled.end() ? nullptr : &up->second);
+                        });
                 } else {
                     for (int64_t i = 0; i < opt.images; ++i)
                         tb.push_back(trace_batch(qm, m.sim_images, i, 1));

@@ -5,7 +5,9 @@
 #include <cstdio>
 #include <limits>
 #include <map>
+#include <mutex>
 #include <set>
+#include <unordered_map>
 
 #include "core/atomic_file.hpp"
 #include "core/error.hpp"
@@ -575,6 +577,29 @@ struct Fnv64 {
     }
 };
 
+// The FNV digest of a file's bytes, kept by content: a sweep fingerprints every point with the
+// same model and hardware files, and FNV goes one byte at a time (a 445 kB model took 14% of a
+// 2,000-point re-pricing sweep). The lookup hashes and compares the bytes at memory speed. Files
+// over 16 MiB (data arrays) are hashed each time rather than kept.
+std::string content_digest(std::string bytes) {
+    if (bytes.size() > (size_t{16} << 20)) {
+        Fnv64 f;
+        f.add(bytes);
+        return f.hex();
+    }
+    static std::mutex mu;
+    static std::unordered_map<std::string, std::string> known;
+    {
+        const std::lock_guard<std::mutex> lock(mu);
+        if (const auto it = known.find(bytes); it != known.end()) return it->second;
+    }
+    Fnv64 f;
+    f.add(bytes);
+    const std::lock_guard<std::mutex> lock(mu);
+    if (known.size() >= 64) known.clear();
+    return known.emplace(std::move(bytes), f.hex()).first->second;
+}
+
 const nlohmann::json* find_unit(const nlohmann::json& units, const std::string& id) {
     for (const auto& u : units)
         if (u.is_object() && u.value("id", "") == id) return &u;
@@ -589,13 +614,14 @@ std::string unit_fingerprint(const ExperimentUnit& u) {
     f.add(SPARSECIM_VERSION);
     f.add(options_json(o).dump());
     f.add(o.model);
-    if (!o.model.empty() && o.model.rfind("zoo:", 0) != 0) f.add(read_file(o.model));
-    f.add(
-        read_file(o.hw_path.empty() ? hw_preset_path("dense") : std::filesystem::path(o.hw_path)));
+    if (!o.model.empty() && o.model.rfind("zoo:", 0) != 0)
+        f.add(content_digest(read_file(o.model)));
+    f.add(content_digest(
+        read_file(o.hw_path.empty() ? hw_preset_path("dense") : std::filesystem::path(o.hw_path))));
     f.add(o.data.dir);
     for (const std::string* p :
          {&o.data.inputs, &o.data.labels, &o.data.train_inputs, &o.data.train_labels})
-        if (!p->empty()) f.add(read_file(*p));
+        if (!p->empty()) f.add(content_digest(read_file(*p)));
     for (const auto* v : {&o.data.mean, &o.data.stdev})
         for (float x : *v) f.add(std::to_string(x));
     return f.hex();

@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "core/error.hpp"
+#include "core/parallel.hpp"
 #include "infer/float_infer.hpp"
 #include "infer/layer_eval.hpp"
 
@@ -97,10 +98,15 @@ QuantModel quantize(const Graph& g, const Tensor& calib_images, const QuantOptio
     QuantModel qm;
     qm.graph = g;
     qm.layer_of_node.assign(g.nodes.size(), -1);
-    for (size_t i = 0; i < g.nodes.size(); ++i) {
+    std::vector<size_t> nodes;  // the weight layers' nodes, in graph order
+    for (size_t i = 0; i < g.nodes.size(); ++i)
+        if (is_weight_layer(g, g.nodes[i])) nodes.push_back(i);
+    // Layers on every core: each is quantized on its own.
+    qm.layers.resize(nodes.size());
+    parallel_for(static_cast<int64_t>(nodes.size()), 0, [&](int64_t li) {
+        const size_t i = nodes[static_cast<size_t>(li)];
         const Node& n = g.nodes[i];
-        if (!is_weight_layer(g, n)) continue;
-        QuantLayer layer;
+        QuantLayer& layer = qm.layers[static_cast<size_t>(li)];
         layer.node = i;
         layer.name = n.name;
         quantize_weights_symmetric(float_weight_matrix(g, n), opt.w_bits, layer);
@@ -109,10 +115,9 @@ QuantModel quantize(const Graph& g, const Tensor& calib_images, const QuantOptio
             layer.kernel_h = w.dim(2);
             layer.kernel_w = w.dim(3);
         }
-        set_input_scale(stats[qm.layers.size()], opt.a_bits, layer);
-        qm.layer_of_node[i] = static_cast<int>(qm.layers.size());
-        qm.layers.push_back(std::move(layer));
-    }
+        set_input_scale(stats[static_cast<size_t>(li)], opt.a_bits, layer);
+    });
+    for (size_t li = 0; li < nodes.size(); ++li) qm.layer_of_node[nodes[li]] = static_cast<int>(li);
     return qm;
 }
 
