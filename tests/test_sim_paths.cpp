@@ -179,14 +179,6 @@ Network mapped(const Graph& g, const Scheme& scheme, const HwConfig& hw, const T
     return n;
 }
 
-// The kernels this CPU can run (AVX-512 only where it has VPOPCNTDQ; elsewhere the test of that
-// path is the error below).
-std::vector<SimOptions::Kernel> kernels() {
-    std::vector<SimOptions::Kernel> k{SimOptions::Kernel::Portable};
-    if (avx512_kernel_available()) k.push_back(SimOptions::Kernel::Avx512);
-    return k;
-}
-
 std::vector<Case> cases() {
     std::vector<Case> out;
     for (const std::string model : {"tiny-cnn", "lenet"})
@@ -231,7 +223,7 @@ TEST_P(SimPaths, EqualTheCellByCellOracleAtAnyThreadCountAndInCountsOnlyMode) {
                 // (Auto above took the CPU's best) and from the analogue path of real devices
                 // (SimOptions::device) on ideal cells.
                 std::vector<std::pair<std::string, SimOptions>> variants;
-                for (SimOptions::Kernel k : kernels()) {
+                for (SimOptions::Kernel k : runnable_kernels()) {
                     SimOptions o;
                     o.kernel = k;
                     variants.emplace_back("kernel " + std::to_string(static_cast<int>(k)), o);

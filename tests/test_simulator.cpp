@@ -81,13 +81,10 @@ TEST_P(DenseExact, ReconstructsAndSimulatesExactlyWithIdealAdc) {
     EXPECT_EQ(r.outputs_checked, 13 * 21);
     EXPECT_EQ(r.mismatches, 0);
     // Each column-sum kernel forced: exact too (signed inputs take the sign plane's subtraction).
-    std::vector<SimOptions::Kernel> kernels{SimOptions::Kernel::Portable};
-    if (avx512_kernel_available()) kernels.push_back(SimOptions::Kernel::Avx512);
-    for (SimOptions::Kernel k : kernels) {
+    for (SimOptions::Kernel k : runnable_kernels()) {
         opt.kernel = k;
         EXPECT_EQ(simulate(m, tr, hw, opt).mismatches, 0) << static_cast<int>(k);
     }
-    opt.kernel = SimOptions::Kernel::Auto;
     EXPECT_EQ(r.stats.ou_ops_skipped, 0u);  // the dense baseline skips nothing
     // Every OU op is issued for every bit-plane of every position.
     EXPECT_EQ(r.stats.ou_ops, static_cast<uint64_t>(m.ou_slots()) * 8u * 13u);

@@ -582,19 +582,16 @@ struct Fnv64 {
 // 2,000-point re-pricing sweep). The lookup hashes and compares the bytes at memory speed. Files
 // over 16 MiB (data arrays) are hashed each time rather than kept.
 std::string content_digest(std::string bytes) {
-    if (bytes.size() > (size_t{16} << 20)) {
-        Fnv64 f;
-        f.add(bytes);
-        return f.hex();
-    }
     static std::mutex mu;
     static std::unordered_map<std::string, std::string> known;
-    {
+    const bool keep = bytes.size() <= (size_t{16} << 20);
+    if (keep) {
         const std::lock_guard<std::mutex> lock(mu);
         if (const auto it = known.find(bytes); it != known.end()) return it->second;
     }
     Fnv64 f;
     f.add(bytes);
+    if (!keep) return f.hex();
     const std::lock_guard<std::mutex> lock(mu);
     if (known.size() >= 64) known.clear();
     return known.emplace(std::move(bytes), f.hex()).first->second;

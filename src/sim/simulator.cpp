@@ -297,14 +297,15 @@ inline void pack_band(const int32_t* x, const int32_t* row_k, const int32_t* row
 // pack_band with AVX-512, for bands whose shifted inputs fit 32 bits: sixteen rows at a time, their
 // inputs gathered, masked and shifted in 32-bit lanes; each plane's 16 row bits come from one
 // test of the lanes against the plane's bit (VPTESTMD), each row's set bits from VPOPCNTD.
-__attribute__((target("avx512f,avx512vl,avx512vpopcntdq"))) void pack_band_avx512(
+__attribute__((target("avx512f,avx512vpopcntdq"))) void pack_band_avx512(
     const int32_t* x, const int32_t* row_k, const int32_t* row_shift, int rows, int words,
     int nplanes, uint32_t raw_mask, uint64_t* planes, uint32_t* row_bits, uint64_t& nonempty,
     uint64_t& driven) {
     std::fill(planes, planes + static_cast<size_t>(nplanes) * static_cast<size_t>(words), 0);
     const __m512i zero = _mm512_setzero_si512();
     const __m512i raw = _mm512_set1_epi32(static_cast<int32_t>(raw_mask));
-    __m512i any = zero, total = zero;
+    __m512i total = zero;
+    uint32_t any = 0;  // the set bits of any row
     for (int i0 = 0; i0 < rows; i0 += 16) {
         const __mmask16 live =
             rows - i0 >= 16 ? __mmask16{0xffff} : static_cast<__mmask16>((1u << (rows - i0)) - 1);
@@ -316,13 +317,13 @@ __attribute__((target("avx512f,avx512vl,avx512vpopcntdq"))) void pack_band_avx51
         const __m512i bits = _mm512_maskz_popcnt_epi32(live, v);
         _mm512_mask_storeu_epi32(row_bits + i0, live, bits);
         total = _mm512_add_epi32(total, bits);
-        any = _mm512_or_si512(any, v);
         uint64_t* word = planes + i0 / 64;
         const int at = i0 % 64;
         alignas(64) uint32_t lanes[16];
         _mm512_store_si512(lanes, v);
         uint32_t group_any = 0;
         for (uint32_t l : lanes) group_any |= l;
+        any |= group_any;
         for (; group_any; group_any &= group_any - 1) {
             const int tb = std::countr_zero(group_any);
             const __mmask16 on =
@@ -332,13 +333,10 @@ __attribute__((target("avx512f,avx512vl,avx512vpopcntdq"))) void pack_band_avx51
         }
     }
     alignas(64) uint32_t lanes[16];
-    _mm512_store_si512(lanes, any);
-    uint32_t all_any = 0;
-    for (uint32_t l : lanes) all_any |= l;
     _mm512_store_si512(lanes, total);
     uint64_t sum = 0;
     for (uint32_t l : lanes) sum += l;
-    nonempty = all_any;
+    nonempty = any;
     driven = sum;
 }
 #endif
@@ -674,19 +672,19 @@ void run_work(const Mapping& m, const LayerTrace& tr, const HwConfig& hw, const 
                     column_sums_vector(clip, pb.planes, band.words, issued, sign_plane, masks,
                                        op.acols, P.cell_bits, adc_max, acc.data(), out.largest,
                                        saturations);
-                if (vectored) {
-                    // the vector kernel did it
-                } else if (clip)
-                    saturations +=
-                        column_sums<true>(pb.planes, band.words, issued, sign_plane, masks,
-                                          op.acols, P.cell_bits, adc_max, acc.data(), out.largest);
-                else if (hist)
-                    column_sums<false, true>(pb.planes, band.words, issued, sign_plane, masks,
-                                             op.acols, P.cell_bits, adc_max, acc.data(),
-                                             out.largest, out.hist.data());
-                else
-                    column_sums<false>(pb.planes, band.words, issued, sign_plane, masks, op.acols,
-                                       P.cell_bits, adc_max, acc.data(), out.largest);
+                if (!vectored) {
+                    if (clip)
+                        saturations += column_sums<true>(pb.planes, band.words, issued, sign_plane,
+                                                         masks, op.acols, P.cell_bits, adc_max,
+                                                         acc.data(), out.largest);
+                    else if (hist)
+                        column_sums<false, true>(pb.planes, band.words, issued, sign_plane, masks,
+                                                 op.acols, P.cell_bits, adc_max, acc.data(),
+                                                 out.largest, out.hist.data());
+                    else
+                        column_sums<false>(pb.planes, band.words, issued, sign_plane, masks,
+                                           op.acols, P.cell_bits, adc_max, acc.data(), out.largest);
+                }
                 if (!values) continue;
                 int64_t* y = out.y.data() + (p - wk.p0) * m.N;
                 for (int j = 0; j < op.acols; ++j) {
@@ -730,6 +728,12 @@ bool avx512_kernel_available() {
 #else
     return false;
 #endif
+}
+
+std::vector<SimOptions::Kernel> runnable_kernels() {
+    std::vector<SimOptions::Kernel> k{SimOptions::Kernel::Portable};
+    if (avx512_kernel_available()) k.push_back(SimOptions::Kernel::Avx512);
+    return k;
 }
 
 SimResult simulate(const Mapping& m, const LayerTrace& tr, const HwConfig& hw,

@@ -47,6 +47,8 @@ struct SimOptions {
 
 // Whether this CPU runs SimOptions::Kernel::Avx512 (AVX-512F and VPOPCNTDQ).
 bool avx512_kernel_available();
+// The kernels this CPU runs: Portable, and Avx512 where available (what tests force in turn).
+std::vector<SimOptions::Kernel> runnable_kernels();
 
 struct SimResult {
     Stats stats;
