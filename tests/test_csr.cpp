@@ -3,6 +3,8 @@
 // simulation with zero skipping on equals the integer reference), plus compression properties.
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include <algorithm>
 
 #include <unistd.h>
@@ -228,6 +230,36 @@ TEST(CsrSkip, SkippedOpsCoverOnlyZeroProducts) {
         EXPECT_EQ(a.stats.cell_reads_by_state, b.stats.cell_reads_by_state);
         EXPECT_LE(a.stats.cycles, b.stats.cycles);
     }
+}
+
+// csr.stack=0: every compressed row band keeps a crossbar of its own (dense's placement), so no
+// crossbar mixes bands, the mapping stays exact, and no position waits longer than stacked.
+TEST(CsrMapping, UnstackedBandsKeepTheirOwnCrossbarsAndRunNoSlower) {
+    const SchemeContext stacked = csr_context({{"sparsity", 0.8}});
+    const SchemeContext own = csr_context({{"sparsity", 0.8}, {"stack", false}});
+    const Prepared p = prepare_zoo("vgg-small", stacked);
+    size_t tiles_stacked = 0, tiles_own = 0;
+    for (size_t l = 0; l < p.qm.layers.size(); ++l) {
+        const QuantLayer& L = p.qm.layers[l];
+        const Mapping ms = find_scheme("csr").map(L, stacked);
+        const Mapping mo = find_scheme("csr").map(L, own);
+        ASSERT_EQ(verify(mo, L.weights), "") << L.name;
+        tiles_stacked += ms.tiles.size();
+        tiles_own += mo.tiles.size();
+        for (const Tile& t : mo.tiles) {
+            std::set<int64_t> bands;
+            for (const RowInput& ri : t.inputs) bands.insert(ri.k / own.hw.xbar_rows);
+            EXPECT_LE(bands.size(), 1u) << L.name;
+        }
+        SimOptions ideal;
+        ideal.ideal_adc = true;
+        const SimResult a = simulate(ms, p.traces[l], stacked.hw, ideal);
+        const SimResult b = simulate(mo, p.traces[l], own.hw, ideal);
+        EXPECT_EQ(b.mismatches, 0) << L.name;
+        EXPECT_EQ(a.stats.ou_ops, b.stats.ou_ops) << L.name;
+        EXPECT_LE(b.stats.cycles, a.stats.cycles) << L.name;
+    }
+    EXPECT_GT(tiles_own, tiles_stacked) << "vgg-small's K = 576 layers have bands to stack";
 }
 
 TEST(CsrMapping, CompressesMoreAtHigherSparsityAndIsDeterministic) {

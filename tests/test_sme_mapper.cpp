@@ -251,6 +251,7 @@ std::vector<ZooCase> zoo_cases() {
         cases.push_back({model, {{"shift_at", "output"}, {"S", 2}}, true});
         cases.push_back({model, {{"S", 1}, {"source", "int8"}}, true});
         cases.push_back({model, {{"S", 5}, {"scale", "layer"}}, true});
+        cases.push_back({model, {{"budget", 2}, {"group_rows", 32}, {"group_outputs", 16}}, true});
     }
     return cases;
 }
@@ -289,6 +290,13 @@ TEST_P(SmeZoo, MappingReconstructsAndIdealAdcEqualsIntegerReference) {
         EXPECT_LE(m.figures.at("squeezed_crossbars"), m.figures.at("sliced_crossbars"));
         EXPECT_EQ(m.figures.at("squeezed_crossbars"), static_cast<double>(m.tiles.size()));
         for (const Tile& t : m.tiles) EXPECT_LE(t.inputs.size(), static_cast<size_t>(t.rows));
+        if (p.budget > 0) {  // lossy squeeze-out: at most `budget` crossbars per group
+            const int64_t groups =
+                (L.weights.K + ctx.hw.xbar_rows - 1) / ctx.hw.xbar_rows *
+                ((L.weights.N + ctx.hw.xbar_cols / 2 - 1) / (ctx.hw.xbar_cols / 2));
+            EXPECT_LE(static_cast<int64_t>(m.tiles.size()), p.budget * groups) << L.name;
+            EXPECT_TRUE(m.notes.empty()) << L.name;
+        }
         const SimResult r = simulate(m, traces[l], ctx.hw, ideal);
         EXPECT_EQ(r.outputs_checked, traces[l].positions * traces[l].N);
         EXPECT_EQ(r.mismatches, 0) << c.model << " " << L.name;

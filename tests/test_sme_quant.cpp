@@ -279,3 +279,78 @@ TEST(SmeQuant, LayerScaleUsesOneGridPerLayer) {
         EXPECT_EQ(top, 112);  // 127 -> 0b1110000, the top level of a 3-bit window
     }
 }
+
+// Lossy squeeze-out: every crossbar group ends within its budget of non-empty (row, plane) pairs,
+// only set bits are cleared (each weight keeps a subset of its bits), each column's largest
+// weight is untouched, the cheapest pairs go first (a smaller budget never keeps more squared
+// weight), and quantizing the result again changes nothing (finetuning's contract).
+TEST(SmeQuant, BudgetDropsTheCheapestPairsUntilEveryGroupFits) {
+    const QuantModel& base = ptq_lenet();
+    const QuantLayer& L0 = base.layers[2];  // FC 400 x 120
+    const FloatMatrix fm = float_weight_matrix(base.graph, base.graph.nodes[L0.node]);
+    SmeParams lossless;
+    lossless.group_rows = 64;
+    lossless.group_outputs = 32;
+    QuantLayer full = L0;
+    sme_requantize_layer(full, fm, lossless);
+    auto pairs_over_room = [](const WeightMatrix& w, const SmeParams& p) {
+        int64_t worst = 0;
+        for (int64_t k0 = 0; k0 < w.K; k0 += p.group_rows)
+            for (int64_t n0 = 0; n0 < w.N; n0 += p.group_outputs) {
+                int64_t pairs = 0;
+                for (int64_t k = k0; k < std::min(w.K, k0 + p.group_rows); ++k) {
+                    uint32_t any = 0;
+                    for (int64_t n = n0; n < std::min(w.N, n0 + p.group_outputs); ++n)
+                        any |= static_cast<uint32_t>(std::abs(w.at(k, n)));
+                    pairs += std::popcount(any);
+                }
+                worst = std::max(worst, pairs - int64_t{p.budget} * p.group_rows);
+            }
+        return worst;
+    };
+    ASSERT_GT(pairs_over_room(full.weights,
+                              [&] {
+                                  SmeParams p = lossless;
+                                  p.budget = 4;
+                                  return p;
+                              }()),
+              0)
+        << "the layer must need dropping at budget 4";
+    double kept_before = 1e300;
+    for (int budget : {6, 4, 2}) {
+        SmeParams p = lossless;
+        p.budget = budget;
+        QuantLayer L = L0;
+        sme_requantize_layer(L, fm, p);
+        EXPECT_LE(pairs_over_room(L.weights, p), 0) << "budget " << budget;
+        ASSERT_EQ(L.w_scale, full.w_scale);
+        double kept = 0.0;
+        for (int64_t n = 0; n < L.weights.N; ++n) {
+            int32_t mx = 0, mx_full = 0;
+            for (int64_t k = 0; k < L.weights.K; ++k) {
+                const auto m = static_cast<uint32_t>(std::abs(L.weights.at(k, n)));
+                const auto m0 = static_cast<uint32_t>(std::abs(full.weights.at(k, n)));
+                ASSERT_EQ(m & ~m0, 0u) << "only set bits are cleared";
+                if (m != 0) {
+                    ASSERT_EQ(L.weights.at(k, n) < 0, full.weights.at(k, n) < 0);
+                }
+                mx = std::max(mx, static_cast<int32_t>(m));
+                mx_full = std::max(mx_full, static_cast<int32_t>(m0));
+                const double v = m * static_cast<double>(L.w_scale[static_cast<size_t>(n)]);
+                kept += v * v;
+            }
+            EXPECT_EQ(mx, mx_full) << "column " << n;
+        }
+        EXPECT_LE(kept, kept_before) << "budget " << budget;
+        kept_before = kept;
+        // Again from the values it computes with: the same integers.
+        FloatMatrix again = fm;
+        for (int64_t k = 0; k < L.weights.K; ++k)
+            for (int64_t n = 0; n < L.weights.N; ++n)
+                again.w[static_cast<size_t>(k * again.N + n)] =
+                    static_cast<float>(L.weights.at(k, n)) * L.w_scale[static_cast<size_t>(n)];
+        QuantLayer L2 = L0;
+        sme_requantize_layer(L2, again, p);
+        EXPECT_EQ(L2.weights.w, L.weights.w) << "budget " << budget;
+    }
+}

@@ -305,3 +305,60 @@ TEST(Finetune, AfterFinetuningTheSchemesPruneStepChangesNoWeight) {
         EXPECT_GT(static_cast<double>(zeros) / static_cast<double>(all), min_sparsity) << name;
     }
 }
+
+// finetune_grid "scheme": the forward pass computes with the values the scheme's own prepare
+// step gives (twofold's per-layer b-bit grid with its LFSR mask, sme's windows with a crossbar
+// budget), so the finetuned model is on that grid: preparing it again changes no weight, and
+// the forward values the trainer saw equal what the chip computes with.
+TEST(Finetune, OnTheSchemesOwnGridItsPrepareStepChangesNoWeight) {
+    EvalOptions opt;
+    opt.finetune_epochs = 1;
+    opt.finetune_images = 512;
+    opt.finetune_lr = 1e-3;
+    opt.seed = 5;
+    opt.finetune_grid = "scheme";
+    int64_t projections = 0;
+    opt.finetune = [&](const Graph& g, const TrainOptions& t) {
+        TrainOptions q = t;
+        q.threads = 1;
+        q.progress = false;
+        EXPECT_TRUE(static_cast<bool>(q.project));
+        auto inner = q.project;
+        q.project = [&, inner](const Graph& cur) {
+            ++projections;
+            return inner(cur);
+        };
+        return train_graph(g, load_fashion_mnist("train", t.train_images), Dataset{}, q).graph;
+    };
+    const Graph trainable = make_zoo_model("vgg-small", 3);  // BatchNorm kept
+    const Tensor calib = load_fashion_mnist("train", 16).images;
+    for (const auto& [name, params] : std::vector<std::pair<std::string, nlohmann::json>>{
+             {"twofold", {{"sparsity", 0.5}, {"bits", 6}}}, {"sme", {{"budget", 2}}}}) {
+        const Scheme& scheme = find_scheme(name);
+        SchemeContext ctx;
+        ctx.params = params;
+        Graph folded = trainable;
+        fold_batchnorms(folded);
+        const MaskSet masks = masks_from_quant_model(scheme.prepare(folded, calib, ctx));
+        projections = 0;
+        const Graph tuned = finetune_scheme(scheme, trainable, masks, ctx, ctx, calib, opt);
+        EXPECT_GE(projections, 4) << name << ": every step and the result";
+        const auto values = weights_from_quant_model(scheme.prepare(tuned, calib, ctx));
+        ASSERT_FALSE(values.empty());
+        int64_t off_int8 = 0;
+        for (const auto& [wname, v] : values) {
+            const Tensor& w = tuned.constant(wname);
+            ASSERT_EQ(v.size(), w.data.size()) << wname;
+            for (size_t i = 0; i < v.size(); ++i)
+                ASSERT_NEAR(v[i], w.data[i], 1e-6 * std::max(1.0f, std::fabs(w.data[i])))
+                    << name << " " << wname << " [" << i << "]";
+        }
+        // Not the int8 grid: quantizing per channel to 8 bits moves some weights of this grid.
+        const QuantModel plain = quantize(tuned, calib, ctx.quant);
+        const QuantModel own = scheme.prepare(tuned, calib, ctx);
+        for (size_t l = 0; l < plain.layers.size(); ++l)
+            for (size_t i = 0; i < plain.layers[l].weights.w.size(); ++i)
+                off_int8 += plain.layers[l].weights.w[i] != own.layers[l].weights.w[i];
+        EXPECT_GT(off_int8, 0) << name;
+    }
+}

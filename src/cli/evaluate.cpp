@@ -32,6 +32,11 @@ void add_finetune_recipe(CLI::App* app, EvalOptions& ev) {
                     "gradual (reached over the first half of finetuning, Zhu & Gupta's cubic "
                     "schedule)")
         ->check(CLI::IsMember({"gradual", "oneshot"}));
+    app->add_option("--finetune-grid", ev.finetune_grid,
+                    "the weight grid finetuning trains on: scheme (the scheme's own prepare step "
+                    "on the current weights, every step) | int8 (per-channel int8 for every "
+                    "scheme)")
+        ->check(CLI::IsMember({"scheme", "int8"}));
 }
 
 void add_input_shape_option(CLI::App* app, std::vector<std::string>& input_shapes) {

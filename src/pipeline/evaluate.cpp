@@ -805,6 +805,8 @@ EvalResult evaluate(const EvalOptions& asked, EvalCache* cache) {
         bad("finetune_temperature", "must be in (0, 100]");
     if (opt.finetune_prune != "gradual" && opt.finetune_prune != "oneshot")
         bad("finetune_prune", "expected gradual or oneshot, got '" + opt.finetune_prune + "'");
+    if (opt.finetune_grid != "scheme" && opt.finetune_grid != "int8")
+        bad("finetune_grid", "expected scheme or int8, got '" + opt.finetune_grid + "'");
     if (opt.counts_only && opt.check_exact)
         bad("counts_only", "computes no outputs, so check_exact has nothing to check",
             {"check_exact"});

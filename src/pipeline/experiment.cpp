@@ -42,6 +42,7 @@ const std::set<std::string> kKeys = {"name",
                                      "finetune_distill",
                                      "finetune_temperature",
                                      "finetune_prune",
+                                     "finetune_grid",
                                      "tuned",
                                      "accuracy_split",
                                      "calib_images",
@@ -435,6 +436,12 @@ Experiment parse_experiment(const std::string& yaml_text, const std::filesystem:
             parse_double(root["finetune_temperature"], src, "finetune_temperature");
         if (!(base_opt.finetune_temperature > 0.0 && base_opt.finetune_temperature <= 100.0))
             fail(src, "finetune_temperature", "must be in (0, 100]");
+    }
+    if (root["finetune_grid"]) {
+        base_opt.finetune_grid = scalar(root["finetune_grid"], src, "finetune_grid");
+        if (base_opt.finetune_grid != "scheme" && base_opt.finetune_grid != "int8")
+            fail(src, "finetune_grid",
+                 "expected scheme or int8, got '" + base_opt.finetune_grid + "'");
     }
     if (root["finetune_prune"]) {
         base_opt.finetune_prune = scalar(root["finetune_prune"], src, "finetune_prune");

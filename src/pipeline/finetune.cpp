@@ -42,6 +42,39 @@ MaskSet relax_masks(const MaskSet& target, const Graph& g, double share) {
     return out;
 }
 
+std::map<std::string, std::vector<float>> scheme_grid_values(const Scheme& scheme, const Graph& g,
+                                                             const Tensor& calib,
+                                                             const SchemeContext& prep_ctx) {
+    Graph folded = g;
+    fold_batchnorms(folded);
+    std::map<std::string, std::vector<float>> values =
+        weights_from_quant_model(scheme.prepare(folded, calib, prep_ctx));
+    // Back into g's units: folding scaled each output channel (dim 0) of a conv's weight by
+    // f = gamma / sqrt(var + eps); f is read off the channel's largest weight.
+    for (auto it = values.begin(); it != values.end();) {
+        auto src = g.constants.find(it->first);
+        const Tensor& fw = folded.constant(it->first);
+        if (src == g.constants.end() || src->second.data.size() != it->second.size()) {
+            it = values.erase(it);  // a weight folding copied under a new name: not projected
+            continue;
+        }
+        const Tensor& w = src->second;
+        const int64_t channels = w.rank() >= 1 ? w.dim(0) : 1;
+        const auto per = static_cast<size_t>(w.size() / std::max<int64_t>(1, channels));
+        for (size_t o = 0; o * per < w.data.size(); ++o) {
+            size_t at = o * per;
+            for (size_t i = o * per; i < (o + 1) * per; ++i)
+                if (std::fabs(w.data[i]) > std::fabs(w.data[at])) at = i;
+            const double f =
+                w.data[at] != 0.0f ? static_cast<double>(fw.data[at]) / w.data[at] : 1.0;
+            for (size_t i = o * per; i < (o + 1) * per; ++i)
+                it->second[i] = f != 0.0 ? static_cast<float>(it->second[i] / f) : 0.0f;
+        }
+        ++it;
+    }
+    return values;
+}
+
 Graph finetune_scheme(const Scheme& scheme, const Graph& trainable, const MaskSet& masks,
                       const SchemeContext& ctx, const SchemeContext& prep_ctx, const Tensor& calib,
                       const EvalOptions& opt) {
@@ -63,6 +96,19 @@ Graph finetune_scheme(const Scheme& scheme, const Graph& trainable, const MaskSe
         t.distill_alpha = opt.finetune_distill;
         t.distill_temperature = opt.finetune_temperature;
     }
+    // The scheme's own grid: its prepare step on the current weights, every step. One calibration
+    // image is enough: the weights a prepare step gives do not depend on activations.
+    Tensor calib1 = calib;
+    if (calib.rank() >= 1 && calib.dim(0) > 1) {
+        Shape one = calib.shape;
+        one[0] = 1;
+        calib1 = Tensor(one, 0.0f);
+        std::copy_n(calib.data.begin(), calib1.data.size(), calib1.data.begin());
+    }
+    if (opt.finetune_grid == "scheme")
+        t.project = [&scheme, &prep_ctx, calib1](const Graph& cur) {
+            return scheme_grid_values(scheme, cur, calib1, prep_ctx);
+        };
     if (opt.finetune_prune == "gradual") {
         // Every remask runs the scheme's prepare on the folded current weights: its choice of
         // what to prune, relaxed to the schedule's share. Once the ramp is over the last full
@@ -87,6 +133,9 @@ Graph finetune_scheme(const Scheme& scheme, const Graph& trainable, const MaskSe
     }
     Graph tuned = opt.finetune(trainable, t);
     fold_batchnorms(tuned);
+    if (opt.finetune_grid == "scheme")  // exactly on the grid, in the folded units
+        for (auto& [name, v] : weights_from_quant_model(scheme.prepare(tuned, calib1, prep_ctx)))
+            std::copy(v.begin(), v.end(), tuned.constants.at(name).data.begin());
     return tuned;
 }
 

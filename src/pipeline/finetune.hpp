@@ -22,6 +22,13 @@ double gradual_share(int64_t step, int64_t ramp_steps);
 // lower index first); share 1 gives `target`, share 0 masks nothing.
 MaskSet relax_masks(const MaskSet& target, const Graph& g, double share);
 
+// The values the scheme computes with for `g`'s weights (BatchNorm kept): scheme.prepare on the
+// folded graph, dequantized (integer x scale), divided back by each conv channel's BatchNorm
+// factor, per weight constant in its layout. The finetuning grid of opt.finetune_grid "scheme".
+std::map<std::string, std::vector<float>> scheme_grid_values(const Scheme& scheme, const Graph& g,
+                                                             const Tensor& calib,
+                                                             const SchemeContext& prep_ctx);
+
 // The scheme's model finetuned from `trainable` (BatchNorm kept) and folded: the masks come from
 // scheme.prepare on the current weights (so the scheme's own structure is what is pruned), ramped
 // up over the first half of the steps when opt.finetune_prune is "gradual", or those of `masks`

@@ -84,6 +84,11 @@ struct EvalSettings {
     // default: it scored higher on the validation split at a one-epoch budget
     // (docs/design-decisions.md).
     std::string finetune_prune = "oneshot";
+    // The weight grid finetuning trains on (straight-through): "scheme" = the values the scheme's
+    // own prepare step gives the current weights (twofold's per-layer b-bit grid, sme's windows
+    // and crossbar budget, the int8 grid of the others), refreshed every step; "int8" = the
+    // per-channel int8 grid for every scheme (the earlier recipe).
+    std::string finetune_grid = "scheme";
     // A `sparsecim tune` output directory (its tune.json and models/<scheme>-tuned.onnx): each
     // scheme it tuned maps its tuned model with its chosen knob value instead of the run's model
     // (dense stays the run's model, the one that was tuned). "" = the bundled tuned set when the

@@ -86,6 +86,7 @@ nlohmann::json options_json(const EvalSettings& o) {
             {"finetune_dense", o.finetune_dense},
             {"accuracy_split", o.accuracy_split},
             {"finetune_prune", o.finetune_prune},
+            {"finetune_grid", o.finetune_grid},
             {"tuned", o.tuned},
             {"calibration", o.quant.calibration},
             {"percentile", o.quant.percentile},

@@ -145,6 +145,7 @@ GraphModule::Impl::Impl(const Graph& g) : graph(g) {
 
 torch::Tensor GraphModule::Impl::weight_value(const std::string& name) {
     const torch::Tensor& w = values.at(name);
+    if (auto q = projected.find(name); q != projected.end()) return w + (q->second - w.detach());
     if (ste_bits <= 0) return w;
     auto it = weight_axis.find(name);
     if (it == weight_axis.end()) return w;

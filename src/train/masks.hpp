@@ -32,6 +32,10 @@ MaskSet masks_from_zeros(const Graph& g);
 // be the graph the masks are applied to (same constants and shapes).
 MaskSet masks_from_quant_model(const QuantModel& qm);
 
+// The values a scheme's QuantModel computes with, per weight constant of `qm.graph` in its
+// layout: integer weight x its column's scale (0 where the keep flag is clear).
+std::map<std::string, std::vector<float>> weights_from_quant_model(const QuantModel& qm);
+
 // Where each element of a weight layer's constant sits in its K x N matrix (MatrixLayout,
 // weight_matrix_layout) is model/weight_layout.hpp's, shared with the quantizers.
 

@@ -23,6 +23,9 @@ struct GraphModule::Impl {
     std::map<std::string, int64_t> weight_axis;   // weight -> output-channel axis
     bool training = false;
     int ste_bits = 0;  // > 0: weights fake-quantized per output channel, straight-through
+    // Weights whose forward value is given (a scheme's own grid, TrainOptions::project): they
+    // compute with it and pass their gradient straight through; ste_bits does not apply to them.
+    std::map<std::string, torch::Tensor> projected;
 
     explicit Impl(const Graph& g);
     // Runs the graph; with `logits` set, stops before a final Softmax (for the training loss).

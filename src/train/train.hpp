@@ -47,7 +47,14 @@ struct TrainOptions {
     bool augment = false;         // mirror each training image left-right with probability 1/2
     MaskSet masks;                // weights held at exactly zero (see masks.hpp)
     int ste_bits = 0;             // > 0: quantization-aware with a straight-through estimator
-    RegularizerFn regularizer;    // optional
+    // Optional: quantization-aware on a grid of the caller's (a scheme's own): given the current
+    // weights (BatchNorm as trained), the value each named weight constant computes with, in the
+    // constant's layout. Called before the first step and every `project_every` steps; the
+    // forward pass uses the values (straight-through gradient) instead of the ste_bits grid, and
+    // the result graph's weights are set to project(result).
+    std::function<std::map<std::string, std::vector<float>>(const Graph& g)> project;
+    int64_t project_every = 1;
+    RegularizerFn regularizer;  // optional
     // Optional distillation: with a teacher (a graph on the same inputs and classes, run in
     // inference mode in float), the loss is (1 - distill_alpha) x cross-entropy + distill_alpha
     // x T^2 x KL(softmax(teacher / T) || softmax(student / T)), T = distill_temperature.

@@ -208,6 +208,20 @@ TrainResult train_graph(const Graph& g, const Dataset& train, const Dataset& tes
                 set_masks(mask_set);
                 apply_masks_now();
             }
+            if (opt.project && (step == 0 || step % std::max<int64_t>(1, opt.project_every) == 0 ||
+                                m.projected.empty())) {
+                m.training = false;
+                const auto values = opt.project(gm.to_graph());
+                m.training = true;
+                m.projected.clear();
+                for (const auto& [name, v] : values) {
+                    const torch::Tensor& w = m.values.at(name);
+                    if (static_cast<int64_t>(v.size()) != w.numel())
+                        throw Error("project: '" + name + "' has " + std::to_string(v.size()) +
+                                    " values for a weight of " + std::to_string(w.numel()));
+                    m.projected[name] = torch::tensor(v).reshape(w.sizes());
+                }
+            }
             if (opt.schedule == "cosine") {
                 const double lr = 0.5 * lr0 *
                                   (1.0 + std::cos(M_PI * static_cast<double>(step) /
@@ -304,6 +318,9 @@ TrainResult train_graph(const Graph& g, const Dataset& train, const Dataset& tes
     m.training = false;
     res.graph = gm.to_graph();
     if (opt.ste_bits > 0) snap_weights_to_grid(res.graph, opt.ste_bits);
+    if (opt.project)
+        for (auto& [name, v] : opt.project(res.graph))
+            std::copy(v.begin(), v.end(), res.graph.constants.at(name).data.begin());
     apply_masks(res.graph, mask_set);
     res.seconds = since(t0);
     return res;

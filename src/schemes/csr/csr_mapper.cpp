@@ -199,6 +199,7 @@ CsrGeometry csr_geometry(const WeightMatrix& w, const HwConfig& hw, const CsrPar
     g.xbar_rows = hw.xbar_rows;
     g.xbar_cols = hw.xbar_cols;
     g.window_cols = static_cast<int64_t>(p.alpha) * g.ou_cols;
+    g.stack = p.stack;
     if (g.xbar_cols % g.ou_cols != 0)
         throw Error(hw.source + ": crossbar.cols: csr needs a multiple of ou.cols (" +
                     std::to_string(g.xbar_cols) + " vs " + std::to_string(g.ou_cols) + ")");
@@ -268,7 +269,8 @@ CsrLayout csr_layout(const CsrGeometry& geo, int cpo,
                                                      used + static_cast<int>(g) * PBL});
             used += width;
         }
-    // Compressed bands stacked into crossbars while every group's rows fit.
+    // Compressed bands stacked into crossbars while every group's rows fit (csr.stack; without
+    // it every row band keeps a crossbar of its own, as dense places it).
     L.at.assign(static_cast<size_t>(cpo) * geo.slot(geo.bands, 0, 0), CsrLayout::Place{});
     for (CsrLayout::Stripe& st : L.stripes) {
         st.tile.assign(static_cast<size_t>(geo.bands), -1);
@@ -276,7 +278,7 @@ CsrLayout csr_layout(const CsrGeometry& geo, int cpo,
         std::vector<int> off(st.groups.size(), 0);
         int64_t tile = -1;
         for (int64_t b = 0; b < geo.bands; ++b) {
-            bool any = false, fits = tile >= 0;
+            bool any = false, fits = geo.stack && tile >= 0;
             for (size_t s = 0; s < st.groups.size(); ++s) {
                 const int64_t h = height(b, st.groups[s]);
                 any = any || h > 0;

@@ -47,6 +47,7 @@ struct CsrGeometry {
     int64_t padded_cols = 0;  // slice plane width, padded
     int64_t bands = 0, windows = 0;
     int64_t slots = 0;  // OU column groups of a full window
+    bool stack = true;  // csr.stack: compressed row bands share crossbars while they fit
 
     int64_t window_width(int64_t win) const {
         return std::min(window_cols, padded_cols - win * window_cols);

@@ -39,6 +39,10 @@ const ParamTable<CsrParams>& csr_param_table() {
          "zero-skipping circuit: skip OU ops whose input bits are all zero"},
         {"pipeline", "", &P::pipeline, flag_or_01(),
          "stage-by-stage pipelined timing (Cache .. Shift&Add)"},
+        {"stack", "", &P::stack, flag_or_01(),
+         "1: the compressed row bands of a layer are stacked into as few crossbars as they fit "
+         "(area); 0: each row band keeps its own crossbar, as dense places it, so a crossbar runs "
+         "only its compressed rows (the deck's speedup on the same hardware)"},
         {"kmeans_k", "clusters", &P::kmeans_k, int_at_least(0, 1000000, "auto"),
          "clusters of the k-means comparison point; 0 = one per column block"},
         {"kmeans_seed", "", &P::kmeans_seed, int_at_least(0, std::numeric_limits<int64_t>::max()),

@@ -28,6 +28,8 @@ struct CsrParams {
     uint64_t ga_seed = 0;      // 0 = the run's --seed
     bool skip_zero = true;     // zero-skipping circuit: skip OU ops whose input bits are all zero
     bool pipeline = true;      // stage-by-stage pipelined timing (Cache .. Shift&Add)
+    bool stack = true;         // compressed row bands share crossbars (fewer crossbars) or each
+                               // keeps its own (dense's crossbars, each running only its rows)
     int kmeans_k = 0;          // clusters of the k-means comparison point; 0 = one per column block
     uint64_t kmeans_seed = 0;  // k-means++ seeding of the comparison point; 0 = the run's --seed
     bool fault_aware = false;  // place around the chip's known stuck cells (on faulty devices)

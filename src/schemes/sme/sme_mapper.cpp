@@ -105,6 +105,12 @@ Mapping map_sme(const WeightMatrix& w, const HwConfig& hw, const SmeParams& p, b
 
     const int R = hw.xbar_rows;
     const int64_t outs_per_xbar = hw.xbar_cols / 2;
+    if (p.budget > 0 && (p.group_rows != R || p.group_outputs != outs_per_xbar))
+        m.notes.push_back("sme.budget groups are " + std::to_string(p.group_rows) + " x " +
+                          std::to_string(p.group_outputs) + " but the crossbar holds " +
+                          std::to_string(R) + " x " + std::to_string(outs_per_xbar) +
+                          ": the budget of " + std::to_string(p.budget) +
+                          " crossbars per group may not hold");
     // Row index entry of a squeezed physical row: its source row within the row block and its
     // shift (source plane - base plane).
     const int row_bits =

@@ -29,6 +29,14 @@ const ParamTable<SmeParams>& sme_param_table() {
         {"shift_at", "", &P::shift_at, choice({"input", "output"}),
          "where a moved row's 2^(k-j) weight is applied: input (a shifter per moved row) or "
          "output (the OU op's column shift)"},
+        {"budget", "crossbars", &P::budget, int_at_least(0, 1024, "lossless"),
+         "lossy squeeze-out: at most this many crossbars per crossbar group; the (row, plane) "
+         "pairs carrying the least squared weight are dropped (their bits cleared) until the "
+         "group fits; 0 = lossless"},
+        {"group_rows", "rows", &P::group_rows, int_at_least(1, 1 << 20),
+         "budget: inputs per crossbar group (the crossbar's rows)"},
+        {"group_outputs", "outputs", &P::group_outputs, int_at_least(1, 1 << 20),
+         "budget: outputs per crossbar group (half the crossbar's columns: W+/W- pairs)"},
     };
     return table;
 }

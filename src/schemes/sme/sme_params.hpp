@@ -37,6 +37,15 @@ struct SmeParams {
     // Where a moved row's 2^(k-j) weight is applied: "input" (RowInput.shift, a shifter per
     // moved row) or "output" (the OU op's column shift, a variable shift in the shift-and-add).
     std::string shift_at = "input";
+    // Lossy squeeze-out (the deck's tailing rows "dropped out" within a crossbar budget): at most
+    // `budget` crossbars per crossbar group of `group_rows` inputs x `group_outputs` outputs
+    // (0 = lossless, every non-empty row kept). Where a group's non-empty (row, plane) pairs
+    // exceed budget x group_rows, the pairs whose bits carry the least squared weight are
+    // cleared. The group geometry is a quantizer parameter (prepare does not see the hardware);
+    // it should match the crossbar (rows, cols / 2), which the mapper checks.
+    int budget = 0;
+    int group_rows = 128;
+    int group_outputs = 64;
 
     friend bool operator==(const SmeParams&, const SmeParams&) = default;
 };

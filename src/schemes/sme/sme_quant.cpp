@@ -86,6 +86,68 @@ void sme_requantize_layer(QuantLayer& layer, const FloatMatrix& fm, const SmePar
             w.w[i] = reals[i] < 0.0 ? -m : m;
         }
     layer.w_scale = std::move(scale);
+    if (p.budget > 0) sme_drop_to_budget(w, layer.w_scale, p);
+}
+
+int64_t sme_drop_to_budget(WeightMatrix& w, const std::vector<float>& scale, const SmeParams& p) {
+    const int P = w.w_bits;
+    const int64_t R = p.group_rows, C = p.group_outputs;
+    const int64_t room = static_cast<int64_t>(p.budget) * R;
+    // The largest |w| of each scale group (a column, or the layer) sets the grid's scale: its
+    // bits are never dropped, so quantizing the result again finds the same scale and the same
+    // integers (prepare is idempotent, as finetuning's contract needs).
+    std::vector<int64_t> argmax(static_cast<size_t>(w.N), -1);  // flat index of each column's
+    int64_t layer_arg = -1;
+    for (int64_t k = 0; k < w.K; ++k)
+        for (int64_t n = 0; n < w.N; ++n) {
+            const size_t i = static_cast<size_t>(k * w.N + n);
+            auto bigger = [&](int64_t at) {
+                return at < 0 || std::abs(w.w[i]) > std::abs(w.w[static_cast<size_t>(at)]);
+            };
+            if (bigger(argmax[static_cast<size_t>(n)]))
+                argmax[static_cast<size_t>(n)] = static_cast<int64_t>(i);
+            if (bigger(layer_arg)) layer_arg = static_cast<int64_t>(i);
+        }
+    auto is_argmax = [&](int64_t k, int64_t n) {
+        return k * w.N + n == (p.scale == "layer" ? layer_arg : argmax[static_cast<size_t>(n)]);
+    };
+    struct Pair {
+        double cost = 0.0;  // squared weight the pair's bits carry
+        int64_t k = 0;
+        int q = 0;
+    };
+    int64_t dropped = 0;
+    for (int64_t k0 = 0; k0 < w.K; k0 += R)
+        for (int64_t n0 = 0; n0 < w.N; n0 += C) {
+            const int64_t k1 = std::min(w.K, k0 + R), n1 = std::min(w.N, n0 + C);
+            std::vector<Pair> pairs;
+            int64_t total = 0;
+            for (int64_t k = k0; k < k1; ++k)
+                for (int q = 0; q < P; ++q) {
+                    Pair pr{0.0, k, q};
+                    bool any = false, fixed = false;
+                    for (int64_t n = n0; n < n1; ++n) {
+                        const auto mag = static_cast<uint32_t>(std::abs(w.at(k, n)));
+                        if (!((mag >> q) & 1u)) continue;
+                        any = true;
+                        fixed = fixed || is_argmax(k, n);
+                        const double v = std::ldexp(1.0, q) * scale[static_cast<size_t>(n)];
+                        pr.cost += v * v;
+                    }
+                    total += any;
+                    if (any && !fixed) pairs.push_back(pr);
+                }
+            if (total <= room) continue;
+            std::stable_sort(pairs.begin(), pairs.end(),
+                             [](const Pair& a, const Pair& b) { return a.cost < b.cost; });
+            for (size_t d = 0; d < pairs.size() && total > room; ++d, --total, ++dropped)
+                for (int64_t n = n0; n < n1; ++n) {
+                    int32_t& v = w.w[static_cast<size_t>(pairs[d].k * w.N + n)];
+                    const int32_t mag = std::abs(v) & ~(int32_t{1} << pairs[d].q);
+                    v = v < 0 ? -mag : mag;
+                }
+        }
+    return dropped;
 }
 
 QuantModel sme_quantize(const Graph& g, const Tensor& calib, const QuantOptions& opt,

@@ -35,6 +35,12 @@ uint32_t sme_round(double v, int S, int mag_bits);
 // Bias and input calibration are kept; zeros (pruned or outside a group's block) stay zero.
 void sme_requantize_layer(QuantLayer& layer, const FloatMatrix& fm, const SmeParams& p);
 
+// Lossy squeeze-out (sme.budget > 0): per crossbar group of p.group_rows rows x p.group_outputs
+// columns of `w`, while its non-empty (row, bit plane) pairs exceed budget x group_rows, the pair
+// whose set bits carry the least squared weight (sum of (2^plane x scale[n])^2) has its bits
+// cleared. The bits of each scale group's largest |w| are kept. Returns the pairs cleared.
+int64_t sme_drop_to_budget(WeightMatrix& w, const std::vector<float>& scale, const SmeParams& p);
+
 // The scheme's prepare step: int8 per-channel PTQ (quantize()), then every weight layer
 // re-quantized by sme_requantize_layer.
 QuantModel sme_quantize(const Graph& g, const Tensor& calib, const QuantOptions& opt,
