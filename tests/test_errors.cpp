@@ -82,6 +82,7 @@ class Errors : public TempDirTest {
         write("huge-xbar.yaml", "crossbar: {rows: 65536, cols: 65536}\n");
         write("zero-images.yaml", "images: 0\n");
         write("hot-distill.yaml", "finetune_distill: 2\n");
+        write("hot-lr.yaml", "finetune_lr_scheme: {sme: 3}\n");
         const std::string sweep_base = "models: zoo:tiny-cnn\nschemes: [csr]\n";
         write("axis-unknown.yaml", sweep_base + "axes: {ou.depth: [1, 2]}\n");
         write("axis-empty.yaml", sweep_base + "axes: {ou.rows: []}\n");
@@ -154,6 +155,9 @@ class Errors : public TempDirTest {
               {{"run", d + "hot-distill.yaml"},
                d + "hot-distill.yaml: finetune_distill: must be in [0, 1]",
                true},
+              {{"run", d + "hot-lr.yaml"},
+               d + "hot-lr.yaml: finetune_lr_scheme.sme: must be in (0, 1)",
+               true},
               {{"run", d + "no-model.yaml"},
                d + "no-model.yaml: models[0]: no such file: " + d + "nope.onnx",
                true}}},
@@ -165,6 +169,10 @@ class Errors : public TempDirTest {
                "--param csr.beta: must be a positive integer", true},
               {evaluate({"--model", model, "--finetune-temperature", "0"}),
                "--finetune-temperature: Value 0 not in range 0.001000 to 100.000000", true},
+              {evaluate({"--model", model, "--finetune-lr-scheme", "sme:3e-4"}),
+               "--finetune-lr-scheme: expected SCHEME=LR, got 'sme:3e-4'", true},
+              {evaluate({"--model", model, "--finetune-lr-scheme", "smx=3e-4"}),
+               "unknown scheme 'smx' (known: dense, csr, twofold, sme, pattern)", true},
               {evaluate({"--model", model, "--tuned", d + "nowhere"}),
                "--tuned: " + d +
                    "nowhere: no such directory (expected the output directory of "

@@ -20,6 +20,26 @@ void add_finetune_recipe(CLI::App* app, EvalOptions& ev) {
     app->add_option("--finetune-lr", ev.finetune_lr,
                     "Adam's peak learning rate of finetuning, cosine-decayed to 0")
         ->check(CLI::Range(1e-7, 0.999));
+    app->add_option_function<std::vector<std::string>>(
+           "--finetune-lr-scheme",
+           [&ev](const std::vector<std::string>& items) {
+               for (const std::string& item : items) {
+                   const size_t eq = item.find('=');
+                   double lr = 0.0;
+                   try {
+                       if (eq == std::string::npos || eq == 0) throw std::invalid_argument(item);
+                       size_t used = 0;
+                       lr = std::stod(item.substr(eq + 1), &used);
+                       if (used != item.size() - eq - 1) throw std::invalid_argument(item);
+                   } catch (const std::logic_error&) {
+                       throw CLI::ValidationError("--finetune-lr-scheme",
+                                                  "expected SCHEME=LR, got '" + item + "'");
+                   }
+                   ev.finetune_lr_scheme[item.substr(0, eq)] = lr;
+               }
+           },
+           "SCHEME=LR: that scheme's peak learning rate instead of --finetune-lr (repeatable)")
+        ->take_all();
     app->add_option("--finetune-distill", ev.finetune_distill,
                     "weight a of distillation from the trained dense float model in the "
                     "finetuning loss: (1-a) cross-entropy + a T^2 KL(teacher || student) (0: off)")

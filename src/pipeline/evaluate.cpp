@@ -799,6 +799,10 @@ EvalResult evaluate(const EvalOptions& asked, EvalCache* cache) {
                                    " when top-1 is scored on the validation split (the rest is "
                                    "that split)");
     if (!(opt.finetune_lr > 0.0 && opt.finetune_lr < 1.0)) bad("finetune_lr", "must be in (0, 1)");
+    for (const auto& [name, lr] : opt.finetune_lr_scheme) {
+        find_scheme(name);  // Error naming the unknown scheme
+        if (!(lr > 0.0 && lr < 1.0)) bad("finetune_lr_scheme", name + ": must be in (0, 1)");
+    }
     if (!(opt.finetune_distill >= 0.0 && opt.finetune_distill <= 1.0))
         bad("finetune_distill", "must be in [0, 1]");
     if (!(opt.finetune_temperature > 0.0 && opt.finetune_temperature <= 100.0))

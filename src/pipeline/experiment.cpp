@@ -39,6 +39,7 @@ const std::set<std::string> kKeys = {"name",
                                      "finetune_epochs",
                                      "finetune_images",
                                      "finetune_lr",
+                                     "finetune_lr_scheme",
                                      "finetune_distill",
                                      "finetune_temperature",
                                      "finetune_prune",
@@ -425,6 +426,16 @@ Experiment parse_experiment(const std::string& yaml_text, const std::filesystem:
         base_opt.finetune_lr = parse_double(root["finetune_lr"], src, "finetune_lr");
         if (!(base_opt.finetune_lr > 0.0 && base_opt.finetune_lr < 1.0))
             fail(src, "finetune_lr", "must be in (0, 1)");
+    }
+    if (const YAML::Node by = root["finetune_lr_scheme"]) {
+        if (!by.IsMap()) fail(src, "finetune_lr_scheme", "must be a map SCHEME: LR");
+        for (const auto& kv : by) {
+            const std::string name = kv.first.as<std::string>();
+            const std::string field = "finetune_lr_scheme." + name;
+            const double lr = parse_double(kv.second, src, field);
+            if (!(lr > 0.0 && lr < 1.0)) fail(src, field, "must be in (0, 1)");
+            base_opt.finetune_lr_scheme[name] = lr;
+        }
     }
     if (root["finetune_distill"]) {
         base_opt.finetune_distill = parse_double(root["finetune_distill"], src, "finetune_distill");

@@ -81,7 +81,8 @@ Graph finetune_scheme(const Scheme& scheme, const Graph& trainable, const MaskSe
     TrainOptions t;
     t.epochs = opt.finetune_epochs;
     t.seed = opt.seed;
-    t.lr = opt.finetune_lr;
+    const auto own_lr = opt.finetune_lr_scheme.find(scheme.name);
+    t.lr = own_lr != opt.finetune_lr_scheme.end() ? own_lr->second : opt.finetune_lr;
     t.train_images = opt.finetune_images;
     // Scored on the validation split: train on the images before it only.
     if (opt.accuracy_split == "val" && t.train_images == 0) t.train_images = val_first(opt.data);

@@ -70,6 +70,9 @@ struct EvalSettings {
     int finetune_epochs = 0;
     int64_t finetune_images = 0;  // training images for finetuning (0 = all 60,000)
     double finetune_lr = 2e-3;    // Adam's peak learning rate, cosine-decayed to 0
+    // Per scheme: its own peak learning rate instead of finetune_lr (a scheme that prunes little,
+    // like sme, keeps its accuracy with a smaller step than a heavily pruned one).
+    std::map<std::string, double> finetune_lr_scheme;
     // Knowledge distillation from the trained (dense, float) model: the loss is
     // (1 - a) x cross-entropy + a x T^2 x KL(teacher || student) on logits / T (Hinton et al.
     // 2015), a = finetune_distill (0 = off), T = finetune_temperature.

@@ -81,6 +81,7 @@ nlohmann::json options_json(const EvalSettings& o) {
             {"finetune_epochs", o.finetune_epochs},
             {"finetune_images", o.finetune_images},
             {"finetune_lr", o.finetune_lr},
+            {"finetune_lr_scheme", o.finetune_lr_scheme},
             {"finetune_distill", o.finetune_distill},
             {"finetune_temperature", o.finetune_temperature},
             {"finetune_dense", o.finetune_dense},
