@@ -34,6 +34,7 @@ TuneOptions tiny(const fs::path& out) {
     };
     t.schemes = {"csr"};
     t.grid = {"csr.sparsity=0.9,0.3"};
+    t.base.scheme_params = {"csr.beta=2"};  // not the default: the tuned set must carry it
     t.rank_images = 256;
     t.val_images = 200;
     t.final_images = 256;
@@ -114,6 +115,7 @@ TEST(Tune, ChoosesByTheRuleResumesAndWritesTheTunedModels) {
         const SchemeResult& csr = ev.schemes[1];
         EXPECT_EQ(csr.model, (out / "models" / "csr-tuned.onnx").string());
         EXPECT_EQ(csr.tuned_param, "csr.sparsity=" + s.candidates[s.chosen].value);
+        EXPECT_NE(csr.summary.find(", csr.beta=2)"), std::string::npos) << csr.summary;
         EXPECT_EQ(csr.accuracy, fin_csr.accuracy);
         EXPECT_EQ(csr.footprint.crossbars, fin_csr.footprint.crossbars);
         EXPECT_EQ(csr.stats.ou_ops, fin_csr.stats.ou_ops);

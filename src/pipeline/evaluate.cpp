@@ -34,9 +34,11 @@ namespace {
 constexpr const char* kDefaultModel = "models/vgg7-fmnist-train50k.onnx";
 constexpr const char* kDefaultTuned = "models/vgg7-tuned";
 
-// A scheme's tuned model: the file and the knob value it was tuned at ("csr.sparsity=0.6").
+// A scheme's tuned model: the file, the knob value it was tuned at ("csr.sparsity=0.6"), and
+// every parameter of that scheme the tune's final run set (its --param values and the knob).
 struct TunedModel {
     std::string path, param;
+    std::vector<std::string> params;
 };
 
 // The tuned models of `opt.tuned` (a `sparsecim tune` output directory) for the run's model
@@ -72,6 +74,14 @@ std::map<std::string, TunedModel> tuned_models(const EvalOptions& opt, std::stri
     const std::string run_model = opt.model.empty() ? kDefaultModel : opt.model;
     if (std::filesystem::path(tuned_from).filename() != std::filesystem::path(run_model).filename())
         bad("was tuned from '" + tuned_from + "', not from the run's model '" + run_model + "'");
+    // The final run's parameters: a scheme's tuned model is mapped with the parameters it was
+    // tuned under (e.g. csr.stack=0 given to tune with --param), not only its knob.
+    std::vector<std::string> final_params;
+    if (results.contains("config") && results["config"].is_object() &&
+        results["config"].contains("scheme_params") &&
+        results["config"]["scheme_params"].is_array())
+        for (const auto& p : results["config"]["scheme_params"])
+            if (p.is_string()) final_params.push_back(p.get<std::string>());
     const nlohmann::json tune = parse("tune.json");
     if (!tune.contains("schemes") || !tune["schemes"].is_array())
         bad("tune.json has no schemes array");
@@ -82,7 +92,12 @@ std::map<std::string, TunedModel> tuned_models(const EvalOptions& opt, std::stri
             bad("tune.json: a scheme without scheme, key or chosen");
         const std::filesystem::path model = root / "models" / (scheme + "-tuned.onnx");
         if (!std::filesystem::exists(model)) bad("has no " + ("models/" + scheme + "-tuned.onnx"));
-        out[scheme] = {model.string(), key + "=" + chosen};
+        TunedModel tm{model.string(), key + "=" + chosen, {}};
+        for (const std::string& p : final_params)
+            if (p.rfind(scheme + ".", 0) == 0) tm.params.push_back(p);
+        if (std::find(tm.params.begin(), tm.params.end(), tm.param) == tm.params.end())
+            tm.params.push_back(tm.param);
+        out[scheme] = std::move(tm);
     }
     return out;
 }
@@ -867,7 +882,8 @@ EvalResult evaluate(const EvalOptions& asked, EvalCache* cache) {
         EvalOptions own = opt;
         if (tuned_it != tuned_set.end()) {
             own.model = tuned_it->second.path;
-            own.scheme_params.insert(own.scheme_params.begin(), tuned_it->second.param);
+            own.scheme_params.insert(own.scheme_params.begin(), tuned_it->second.params.begin(),
+                                     tuned_it->second.params.end());
         }
         const std::string own_mkey = tuned_it == tuned_set.end() ? mkey : model_key(own);
         const auto own_md =
@@ -946,8 +962,11 @@ EvalResult evaluate(const EvalOptions& asked, EvalCache* cache) {
         if (tuned_it != tuned_set.end()) {
             sr.model = own.model;
             sr.tuned_param = tuned_it->second.param;
+            std::string with;
+            for (const std::string& q : tuned_it->second.params)
+                if (q != sr.tuned_param) with += ", " + q;
             sr.summary += " (its model tuned to dense accuracy by `sparsecim tune` at " +
-                          sr.tuned_param + ")";
+                          sr.tuned_param + with + ")";
         }
         sr.uses_zero_weights = scheme.uses_zero_weights;
         price_network(*mapped, qm, ctx.hw, hw, opt, modelled, sr);
