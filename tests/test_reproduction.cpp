@@ -38,7 +38,8 @@ nlohmann::json results() {
         {"name": "csr", "accuracy": 0.85, "accuracy_finetuned": 0.88,
          "energy_pj_by_component": {"cells": 200, "adc": 100, "index": 50},
          "scheme_figures": {"a": 3, "b": 12, "zero": 0},
-         "vs_dense": {"speedup": 2.5, "sparsity_utilization": null}}
+         "vs_dense": {"speedup": 2.5, "sparsity_utilization": null},
+         "vs_run_dense": {"speedup": 4.0}}
       ]})");
 }
 
@@ -59,6 +60,11 @@ TEST(Claims, ParseErrorsNameTheFileAndField) {
     EXPECT_EQ(error_of("[{label: x, scheme: csr, metric: speedup, source: 2x, colour: red}]"),
               "exp.yaml: claims[0].colour: unknown key");
     EXPECT_EQ(error_of("{label: x}"), "exp.yaml: claims: expected a list of claims, got a mapping");
+    EXPECT_EQ(error_of("[{label: x, scheme: csr, metric: speedup, source: 2x, against: deck}]"),
+              "exp.yaml: claims[0].against: expected matched or run_dense, got 'deck'");
+    EXPECT_EQ(
+        error_of("[{label: x, scheme: csr, metric: accuracy, source: 2x, against: run_dense}]"),
+        "exp.yaml: claims[0].against: only for a ratio metric");
 }
 
 TEST(Claims, EveryMetricIsMeasuredFromResults) {
@@ -67,6 +73,11 @@ TEST(Claims, EveryMetricIsMeasuredFromResults) {
         return measure_claim(claims_of("[" + yaml + "]").at(0), r);
     };
     EXPECT_EQ(measure("{label: x, scheme: csr, metric: speedup, source: s}"), 2.5);
+    EXPECT_EQ(measure("{label: x, scheme: csr, metric: speedup, source: s, against: run_dense}"),
+              4.0);
+    EXPECT_EQ(
+        measure("{label: x, scheme: csr, metric: compression, source: s, against: run_dense}"),
+        std::nullopt);
     EXPECT_EQ(measure("{label: x, scheme: csr, metric: sparsity_utilization, source: s}"),
               std::nullopt);  // null in the results: not measurable
     EXPECT_EQ(measure("{label: x, scheme: csr, metric: energy_efficiency_of, source: s, "

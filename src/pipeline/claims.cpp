@@ -14,8 +14,9 @@ const std::vector<std::string> kRatioMetrics = {"speedup",         "energy_effic
                                                 "area_efficiency", "crossbar_efficiency",
                                                 "compression",     "sparsity_utilization"};
 
-const std::set<std::string> kClaimKeys = {"label",     "scheme",      "metric", "components",
-                                          "numerator", "denominator", "source", "note"};
+const std::set<std::string> kClaimKeys = {"label",      "scheme",    "metric",
+                                          "components", "numerator", "denominator",
+                                          "source",     "note",      "against"};
 
 bool is_ratio_metric(const std::string& m) {
     return std::find(kRatioMetrics.begin(), kRatioMetrics.end(), m) != kRatioMetrics.end();
@@ -96,6 +97,13 @@ std::vector<Claim> parse_claims(const YAML::Node& node, const std::string& src,
         }
         cl.source_value = text(c["source"], src, at + ".source");
         if (c["note"]) cl.note = text(c["note"], src, at + ".note");
+        if (c["against"]) {
+            cl.against = text(c["against"], src, at + ".against");
+            if (cl.against != "matched" && cl.against != "run_dense")
+                fail(src, at + ".against",
+                     "expected matched or run_dense, got '" + cl.against + "'");
+            if (!is_ratio_metric(cl.metric)) fail(src, at + ".against", "only for a ratio metric");
+        }
         if (cl.metric == "energy_efficiency_of") {
             if (!c["components"] || !c["components"].IsSequence() || c["components"].size() == 0)
                 fail(src, at + ".components", "energy_efficiency_of needs a non-empty list");
@@ -124,8 +132,10 @@ std::optional<double> measure_claim(const Claim& claim, const nlohmann::json& re
     if (!s) return std::nullopt;
     const std::string& m = claim.metric;
     if (is_ratio_metric(m)) {
-        if (!s->contains("vs_dense") || !(*s)["vs_dense"].contains(m)) return std::nullopt;
-        return number((*s)["vs_dense"][m]);
+        const char* key = claim.against == "run_dense" ? "vs_run_dense" : "vs_dense";
+        if (!s->contains(key) || !(*s)[key].is_object() || !(*s)[key].contains(m))
+            return std::nullopt;
+        return number((*s)[key][m]);
     }
     if (m == "accuracy" || m == "accuracy_finetuned")
         return s->contains(m) ? number((*s)[m]) : std::nullopt;

@@ -23,6 +23,10 @@ struct Claim {
     std::string metric;
     std::vector<std::string> components;
     std::string numerator, denominator;
+    // A ratio metric's baseline: "matched" (vs_dense: dense on the scheme's cell bits and input
+    // skipping, the default) or "run_dense" (vs_run_dense: the run's plain dense, the baseline a
+    // deck that compares with an ordinary array quotes).
+    std::string against = "matched";
     std::string source_value;  // the document's figure as it states it, e.g. "2.1-4.8x"
     std::string note;          // setup differences worth knowing
 };
