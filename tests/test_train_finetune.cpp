@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <functional>
 #include <memory>
 #include <numeric>
 #include <tuple>
@@ -263,21 +264,34 @@ TEST(Finetune, RemaskReplacesTheMasksDuringTraining) {
     EXPECT_NEAR(masked_fraction(masks_from_zeros(r.graph)), 0.8, 0.01);
 }
 
+namespace {
+
+// One epoch of `images` training images on one thread, as `evaluate --finetune` runs it;
+// `tweak` may edit the trainer's options first.
+EvalOptions short_finetune(int64_t images, double lr, uint64_t seed,
+                           std::function<void(TrainOptions&)> tweak = {}) {
+    EvalOptions opt;
+    opt.finetune_epochs = 1;
+    opt.finetune_images = images;
+    opt.finetune_lr = lr;
+    opt.seed = seed;
+    opt.finetune = [tweak](const Graph& g, const TrainOptions& t) {
+        TrainOptions q = t;
+        q.threads = 1;
+        q.progress = false;
+        if (tweak) tweak(q);
+        return train_graph(g, load_fashion_mnist("train", t.train_images), Dataset{}, q).graph;
+    };
+    return opt;
+}
+
+}  // namespace
+
 // The finetuning contract: after gradual finetuning with BatchNorm kept (and folded after), the
 // scheme's own prune and quantize steps change no weight of the finetuned model: its integer
 // weights equal plain int8 quantization of the same model, at the scheme's sparsity.
 TEST(Finetune, AfterFinetuningTheSchemesPruneStepChangesNoWeight) {
-    EvalOptions opt;
-    opt.finetune_epochs = 1;
-    opt.finetune_images = 1024;
-    opt.finetune_lr = 2e-3;
-    opt.seed = 3;
-    opt.finetune = [](const Graph& g, const TrainOptions& t) {
-        TrainOptions q = t;
-        q.threads = 1;
-        q.progress = false;
-        return train_graph(g, load_fashion_mnist("train", t.train_images), Dataset{}, q).graph;
-    };
+    const EvalOptions opt = short_finetune(1024, 2e-3, 3);
     const Graph trainable = make_zoo_model("vgg-small", 3);  // BatchNorm kept
     const Tensor calib = load_fashion_mnist("train", 32).images;
     // pattern prunes the 3x3 convs only (a third of vgg-small's weights): half their kernels and
@@ -311,25 +325,15 @@ TEST(Finetune, AfterFinetuningTheSchemesPruneStepChangesNoWeight) {
 // budget), so the finetuned model is on that grid: preparing it again changes no weight, and
 // the forward values the trainer saw equal what the chip computes with.
 TEST(Finetune, OnTheSchemesOwnGridItsPrepareStepChangesNoWeight) {
-    EvalOptions opt;
-    opt.finetune_epochs = 1;
-    opt.finetune_images = 512;
-    opt.finetune_lr = 1e-3;
-    opt.seed = 5;
-    opt.finetune_grid = "scheme";
     int64_t projections = 0;
-    opt.finetune = [&](const Graph& g, const TrainOptions& t) {
-        TrainOptions q = t;
-        q.threads = 1;
-        q.progress = false;
+    EvalOptions opt = short_finetune(512, 1e-3, 5, [&projections](TrainOptions& q) {
         EXPECT_TRUE(static_cast<bool>(q.project));
-        auto inner = q.project;
-        q.project = [&, inner](const Graph& cur) {
+        q.project = [&projections, inner = q.project](const Graph& cur) {
             ++projections;
             return inner(cur);
         };
-        return train_graph(g, load_fashion_mnist("train", t.train_images), Dataset{}, q).graph;
-    };
+    });
+    opt.finetune_grid = "scheme";
     const Graph trainable = make_zoo_model("vgg-small", 3);  // BatchNorm kept
     const Tensor calib = load_fashion_mnist("train", 16).images;
     for (const auto& [name, params] : std::vector<std::pair<std::string, nlohmann::json>>{
