@@ -178,7 +178,7 @@ std::pair<std::string, std::vector<std::string>> tune_default_grid(const std::st
     if (scheme == "csr") return {"csr.sparsity", sparsities};
     if (scheme == "twofold") return {"twofold.sparsity", sparsities};
     if (scheme == "pattern") return {"pattern.connectivity", {"0.8", "0.7", "0.6", "0.5", "0.3"}};
-    if (scheme == "sme") return {"sme.S", {"2", "3", "4"}};
+    if (scheme == "sme") return {"sme.budget", {"4", "3", "2"}};  // lossy squeeze-out
     return {};
 }
 
