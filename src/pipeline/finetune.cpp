@@ -135,8 +135,7 @@ Graph finetune_scheme(const Scheme& scheme, const Graph& trainable, const MaskSe
     Graph tuned = opt.finetune(trainable, t);
     fold_batchnorms(tuned);
     if (opt.finetune_grid == "scheme")  // exactly on the grid, in the folded units
-        for (auto& [name, v] : weights_from_quant_model(scheme.prepare(tuned, calib1, prep_ctx)))
-            std::copy(v.begin(), v.end(), tuned.constants.at(name).data.begin());
+        set_constants(tuned, weights_from_quant_model(scheme.prepare(tuned, calib1, prep_ctx)));
     return tuned;
 }
 

@@ -92,6 +92,16 @@ std::map<std::string, std::vector<float>> weights_from_quant_model(const QuantMo
     return values;
 }
 
+void set_constants(Graph& g, const std::map<std::string, std::vector<float>>& values) {
+    for (const auto& [name, v] : values) {
+        Tensor& t = g.constants.at(name);
+        if (v.size() != t.data.size())
+            throw Error("'" + name + "': " + std::to_string(v.size()) +
+                        " values for a constant of " + std::to_string(t.data.size()));
+        std::copy(v.begin(), v.end(), t.data.begin());
+    }
+}
+
 void check_masks(const Graph& g, const MaskSet& masks) {
     const auto names = weight_constants(g);
     for (const auto& [name, m] : masks) {

@@ -36,6 +36,9 @@ MaskSet masks_from_quant_model(const QuantModel& qm);
 // layout: integer weight x its column's scale (0 where the keep flag is clear).
 std::map<std::string, std::vector<float>> weights_from_quant_model(const QuantModel& qm);
 
+// Sets each named constant of `g` to its values (same element count; Error naming it if not).
+void set_constants(Graph& g, const std::map<std::string, std::vector<float>>& values);
+
 // Where each element of a weight layer's constant sits in its K x N matrix (MatrixLayout,
 // weight_matrix_layout) is model/weight_layout.hpp's, shared with the quantizers.
 

@@ -208,8 +208,8 @@ TrainResult train_graph(const Graph& g, const Dataset& train, const Dataset& tes
                 set_masks(mask_set);
                 apply_masks_now();
             }
-            if (opt.project && (step == 0 || step % std::max<int64_t>(1, opt.project_every) == 0 ||
-                                m.projected.empty())) {
+            if (opt.project &&
+                (m.projected.empty() || step % std::max<int64_t>(1, opt.project_every) == 0)) {
                 m.training = false;
                 const auto values = opt.project(gm.to_graph());
                 m.training = true;
@@ -318,9 +318,7 @@ TrainResult train_graph(const Graph& g, const Dataset& train, const Dataset& tes
     m.training = false;
     res.graph = gm.to_graph();
     if (opt.ste_bits > 0) snap_weights_to_grid(res.graph, opt.ste_bits);
-    if (opt.project)
-        for (auto& [name, v] : opt.project(res.graph))
-            std::copy(v.begin(), v.end(), res.graph.constants.at(name).data.begin());
+    if (opt.project) set_constants(res.graph, opt.project(res.graph));
     apply_masks(res.graph, mask_set);
     res.seconds = since(t0);
     return res;
