@@ -96,7 +96,7 @@ int64_t sme_drop_to_budget(WeightMatrix& w, const std::vector<float>& scale, con
     // The largest |w| of each scale group (a column, or the layer) sets the grid's scale: its
     // bits are never dropped, so quantizing the result again finds the same scale and the same
     // integers (prepare is idempotent, as finetuning's contract needs).
-    std::vector<int64_t> argmax(static_cast<size_t>(w.N), -1);  // flat index of each column's
+    std::vector<int64_t> argmax(static_cast<size_t>(w.N), -1);  // per column: flat index of its max
     int64_t layer_arg = -1;
     for (int64_t k = 0; k < w.K; ++k)
         for (int64_t n = 0; n < w.N; ++n) {
