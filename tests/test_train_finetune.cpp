@@ -285,6 +285,19 @@ EvalOptions short_finetune(int64_t images, double lr, uint64_t seed,
     return opt;
 }
 
+// The scheme's model finetuned from `trainable` (BatchNorm kept) with the masks its prepare step
+// gives the folded model, as evaluate does; `ctx` gets the scheme's parameters.
+Graph finetune_with_its_masks(const std::string& name, const nlohmann::json& params,
+                              const Graph& trainable, const Tensor& calib, const EvalOptions& opt,
+                              SchemeContext& ctx) {
+    const Scheme& scheme = find_scheme(name);
+    ctx.params = params;
+    Graph folded = trainable;
+    fold_batchnorms(folded);
+    const MaskSet masks = masks_from_quant_model(scheme.prepare(folded, calib, ctx));
+    return finetune_scheme(scheme, trainable, masks, ctx, ctx, calib, opt);
+}
+
 }  // namespace
 
 // The finetuning contract: after gradual finetuning with BatchNorm kept (and folded after), the
@@ -301,11 +314,7 @@ TEST(Finetune, AfterFinetuningTheSchemesPruneStepChangesNoWeight) {
              {"csr", {{"sparsity", 0.7}}, 0.69}, {"pattern", {{"connectivity", 0.5}}, 0.22}}) {
         const Scheme& scheme = find_scheme(name);
         SchemeContext ctx;
-        ctx.params = params;
-        Graph folded = trainable;
-        fold_batchnorms(folded);
-        const MaskSet masks = masks_from_quant_model(scheme.prepare(folded, calib, ctx));
-        const Graph tuned = finetune_scheme(scheme, trainable, masks, ctx, ctx, calib, opt);
+        const Graph tuned = finetune_with_its_masks(name, params, trainable, calib, opt, ctx);
         const QuantModel by_scheme = scheme.prepare(tuned, calib, ctx);
         const QuantModel plain = quantize(tuned, calib, ctx.quant);
         ASSERT_EQ(by_scheme.layers.size(), plain.layers.size());
@@ -340,12 +349,8 @@ TEST(Finetune, OnTheSchemesOwnGridItsPrepareStepChangesNoWeight) {
              {"twofold", {{"sparsity", 0.5}, {"bits", 6}}}, {"sme", {{"budget", 2}}}}) {
         const Scheme& scheme = find_scheme(name);
         SchemeContext ctx;
-        ctx.params = params;
-        Graph folded = trainable;
-        fold_batchnorms(folded);
-        const MaskSet masks = masks_from_quant_model(scheme.prepare(folded, calib, ctx));
         projections = 0;
-        const Graph tuned = finetune_scheme(scheme, trainable, masks, ctx, ctx, calib, opt);
+        const Graph tuned = finetune_with_its_masks(name, params, trainable, calib, opt, ctx);
         EXPECT_GE(projections, 4) << name << ": every step and the result";
         const auto values = weights_from_quant_model(scheme.prepare(tuned, calib, ctx));
         ASSERT_FALSE(values.empty());
