@@ -42,54 +42,45 @@ void for_each_weight(const Graph& g, const Node& n, F f) {
         f(static_cast<int64_t>(i), L.pos[i] % L.N, L.pos[i] / L.N);
 }
 
-}  // namespace
-
-namespace {
-
-// Calls f(constant name, element count, element index, K x N position) for every weight element
-// of every layer of `qm`, after checking that its matrix matches the graph's weight.
-template <typename F>
-void for_each_quant_weight(const QuantModel& qm, F&& f) {
+// Per weight constant of qm.graph, a vector in the constant's layout: `init` everywhere, then
+// value(layer, K x N position, output column) at each of the layer's weights, after checking
+// that the layer's matrix matches the graph's weight. The vector is looked up once per layer.
+template <typename T, typename F>
+std::map<std::string, std::vector<T>> per_weight_element(const QuantModel& qm, T init, F value) {
     const Graph& g = qm.graph;
+    std::map<std::string, std::vector<T>> out;
     for (const QuantLayer& L : qm.layers) {
         const Node& n = g.nodes.at(L.node);
         const Tensor& W = g.constant(weight_name(n));
         if (W.rank() != weight_matrix_rank(n))
             throw Error("layer '" + L.name + "': weight of shape " + shape_str(W.shape) +
                         " cannot take a mask");
+        std::vector<T>& v = out[weight_name(n)];
+        if (v.empty()) v.assign(W.data.size(), init);
         for_each_weight(g, n, [&](int64_t i, int64_t c, int64_t k) {
             if (k >= L.weights.K || c >= L.weights.N)
                 throw Error("layer '" + L.name + "': weight matrix " + std::to_string(L.weights.K) +
                             " x " + std::to_string(L.weights.N) +
                             " does not match the graph's weight " + shape_str(W.shape));
-            f(L, weight_name(n), W.data.size(), static_cast<size_t>(i),
-              static_cast<size_t>(k * L.weights.N + c), static_cast<size_t>(c));
+            v[static_cast<size_t>(i)] =
+                value(L, static_cast<size_t>(k * L.weights.N + c), static_cast<size_t>(c));
         });
     }
+    return out;
 }
 
 }  // namespace
 
 MaskSet masks_from_quant_model(const QuantModel& qm) {
-    MaskSet masks;
-    for_each_quant_weight(qm, [&](const QuantLayer& L, const std::string& name, size_t size,
-                                  size_t i, size_t at, size_t) {
-        auto& m = masks[name];
-        if (m.empty()) m.assign(size, 1);
-        m[i] = L.weights.w[at] != 0 && L.weights.keep[at] != 0;
+    return per_weight_element<uint8_t>(qm, 1, [](const QuantLayer& L, size_t at, size_t) {
+        return static_cast<uint8_t>(L.weights.w[at] != 0 && L.weights.keep[at] != 0);
     });
-    return masks;
 }
 
 std::map<std::string, std::vector<float>> weights_from_quant_model(const QuantModel& qm) {
-    std::map<std::string, std::vector<float>> values;
-    for_each_quant_weight(qm, [&](const QuantLayer& L, const std::string& name, size_t size,
-                                  size_t i, size_t at, size_t c) {
-        auto& v = values[name];
-        if (v.empty()) v.assign(size, 0.0f);
-        v[i] = L.weights.keep[at] ? static_cast<float>(L.weights.w[at]) * L.w_scale[c] : 0.0f;
+    return per_weight_element<float>(qm, 0.0f, [](const QuantLayer& L, size_t at, size_t c) {
+        return L.weights.keep[at] ? static_cast<float>(L.weights.w[at]) * L.w_scale[c] : 0.0f;
     });
-    return values;
 }
 
 void set_constants(Graph& g, const std::map<std::string, std::vector<float>>& values) {
