@@ -46,9 +46,11 @@ class CliTest : public ::testing::Test {
     void TearDown() override { std::filesystem::remove_all(dir); }
 
     // Runs `sparsecim ARGS` in the current directory, one LibTorch/OpenMP thread.
-    CmdResult run(const std::string& args) const {
-        const std::string cmd = "OMP_NUM_THREADS=1 " + std::string(SPARSECIM_BINARY) + " " + args +
-                                " >" + (dir / "stdout").string() + " 2>" +
+    CmdResult run(const std::string& args) const { return run_env("", args); }
+    // The same with more environment settings (`NAME=VALUE ...`).
+    CmdResult run_env(const std::string& env, const std::string& args) const {
+        const std::string cmd = "OMP_NUM_THREADS=1 " + env + " " + std::string(SPARSECIM_BINARY) +
+                                " " + args + " >" + (dir / "stdout").string() + " 2>" +
                                 (dir / "stderr").string();
         const int status = std::system(cmd.c_str());
         CmdResult r;

@@ -25,7 +25,7 @@ struct Case {
 
 // Classes of docs/errors.md whose cases are not plain commands (see below and the doc).
 const std::set<std::string> kCheckedElsewhere = {"not-exact", "internal", "no-torch",
-                                                 "interrupted"};
+                                                 "torch-plugin", "interrupted"};
 
 // The class column of docs/errors.md: rows starting "| `name` |".
 std::set<std::string> documented_classes() {

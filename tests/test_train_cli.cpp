@@ -70,6 +70,38 @@ TEST_F(TrainCli, BadInputsGiveOneErrorLineAndNoOutput) {
     }
 }
 
+// The command line loads LibTorch as a plug-in only when it trains (src/train/torch_plugin.hpp):
+// the plug-in is built beside the binary, and a missing or foreign one is one error line naming
+// the file, exit 2, nothing written. (The tests above train through the real plug-in.)
+TEST_F(TrainCli, TheLibTorchPluginIsLoadedOnlyToTrainAndABadOneIsOneLine) {
+    EXPECT_TRUE(fs::exists(fs::path(SPARSECIM_BINARY).parent_path() / "libsparsecim_torch.so"));
+    const auto foreign = write("foreign.so", "not a shared object");
+    const auto out = dir / "out";
+    const std::string evaluate =
+        "evaluate --model zoo:tiny-cnn --images 1 --accuracy-images 20 "
+        "--calib-images 8 --schemes dense --finetune 1 "
+        "--finetune-images 64 --out " +
+        out.string();
+    const std::vector<std::pair<std::string, std::string>> cases = {
+        {(dir / "missing.so").string(), "missing.so: LibTorch plug-in not found"},
+        {foreign.string(), "foreign.so: cannot load the LibTorch plug-in"},
+    };
+    for (const auto& [plugin, message] : cases) {
+        const CmdResult r = run_env("SPARSECIM_TORCH_PLUGIN=" + plugin, evaluate);
+        EXPECT_EQ(r.code, 2) << r.err;
+        EXPECT_EQ(count_lines(r.err), 1) << r.err;
+        EXPECT_EQ(r.err.rfind("sparsecim: error: ", 0), 0u) << r.err;
+        EXPECT_NE(r.err.find(message), std::string::npos) << r.err;
+        EXPECT_FALSE(fs::exists(out)) << plugin;
+    }
+    // A run that does not train never looks for it.
+    const CmdResult r = run_env("SPARSECIM_TORCH_PLUGIN=" + (dir / "missing.so").string(),
+                                "evaluate --model zoo:tiny-cnn --images 1 --accuracy-images 20 "
+                                "--calib-images 8 --schemes dense --out " +
+                                    out.string());
+    EXPECT_EQ(r.code, 0) << r.err;
+}
+
 TEST_F(TrainCli, TuneWritesItsReportAndModelsAndABadGridIsOneLine) {
     const auto out = dir / "tune";
     const std::string model = std::string(SPARSECIM_SOURCE_DIR) + "/models/lenet-fmnist.onnx";

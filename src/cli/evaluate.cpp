@@ -11,7 +11,7 @@
 #include "results/reprice.hpp"
 #include "schemes/scheme.hpp"
 #ifdef SPARSECIM_HAVE_TORCH
-#include "train/train.hpp"
+#include "train/torch_plugin.hpp"
 #endif
 
 namespace sparsecim::cli {
@@ -90,7 +90,9 @@ void attach_finetuner(EvalOptions& ev) {
     if (ev.finetune_epochs <= 0) return;
 #ifdef SPARSECIM_HAVE_TORCH
     ev.finetune = [data = ev.data](const Graph& g, const TrainOptions& t) {
-        return train_graph(g, load_split(data, "train", t.train_images), Dataset{}, t).graph;
+        return torch_functions()
+            .train_graph(g, load_split(data, "train", t.train_images), Dataset{}, t)
+            .graph;
     };
 #else
     throw Error(

@@ -11,7 +11,7 @@
 #include "pipeline/evaluate.hpp"
 #include "train/masks.hpp"
 #ifdef SPARSECIM_HAVE_TORCH
-#include "train/train.hpp"
+#include "train/torch_plugin.hpp"
 #endif
 
 namespace sparsecim::cli {
@@ -105,7 +105,7 @@ struct Checkpoint {
 int cmd_train(const TrainCli& c) {
     if (c.model.empty()) throw Error("--model: required (zoo:NAME or an ONNX file)");
     TrainOptions t = train_options(c, "train");
-    validate(t);
+    torch_functions().validate(t);
     const Checkpoint ckpt(c.out);
     const int done = c.resume ? ckpt.last_epoch() : 0;
     Graph g;
@@ -122,7 +122,7 @@ int cmd_train(const TrainCli& c) {
     t.on_epoch = [&](int epoch, const Graph& cur) { ckpt.save(epoch, cur); };
     const Dataset train = load_split(c.data, "train", c.train_images);
     const Dataset test = load_split(c.data, "test", c.test_images);
-    const TrainResult r = train_graph(g, train, test, t);
+    const TrainResult r = torch_functions().train_graph(g, train, test, t);
     export_onnx(r.graph, c.out);
     ckpt.remove();
     report_training(r, c.out);
@@ -140,25 +140,26 @@ int cmd_finetune(const TrainCli& c) {
     Graph g = load_model(c.model, c.seed);
     // The distillation teacher: the model as given, before pruning.
     if (c.distill_alpha > 0.0) t.teacher = std::make_shared<const Graph>(g);
-    validate(t);
+    torch_functions().validate(t);
     if (c.prune > 0.0) prune_by_magnitude(g, c.prune);
     t.masks = masks_from_zeros(g);
     const Dataset train = load_split(c.data, "train", c.train_images);
     const Dataset test = load_split(c.data, "test", c.test_images);
     std::printf("masks: %.2f%% of the weights held at zero\n", 100.0 * masked_fraction(t.masks));
     if (c.test_images > 0) {
-        std::printf("before: float top-1 %.2f%%", 100.0 * torch_accuracy(g, test));
+        std::printf("before: float top-1 %.2f%%",
+                    100.0 * torch_functions().torch_accuracy(g, test, 0, 0));
         if (c.w_bits > 0)
             std::printf(", int%d-weight top-1 %.2f%%", c.w_bits,
-                        100.0 * torch_accuracy(g, test, 0, c.w_bits));
+                        100.0 * torch_functions().torch_accuracy(g, test, 0, c.w_bits));
         std::printf(" (%lld test images)\n", static_cast<long long>(test.size()));
         std::fflush(stdout);
     }
-    const TrainResult r = train_graph(g, train, test, t);
+    const TrainResult r = torch_functions().train_graph(g, train, test, t);
     export_onnx(r.graph, c.out);
     if (c.test_images > 0)
         std::printf("after:  float top-1 %.2f%% (weights on the int%d grid)\n",
-                    100.0 * torch_accuracy(r.graph, test), c.w_bits);
+                    100.0 * torch_functions().torch_accuracy(r.graph, test, 0, 0), c.w_bits);
     report_training(r, c.out);
     return 0;
 }
