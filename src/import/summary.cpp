@@ -19,7 +19,7 @@ namespace {
 LayerInfo layer_info(const Graph& g, size_t i, const Shape& input_shape) {
     const Node& n = g.nodes[i];
     const Tensor& W = g.constant(weight_name(n));
-    const FloatMatrix fm = float_weight_matrix(g, n);
+    const FloatMatrix fm = float_weight_matrix(g, n, /*values=*/false);  // K and N, checked
     LayerInfo li;
     li.node = i;
     li.name = n.name;

@@ -10,13 +10,13 @@ size_t weight_matrix_rank(const Node& n) {
     return n.op == OpKind::Conv || n.op == OpKind::ConvTranspose ? 4 : 2;
 }
 
-MatrixLayout weight_matrix_layout(const Graph& g, const Node& n) {
+MatrixLayout weight_matrix_layout(const Graph& g, const Node& n, bool positions) {
     const Tensor& W = g.constant(weight_name(n));
     auto fail = [&](const std::string& why) -> void {
         throw Error(g.source + ": node '" + n.name + "' (" + n.type() + "): " + why);
     };
     MatrixLayout L;
-    L.pos.resize(W.data.size());
+    if (positions) L.pos.resize(W.data.size());
     if (n.op == OpKind::Conv || n.op == OpKind::ConvTranspose) {
         const bool transposed = n.op == OpKind::ConvTranspose;
         if (W.rank() != 4)
@@ -33,6 +33,7 @@ MatrixLayout weight_matrix_layout(const Graph& g, const Node& n) {
         L.K = cin * kh * kw;
         L.N = transposed ? B * group : A;
         L.groups = group;
+        if (!positions) return L;
         int64_t i = 0;
         for (int64_t a = 0; a < A; ++a)
             for (int64_t b = 0; b < B; ++b)
@@ -56,6 +57,7 @@ MatrixLayout weight_matrix_layout(const Graph& g, const Node& n) {
     const bool transB = n.op == OpKind::Gemm && n.attr_int("transB", 0) != 0;
     L.K = transB ? W.dim(1) : W.dim(0);
     L.N = transB ? W.dim(0) : W.dim(1);
+    if (!positions) return L;
     for (int64_t r = 0; r < W.dim(0); ++r)
         for (int64_t c = 0; c < W.dim(1); ++c)
             L.pos[static_cast<size_t>(r * W.dim(1) + c)] = transB ? c * L.N + r : r * L.N + c;

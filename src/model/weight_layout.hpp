@@ -24,8 +24,8 @@ struct MatrixLayout {
     std::vector<int64_t> pos;
 };
 // Throws Error naming the node for a weight of another rank than weight_matrix_rank(n), or
-// channels a group does not divide.
-MatrixLayout weight_matrix_layout(const Graph& g, const Node& n);
+// channels a group does not divide. With `positions` false, `pos` stays empty (the shape alone).
+MatrixLayout weight_matrix_layout(const Graph& g, const Node& n, bool positions = true);
 
 // The rank a weight layer's constant has in the K x N layout: 4 for Conv and ConvTranspose (2-D
 // convolutions), 2 for Gemm and MatMul.

@@ -7,25 +7,27 @@
 
 namespace sparsecim {
 
-FloatMatrix float_weight_matrix(const Graph& g, const Node& n) {
+FloatMatrix float_weight_matrix(const Graph& g, const Node& n, bool values) {
     const Tensor& W = g.constant(weight_name(n));
     auto fail = [&](const std::string& why) -> void {
         throw Error(g.source + ": node '" + n.name + "' (" + op_name(n.op) + "): " + why);
     };
     if (n.op == OpKind::Gemm && n.attr_int("transA", 0) != 0)
         fail("transA=1 is not supported by the integer path");
-    const MatrixLayout layout = weight_matrix_layout(g, n);
+    const MatrixLayout layout = weight_matrix_layout(g, n, values);
     const float alpha = n.op == OpKind::Gemm ? n.attr_float("alpha", 1.0f) : 1.0f;
     FloatMatrix m;
     m.K = layout.K;
     m.N = layout.N;
     m.groups = layout.groups;
-    m.w.assign(static_cast<size_t>(m.K * m.N), 0.0f);
-    m.in_block.assign(static_cast<size_t>(m.K * m.N), 0);
-    for (size_t i = 0; i < layout.pos.size(); ++i) {
-        const size_t at = static_cast<size_t>(layout.pos[i]);
-        m.w[at] = alpha * W.data[i];
-        m.in_block[at] = 1;
+    if (values) {
+        m.w.assign(static_cast<size_t>(m.K * m.N), 0.0f);
+        m.in_block.assign(static_cast<size_t>(m.K * m.N), 0);
+        for (size_t i = 0; i < layout.pos.size(); ++i) {
+            const size_t at = static_cast<size_t>(layout.pos[i]);
+            m.w[at] = alpha * W.data[i];
+            m.in_block[at] = 1;
+        }
     }
     m.bias.assign(static_cast<size_t>(m.N), 0.0f);
     const bool has_bias =

@@ -52,6 +52,8 @@ struct FloatMatrix {
     std::vector<float> bias;        // N (zeros when the layer has none)
     int64_t groups = 1;             // the diagonal blocks (WeightMatrix::groups)
 };
-FloatMatrix float_weight_matrix(const Graph& g, const Node& n);
+// With `values` false, only K, N and groups are filled (the same checks run): the shape of a
+// layer without copying its weights.
+FloatMatrix float_weight_matrix(const Graph& g, const Node& n, bool values = true);
 
 }  // namespace sparsecim
