@@ -83,6 +83,7 @@ class Errors : public TempDirTest {
         write("zero-images.yaml", "images: 0\n");
         write("hot-distill.yaml", "finetune_distill: 2\n");
         write("hot-lr.yaml", "finetune_lr_scheme: {sme: 3}\n");
+        write("no-epochs.yaml", "finetune_epochs_scheme: {csr: 0}\n");
         const std::string sweep_base = "models: zoo:tiny-cnn\nschemes: [csr]\n";
         write("axis-unknown.yaml", sweep_base + "axes: {ou.depth: [1, 2]}\n");
         write("axis-empty.yaml", sweep_base + "axes: {ou.rows: []}\n");
@@ -158,6 +159,9 @@ class Errors : public TempDirTest {
               {{"run", d + "hot-lr.yaml"},
                d + "hot-lr.yaml: finetune_lr_scheme.sme: must be in (0, 1)",
                true},
+              {{"run", d + "no-epochs.yaml"},
+               d + "no-epochs.yaml: finetune_epochs_scheme.csr: must be >= 1",
+               true},
               {{"run", d + "no-model.yaml"},
                d + "no-model.yaml: models[0]: no such file: " + d + "nope.onnx",
                true}}},
@@ -173,6 +177,10 @@ class Errors : public TempDirTest {
                "--finetune-lr-scheme: expected SCHEME=LR, got 'sme:3e-4'", true},
               {evaluate({"--model", model, "--finetune-lr-scheme", "smx=3e-4"}),
                "unknown scheme 'smx' (known: dense, csr, twofold, sme, pattern)", true},
+              {evaluate({"--model", model, "--finetune-epochs-scheme", "csr=2.5"}),
+               "--finetune-epochs-scheme: expected SCHEME=EPOCHS, got 'csr=2.5'", true},
+              {evaluate({"--model", model, "--finetune-epochs-scheme", "csr=0"}),
+               "--finetune-epochs-scheme: csr: must be >= 1", true},
               {evaluate({"--model", model, "--tuned", d + "nowhere"}),
                "--tuned: " + d +
                    "nowhere: no such directory (expected the output directory of "

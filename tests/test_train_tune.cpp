@@ -169,10 +169,22 @@ TEST(Tune, VerificationFinetunesFullyAndChoosesTheMostEfficientVerifiedWithin) {
     t.grid = {"csr.sparsity=0.9,0.5,0.3"};
     t.verify = 2;
     t.max_drop_pp = 3.0;
+    t.final_epochs_scheme = {{"csr", 2}};  // verification and final finetunes; not the ranking
     std::vector<std::string> said;
     const TuneResult r = tune(t, [&](const std::string& l) { said.push_back(l); });
     const TuneScheme& s = r.schemes.at(0);
     ASSERT_EQ(s.candidates.size(), 3u);
+    for (const auto& l : said) {
+        if (l.rfind("tune: verify ", 0) == 0 && l.find(": finetune ") != std::string::npos) {
+            EXPECT_NE(l.find("finetune 2 epoch(s)"), std::string::npos) << l;
+        }
+    }
+    for (const auto& e : r.final.schemes) {
+        if (e.name == "csr+ft") {
+            EXPECT_NE(e.summary.find("after finetuning 2 epoch(s)"), std::string::npos)
+                << e.summary;
+        }
+    }
     // The ranking's choice by the rule; verification only looks at frontier candidates at least
     // as efficient as it, and runs at most `verify` full finetunes.
     const size_t ranked = expected_choice(s, t.max_drop_pp);
@@ -245,5 +257,19 @@ TEST(Tune, BadGridsAreOneFieldErrorBeforeAnyWork) {
             EXPECT_NE(std::string(e.what()).find(says), std::string::npos) << e.what();
         }
         EXPECT_FALSE(fs::exists(out)) << grid;
+    }
+    for (const auto& [epochs, says] :
+         std::vector<std::pair<std::map<std::string, int>, std::string>>{
+             {{{"pattern", 2}}, "final_epochs_scheme: pattern: not a scheme this tune searches"},
+             {{{"csr", 0}}, "final_epochs_scheme: csr: must be >= 1"}}) {
+        TuneOptions t = tiny(out);
+        t.final_epochs_scheme = epochs;
+        try {
+            tune(t, [](const std::string&) {});
+            ADD_FAILURE() << "no error for " << says;
+        } catch (const FieldError& e) {
+            EXPECT_NE(std::string(e.what()).find(says), std::string::npos) << e.what();
+        }
+        EXPECT_FALSE(fs::exists(out)) << says;
     }
 }

@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -44,6 +45,11 @@ void add_data_options(CLI::App* app, DataSource& data);
 
 // The finetuning recipe's options (--finetune-lr, -distill, -temperature, -prune) into `ev`.
 void add_finetune_recipe(CLI::App* app, EvalOptions& ev);
+// A repeatable SCHEME=VALUE option filling a per-scheme map (int or double values); a malformed
+// item is a usage error naming the flag.
+template <typename T>
+void add_per_scheme_option(CLI::App* app, const std::string& flag, const std::string& what,
+                           std::map<std::string, T>& into, const std::string& help);
 
 // Plugs LibTorch finetuning into an evaluation when it asks for it (finetune_epochs > 0).
 void attach_finetuner(EvalOptions& ev);

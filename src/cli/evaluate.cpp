@@ -2,6 +2,7 @@
 // steps `run` shares with it.
 #include <cstdio>
 #include <iostream>
+#include <type_traits>
 
 #include "cli/commands.hpp"
 #include "infer/modelled_trace.hpp"
@@ -16,30 +17,45 @@
 
 namespace sparsecim::cli {
 
+template <typename T>
+void add_per_scheme_option(CLI::App* app, const std::string& flag, const std::string& what,
+                           std::map<std::string, T>& into, const std::string& help) {
+    app->add_option_function<std::vector<std::string>>(
+           flag,
+           [&into, flag, what](const std::vector<std::string>& items) {
+               for (const std::string& item : items) {
+                   const size_t eq = item.find('=');
+                   T value{};
+                   try {
+                       if (eq == std::string::npos || eq == 0) throw std::invalid_argument(item);
+                       size_t used = 0;
+                       const std::string text = item.substr(eq + 1);
+                       if constexpr (std::is_integral_v<T>)
+                           value = static_cast<T>(std::stoi(text, &used));
+                       else
+                           value = static_cast<T>(std::stod(text, &used));
+                       if (used != text.size()) throw std::invalid_argument(item);
+                   } catch (const std::logic_error&) {
+                       throw CLI::ValidationError(
+                           flag, "expected SCHEME=" + what + ", got '" + item + "'");
+                   }
+                   into[item.substr(0, eq)] = value;
+               }
+           },
+           "SCHEME=" + what + ": " + help + " (repeatable)")
+        ->take_all();
+}
+template void add_per_scheme_option(CLI::App*, const std::string&, const std::string&,
+                                    std::map<std::string, int>&, const std::string&);
+template void add_per_scheme_option(CLI::App*, const std::string&, const std::string&,
+                                    std::map<std::string, double>&, const std::string&);
+
 void add_finetune_recipe(CLI::App* app, EvalOptions& ev) {
     app->add_option("--finetune-lr", ev.finetune_lr,
                     "Adam's peak learning rate of finetuning, cosine-decayed to 0")
         ->check(CLI::Range(1e-7, 0.999));
-    app->add_option_function<std::vector<std::string>>(
-           "--finetune-lr-scheme",
-           [&ev](const std::vector<std::string>& items) {
-               for (const std::string& item : items) {
-                   const size_t eq = item.find('=');
-                   double lr = 0.0;
-                   try {
-                       if (eq == std::string::npos || eq == 0) throw std::invalid_argument(item);
-                       size_t used = 0;
-                       lr = std::stod(item.substr(eq + 1), &used);
-                       if (used != item.size() - eq - 1) throw std::invalid_argument(item);
-                   } catch (const std::logic_error&) {
-                       throw CLI::ValidationError("--finetune-lr-scheme",
-                                                  "expected SCHEME=LR, got '" + item + "'");
-                   }
-                   ev.finetune_lr_scheme[item.substr(0, eq)] = lr;
-               }
-           },
-           "SCHEME=LR: that scheme's peak learning rate instead of --finetune-lr (repeatable)")
-        ->take_all();
+    add_per_scheme_option(app, "--finetune-lr-scheme", "LR", ev.finetune_lr_scheme,
+                          "that scheme's peak learning rate instead of --finetune-lr");
     app->add_option("--finetune-distill", ev.finetune_distill,
                     "weight a of distillation from the trained dense float model in the "
                     "finetuning loss: (1-a) cross-entropy + a T^2 KL(teacher || student) (0: off)")
@@ -184,6 +200,8 @@ Command add_evaluate(CLI::App& app) {
         "also report top-1 after finetuning EPOCHS with each scheme's masks (LibTorch)");
     eva->add_option("--finetune-images", ev.finetune_images,
                     "training images for --finetune (0: all 60000)");
+    add_per_scheme_option(eva, "--finetune-epochs-scheme", "EPOCHS", ev.finetune_epochs_scheme,
+                          "that scheme's finetuning epochs instead of --finetune's");
     add_finetune_recipe(eva, ev);
     eva->add_flag("--check-exact", ev.check_exact,
                   "also simulate with an ideal ADC; exit 1 if any output differs");

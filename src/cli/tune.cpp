@@ -40,6 +40,8 @@ Command add_tune(CLI::App& app) {
     sub->add_option("--val-images", t.val_images, "validation images a candidate is scored on")
         ->check(CLI::Range(int64_t{1}, int64_t{10000}));
     sub->add_option("--final-epochs", t.final_epochs, "epochs of the final finetune");
+    add_per_scheme_option(sub, "--final-epochs-scheme", "EPOCHS", t.final_epochs_scheme,
+                          "that scheme's --final-epochs");
     sub->add_option("--final-images", t.final_images,
                     "training images of the final finetune (0: all 60000)");
     sub->add_option("--verify", t.verify,

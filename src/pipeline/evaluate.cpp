@@ -818,6 +818,10 @@ EvalResult evaluate(const EvalOptions& asked, EvalCache* cache) {
         find_scheme(name);  // Error naming the unknown scheme
         if (!(lr > 0.0 && lr < 1.0)) bad("finetune_lr_scheme", name + ": must be in (0, 1)");
     }
+    for (const auto& [name, epochs] : opt.finetune_epochs_scheme) {
+        find_scheme(name);
+        if (epochs < 1) bad("finetune_epochs_scheme", name + ": must be >= 1");
+    }
     if (!(opt.finetune_distill >= 0.0 && opt.finetune_distill <= 1.0))
         bad("finetune_distill", "must be in [0, 1]");
     if (!(opt.finetune_temperature > 0.0 && opt.finetune_temperature <= 100.0))
@@ -1023,8 +1027,8 @@ EvalResult evaluate(const EvalOptions& asked, EvalCache* cache) {
             t.name = name + "+ft";
             t.finetuned_from = name;
             t.uses_zero_weights = sr.uses_zero_weights;
-            t.summary = "'" + name + "' after finetuning " + std::to_string(opt.finetune_epochs) +
-                        " epoch(s) with its masks" +
+            t.summary = "'" + name + "' after finetuning " +
+                        std::to_string(finetune_epochs_of(opt, name)) + " epoch(s) with its masks" +
                         (opt.finetune_prune == "gradual" ? " reached gradually" : "") +
                         (reg ? " and its regulariser" : "");
             EvalOptions no_adc = opt;

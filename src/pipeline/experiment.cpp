@@ -40,6 +40,7 @@ const std::set<std::string> kKeys = {"name",
                                      "finetune_images",
                                      "finetune_lr",
                                      "finetune_lr_scheme",
+                                     "finetune_epochs_scheme",
                                      "finetune_distill",
                                      "finetune_temperature",
                                      "finetune_prune",
@@ -435,6 +436,16 @@ Experiment parse_experiment(const std::string& yaml_text, const std::filesystem:
             const double lr = parse_double(kv.second, src, field);
             if (!(lr > 0.0 && lr < 1.0)) fail(src, field, "must be in (0, 1)");
             base_opt.finetune_lr_scheme[name] = lr;
+        }
+    }
+    if (const YAML::Node by = root["finetune_epochs_scheme"]) {
+        if (!by.IsMap()) fail(src, "finetune_epochs_scheme", "must be a map SCHEME: EPOCHS");
+        for (const auto& kv : by) {
+            const std::string name = kv.first.as<std::string>();
+            const std::string field = "finetune_epochs_scheme." + name;
+            const int epochs = parse_int(kv.second, src, field);
+            if (epochs < 1) fail(src, field, "must be >= 1");
+            base_opt.finetune_epochs_scheme[name] = epochs;
         }
     }
     if (root["finetune_distill"]) {

@@ -79,7 +79,7 @@ Graph finetune_scheme(const Scheme& scheme, const Graph& trainable, const MaskSe
                       const SchemeContext& ctx, const SchemeContext& prep_ctx, const Tensor& calib,
                       const EvalOptions& opt) {
     TrainOptions t;
-    t.epochs = opt.finetune_epochs;
+    t.epochs = finetune_epochs_of(opt, scheme.name);
     t.seed = opt.seed;
     const auto own_lr = opt.finetune_lr_scheme.find(scheme.name);
     t.lr = own_lr != opt.finetune_lr_scheme.end() ? own_lr->second : opt.finetune_lr;

@@ -108,6 +108,7 @@ EvalOptions candidate_options(const TuneOptions& opt, const Knob& k, const std::
     o.schemes = {"dense", k.scheme};
     o.scheme_params.push_back(k.scheme + "." + k.key + "=" + value);
     o.finetune_epochs = opt.rank_epochs;
+    o.finetune_epochs_scheme.clear();
     o.finetune_images = opt.rank_images;
     o.finetune_dense = false;
     o.accuracy_split = "val";
@@ -124,7 +125,8 @@ EvalOptions candidate_options(const TuneOptions& opt, const Knob& k, const std::
 // 50,000).
 EvalOptions verify_options(const TuneOptions& opt, const Knob& k, const std::string& value) {
     EvalOptions o = candidate_options(opt, k, value);
-    o.finetune_epochs = opt.final_epochs;
+    const auto own = opt.final_epochs_scheme.find(k.scheme);
+    o.finetune_epochs = own != opt.final_epochs_scheme.end() ? own->second : opt.final_epochs;
     o.finetune_images =
         opt.final_images == 0 ? 0 : std::min<int64_t>(opt.final_images, val_first(opt.base.data));
     return o;
@@ -193,6 +195,13 @@ TuneResult tune(const TuneOptions& opt, const std::function<void(const std::stri
     if (!(opt.max_drop_pp >= 0.0)) throw FieldError(Origin::Option, "max_drop", "must be >= 0");
     if (opt.rank_epochs < 1) throw FieldError(Origin::Option, "rank_epochs", "must be >= 1");
     if (opt.final_epochs < 1) throw FieldError(Origin::Option, "final_epochs", "must be >= 1");
+    for (const auto& [scheme, epochs] : opt.final_epochs_scheme) {
+        if (std::find(opt.schemes.begin(), opt.schemes.end(), scheme) == opt.schemes.end())
+            throw FieldError(Origin::Option, "final_epochs_scheme",
+                             scheme + ": not a scheme this tune searches");
+        if (epochs < 1)
+            throw FieldError(Origin::Option, "final_epochs_scheme", scheme + ": must be >= 1");
+    }
     if (opt.verify < 0) throw FieldError(Origin::Option, "verify", "must be >= 0");
     if (!opt.base.finetune)
         throw FieldError(Origin::Option, "schemes", "tuning finetunes: this build has no LibTorch");
@@ -331,6 +340,7 @@ TuneResult tune(const TuneOptions& opt, const std::function<void(const std::stri
                                     res.schemes[i].candidates[res.schemes[i].chosen].value);
     }
     fin.finetune_epochs = opt.final_epochs;
+    fin.finetune_epochs_scheme = opt.final_epochs_scheme;
     fin.finetune_images = opt.final_images;
     fin.finetune_dense = false;
     fin.accuracy_split = "test";

@@ -28,6 +28,9 @@ struct TuneOptions {
     int64_t rank_images = 10000;  // training images of a ranking finetune
     int64_t val_images = 1000;    // validation images a candidate is scored on
     int final_epochs = 1;
+    // Per scheme: its own final_epochs (verification and final finetunes; the ranking keeps
+    // rank_epochs). A heavily pruned scheme needs longer to recover than a lightly pruned one.
+    std::map<std::string, int> final_epochs_scheme;
     int64_t final_images = 0;  // training images of the final finetune (0: all 60,000)
     int64_t test_images = 10000;
     // Full finetunes per scheme that check the choice on the validation split (0: none). The

@@ -73,6 +73,10 @@ struct EvalSettings {
     // Per scheme: its own peak learning rate instead of finetune_lr (a scheme that prunes little,
     // like sme, keeps its accuracy with a smaller step than a heavily pruned one).
     std::map<std::string, double> finetune_lr_scheme;
+    // Per scheme: its own number of finetuning epochs instead of finetune_epochs (a heavily
+    // pruned scheme needs longer to recover than a lightly pruned one). Applies only when
+    // finetune_epochs > 0.
+    std::map<std::string, int> finetune_epochs_scheme;
     // Knowledge distillation from the trained (dense, float) model: the loss is
     // (1 - a) x cross-entropy + a x T^2 x KL(teacher || student) on logits / T (Hinton et al.
     // 2015), a = finetune_distill (0 = off), T = finetune_temperature.
@@ -98,6 +102,12 @@ struct EvalSettings {
     // model is the bundled default, else none; "none" = none. Resolved in EvalResult::options.
     std::string tuned;
 };
+
+// The finetuning epochs of `scheme`: its finetune_epochs_scheme entry, else finetune_epochs.
+inline int finetune_epochs_of(const EvalSettings& o, const std::string& scheme) {
+    const auto it = o.finetune_epochs_scheme.find(scheme);
+    return it != o.finetune_epochs_scheme.end() ? it->second : o.finetune_epochs;
+}
 
 struct LayerResult {
     std::string name;
