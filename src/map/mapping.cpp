@@ -140,8 +140,8 @@ int64_t Mapping::crossbar_cells() const {
 }
 
 int64_t weight_cells(const Mapping& m, const WeightMatrix& weights) {
-    std::vector<std::vector<bool>> seen(m.tiles.size());
-    for (size_t t = 0; t < m.tiles.size(); ++t) seen[t].assign(m.tiles[t].cells.size(), false);
+    std::vector<std::vector<uint8_t>> seen(m.tiles.size());
+    for (size_t t = 0; t < m.tiles.size(); ++t) seen[t].assign(m.tiles[t].cells.size(), 0);
     int64_t n = 0;
     for_each_op_cell(m, [&](size_t t, const Tile& tile, const OuOp& op, int i, int j,
                             const RowInput& ri, const ColOutput& co) {
@@ -150,10 +150,8 @@ int64_t weight_cells(const Mapping& m, const WeightMatrix& weights) {
             return;
         const size_t c = static_cast<size_t>(op.r0 + i) * static_cast<size_t>(tile.cols) +
                          static_cast<size_t>(op.c0 + j);
-        if (!seen[t][c]) {
-            seen[t][c] = true;
-            ++n;
-        }
+        n += 1 - seen[t][c];
+        seen[t][c] = 1;
     });
     return n;
 }

@@ -322,14 +322,17 @@ MappedNetwork map_and_simulate(const Scheme& scheme, const QuantModel& qm, const
     } else {
         mn.sim = simulate_network(qm, mappings, sim_images, hw, net);
     }
-    for (size_t li = 0; li < mappings.size(); ++li) {
+    // Each layer's footprint on its own (on ResNet-18 they were a second of one core).
+    mn.layers.resize(mappings.size());
+    parallel_for(static_cast<int64_t>(mappings.size()), opt.threads, [&](int64_t i) {
+        const size_t li = static_cast<size_t>(i);
         const Mapping& m = mappings[li];
-        MappedNetwork::Layer& l = mn.layers.emplace_back();
+        MappedNetwork::Layer& l = mn.layers[li];
         l.footprint = footprint(m, qm.layers[li].weights);
         l.cell_states = m.stored_cell_states();
         l.figures = m.figures;
         l.notes = m.notes;
-    }
+    });
     if (opt.size_adc_images > 0 && calib && calib->rank() > 0) {
         progress.say(label + ": ADC sizing on " + std::to_string(opt.size_adc_images) +
                      " calibration image(s)");
