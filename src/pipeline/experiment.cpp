@@ -7,6 +7,7 @@
 #include <map>
 #include <mutex>
 #include <set>
+#include <type_traits>
 #include <unordered_map>
 
 #include "core/atomic_file.hpp"
@@ -334,6 +335,32 @@ SweepSpec parse_sweep(const YAML::Node& root, const std::string& src,
 
 }  // namespace
 
+namespace {
+
+// A map SCHEME: VALUE at `key` (e.g. finetune_lr_scheme: {sme: 3e-4}) into `into`; a value `ok`
+// rejects is an error at KEY.SCHEME saying `problem`.
+template <typename T, typename Ok>
+void per_scheme(const YAML::Node& root, const std::string& src, const std::string& key,
+                const std::string& what, std::map<std::string, T>& into, Ok ok,
+                const std::string& problem) {
+    const YAML::Node by = root[key];
+    if (!by) return;
+    if (!by.IsMap()) fail(src, key, "must be a map SCHEME: " + what);
+    for (const auto& kv : by) {
+        const std::string name = kv.first.as<std::string>();
+        const std::string field = key + "." + name;
+        T value{};
+        if constexpr (std::is_integral_v<T>)
+            value = parse_int(kv.second, src, field);
+        else
+            value = parse_double(kv.second, src, field);
+        if (!ok(value)) fail(src, field, problem);
+        into[name] = value;
+    }
+}
+
+}  // namespace
+
 Experiment load_experiment(const std::filesystem::path& path,
                            const std::filesystem::path& out_override) {
     return parse_experiment(read_file(path), path, out_override);
@@ -428,26 +455,12 @@ Experiment parse_experiment(const std::string& yaml_text, const std::filesystem:
         if (!(base_opt.finetune_lr > 0.0 && base_opt.finetune_lr < 1.0))
             fail(src, "finetune_lr", "must be in (0, 1)");
     }
-    if (const YAML::Node by = root["finetune_lr_scheme"]) {
-        if (!by.IsMap()) fail(src, "finetune_lr_scheme", "must be a map SCHEME: LR");
-        for (const auto& kv : by) {
-            const std::string name = kv.first.as<std::string>();
-            const std::string field = "finetune_lr_scheme." + name;
-            const double lr = parse_double(kv.second, src, field);
-            if (!(lr > 0.0 && lr < 1.0)) fail(src, field, "must be in (0, 1)");
-            base_opt.finetune_lr_scheme[name] = lr;
-        }
-    }
-    if (const YAML::Node by = root["finetune_epochs_scheme"]) {
-        if (!by.IsMap()) fail(src, "finetune_epochs_scheme", "must be a map SCHEME: EPOCHS");
-        for (const auto& kv : by) {
-            const std::string name = kv.first.as<std::string>();
-            const std::string field = "finetune_epochs_scheme." + name;
-            const int epochs = parse_int(kv.second, src, field);
-            if (epochs < 1) fail(src, field, "must be >= 1");
-            base_opt.finetune_epochs_scheme[name] = epochs;
-        }
-    }
+    per_scheme(
+        root, src, "finetune_lr_scheme", "LR", base_opt.finetune_lr_scheme,
+        [](double lr) { return lr > 0.0 && lr < 1.0; }, "must be in (0, 1)");
+    per_scheme(
+        root, src, "finetune_epochs_scheme", "EPOCHS", base_opt.finetune_epochs_scheme,
+        [](int epochs) { return epochs >= 1; }, "must be >= 1");
     if (root["finetune_distill"]) {
         base_opt.finetune_distill = parse_double(root["finetune_distill"], src, "finetune_distill");
         if (!(base_opt.finetune_distill >= 0.0 && base_opt.finetune_distill <= 1.0))
