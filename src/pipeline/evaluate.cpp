@@ -322,7 +322,7 @@ MappedNetwork map_and_simulate(const Scheme& scheme, const QuantModel& qm, const
     } else {
         mn.sim = simulate_network(qm, mappings, sim_images, hw, net);
     }
-    // Each layer's footprint on its own (on ResNet-18 they were a second of one core).
+    // Each layer's footprint on its own (serially, they were the one-core tail of a ResNet-18 run).
     mn.layers.resize(mappings.size());
     parallel_for(static_cast<int64_t>(mappings.size()), opt.threads, [&](int64_t i) {
         const size_t li = static_cast<size_t>(i);
