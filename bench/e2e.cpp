@@ -132,10 +132,10 @@ int main(int argc, char** argv) {
     app.add_flag("--counts-only", counts_only, "simulate counts only (no output values)");
     app.add_flag("--markdown", markdown,
                  "print one Markdown table row per scheme (docs/performance.md) instead");
-    app.add_option(
-           "--kernel", kernel,
-           "the simulator's column-sum kernel: auto | portable | avx512 (SimOptions::kernel)")
-        ->check(CLI::IsMember({"auto", "portable", "avx512"}));
+    app.add_option("--kernel", kernel,
+                   "the simulator's column-sum kernel: auto | portable | avx512 | avx512-band "
+                   "(SimOptions::kernel)")
+        ->check(CLI::IsMember({"auto", "portable", "avx512", "avx512-band"}));
     app.add_option("--json", json_out, "also write the figures as JSON to this file");
     app.add_option("--ceiling-seconds", ceiling_seconds,
                    "time the bare OU kernel (bench/ceiling.hpp) this long on one core first, and "
@@ -211,9 +211,10 @@ int main(int argc, char** argv) {
                 NetworkSimOptions so;
                 so.sim.ideal_adc = ideal;
                 so.sim.counts_only = counts_only;
-                so.sim.kernel = kernel == "portable" ? SimOptions::Kernel::Portable
-                                : kernel == "avx512" ? SimOptions::Kernel::Avx512
-                                                     : SimOptions::Kernel::Auto;
+                so.sim.kernel = kernel == "portable"      ? SimOptions::Kernel::Portable
+                                : kernel == "avx512"      ? SimOptions::Kernel::Avx512
+                                : kernel == "avx512-band" ? SimOptions::Kernel::Avx512Band
+                                                          : SimOptions::Kernel::Auto;
                 so.sim.threads = threads;
                 so.batch = batch;
                 NetworkSim sim;

@@ -278,50 +278,65 @@ INSTANTIATE_TEST_SUITE_P(Schemes, SimPaths, ::testing::ValuesIn(cases()),
                          });
 
 // The kernels agree on the shapes the common case does not take: several mask words (OU rows over
-// 64), 1- and 4-bit cells, a column count that leaves vector lanes unused, under an exact and a
-// clipping ADC. Forcing the AVX-512 kernel on a CPU without it is one error naming the layer.
+// 64), 1-, 4- and 8-bit cells, a column count that leaves vector lanes unused, bands whose sums
+// do or do not fit the band kernel's 16-bit lanes (9 or 16 rows of 4-bit cells fit unsigned 16
+// bits; 16 rows of 8-bit cells holding 8-bit weights sum past 65535 / 255, so the per-op kernel
+// takes them), under an exact and a clipping ADC. Forcing a vector kernel on a CPU without it is one error naming the layer.
 TEST(SimKernel, KernelsAgreeOnEveryShapeAndAMissingOneIsAnError) {
     const Graph g = make_zoo_model("tiny-cnn", 3);
     const Dataset test = load_fashion_mnist("test", 1);
     const Scheme& scheme = find_scheme("dense");
-    for (const auto& [set, cell_bits] : std::vector<std::pair<std::string, int>>{
-             {"ou.rows=128", 2}, {"ou.rows=72", 4}, {"ou.cols=5", 1}, {"ou.cols=13", 2}}) {
+    for (const auto& [set, cell_bits] :
+         std::vector<std::pair<std::string, int>>{{"ou.rows=128", 2},
+                                                  {"ou.rows=72", 4},
+                                                  {"ou.cols=5", 1},
+                                                  {"ou.cols=13", 2},
+                                                  {"ou.rows=16", 4},
+                                                  {"ou.rows=9", 4},
+             {"ou.rows=16", 8}}) {
         HwConfig hw = resolve_hw("", {set});
         hw.cell_bits = cell_bits;
         hw.cell_state_energy_pj.clear();  // the preset prices the states of 2-bit cells
         validate(hw);
         const auto [qm, maps, traces] = mapped(g, scheme, hw, test.images, test.images, 1);
-        SimOptions vec, portable;
-        vec.kernel = SimOptions::Kernel::Avx512;
+        SimOptions portable;
         portable.kernel = SimOptions::Kernel::Portable;
-        vec.keep_outputs = portable.keep_outputs = true;
-        if (!avx512_kernel_available()) {
-            try {
-                simulate(maps[0], traces[0], hw, vec);
-                FAIL() << "expected an error";
-            } catch (const Error& e) {
-                EXPECT_NE(std::string(e.what()).find("AVX-512"), std::string::npos) << e.what();
-                EXPECT_EQ(std::string(e.what()).rfind(maps[0].layer, 0), 0u) << e.what();
+        portable.keep_outputs = true;
+        for (const auto& [kernel, available] : std::vector<std::pair<SimOptions::Kernel, bool>>{
+                 {SimOptions::Kernel::Avx512, avx512_kernel_available()},
+                 {SimOptions::Kernel::Avx512Band, avx512_band_kernel_available()}}) {
+            SimOptions vec;
+            vec.kernel = kernel;
+            vec.keep_outputs = true;
+            const std::string name = kernel == SimOptions::Kernel::Avx512 ? "avx512" : "band";
+            if (!available) {
+                try {
+                    simulate(maps[0], traces[0], hw, vec);
+                    FAIL() << "expected an error";
+                } catch (const Error& e) {
+                    EXPECT_NE(std::string(e.what()).find("AVX-512"), std::string::npos) << e.what();
+                    EXPECT_EQ(std::string(e.what()).rfind(maps[0].layer, 0), 0u) << e.what();
+                }
+                continue;
             }
-            return;
+            uint64_t clipped = 0;
+            for (int adc_bits : {hw.adc_bits, 3})
+                for (size_t l = 0; l < maps.size(); ++l) {
+                    hw.adc_bits = adc_bits;
+                    const std::string where =
+                        name + " " + set + " cell bits " + std::to_string(cell_bits) + " layer " +
+                        qm.layers[l].name + " adc " + std::to_string(adc_bits);
+                    const SimResult a = simulate(maps[l], traces[l], hw, vec);
+                    const SimResult b = simulate(maps[l], traces[l], hw, portable);
+                    EXPECT_EQ(a.outputs, b.outputs) << where;
+                    EXPECT_EQ(to_json(a.stats), to_json(b.stats)) << where;
+                    EXPECT_EQ(a.largest_sum, b.largest_sum) << where;
+                    vec.ideal_adc = true;
+                    EXPECT_EQ(simulate(maps[l], traces[l], hw, vec).mismatches, 0) << where;
+                    vec.ideal_adc = false;
+                    clipped += a.stats.adc_saturations;
+                }
+            EXPECT_GT(clipped, 0u) << set << ": the 3-bit ADC must clip";
         }
-        uint64_t clipped = 0;
-        for (int adc_bits : {hw.adc_bits, 3})
-            for (size_t l = 0; l < maps.size(); ++l) {
-                hw.adc_bits = adc_bits;
-                const std::string where = set + " cell bits " + std::to_string(cell_bits) +
-                                          " layer " + qm.layers[l].name + " adc " +
-                                          std::to_string(adc_bits);
-                const SimResult a = simulate(maps[l], traces[l], hw, vec);
-                const SimResult b = simulate(maps[l], traces[l], hw, portable);
-                EXPECT_EQ(a.outputs, b.outputs) << where;
-                EXPECT_EQ(to_json(a.stats), to_json(b.stats)) << where;
-                EXPECT_EQ(a.largest_sum, b.largest_sum) << where;
-                vec.ideal_adc = true;
-                EXPECT_EQ(simulate(maps[l], traces[l], hw, vec).mismatches, 0) << where;
-                vec.ideal_adc = false;
-                clipped += a.stats.adc_saturations;
-            }
-        EXPECT_GT(clipped, 0u) << set << ": the 3-bit ADC must clip";
     }
 }

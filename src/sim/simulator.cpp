@@ -37,7 +37,19 @@ struct Band {
     // + r], the active columns whose cell on row r is in state s.
     uint64_t ops = 0, acols = 0, adc_rounds = 0;
     size_t cnt0 = 0;
+    // The band kernel (SimOptions::Kernel::Avx512Band), when it takes this band: its ops' active
+    // columns in op order (vcols, padded to groups of 32 lanes), their cell-bit masks at
+    // Prepared::vmasks[vmask0 + (g * cell_bits + b) * 32 + lane], their sums at acc16[vacc +
+    // column] of the tile's buffer, and the runs of consecutive columns feeding one output
+    // (Prepared::vruns[vrun0, vrun0 + nruns)), whose column shifts and signs are at
+    // Prepared::vcol_shift / vcol_sign[vcol0 + column].
+    int vcols = 0;
+    bool vclip = false;  // some op of the band may saturate the ADC
+    size_t vmask0 = 0, vacc = 0, vrun0 = 0, nruns = 0, vcol0 = 0;
 };
+
+// The band kernel's 16-bit lanes hold a band's column sums when no sum can exceed them.
+constexpr int kBandLanes = 32;
 
 // An OU op with its tables resolved; only its active columns (output >= 0) are kept.
 struct PreparedOp {
@@ -68,13 +80,89 @@ struct Prepared {
     double adc_step = 1.0;
     int64_t largest_sum = 0;  // the largest column sum an op can produce (ideal cells)
     std::vector<std::vector<int32_t>> outputs_of_tile;
+    // The band kernel's tables (Band::vcols); vacc_of_tile: 16-bit lanes a tile's bands need.
+    std::vector<uint16_t> vmasks;
+    std::vector<int32_t> vcol_shift, vcol_sign;
+    std::vector<std::pair<int32_t, int32_t>> vruns;  // (output, columns)
+    size_t max_vacc = 0;
     uint64_t input_bytes = 0;   // distinct inputs all tiles load per position, in bytes
     uint64_t digital_adds = 0;  // per position
     int cell_bits = 0, states = 0, max_words = 0, max_planes = 0, max_rows = 0, max_cols = 0;
 };
 
+// Puts the bands of at most 16 rows (one mask word) whose every column sum, shift-added over the
+// band's planes, fits 16 bits on the band kernel: unsigned inputs S x (2^planes - 1) <= 65535,
+// signed S x 2^(planes - 1) <= 32768, S the largest column sum of one plane (before the ADC).
+void plan_band_kernel(Prepared& P, const LayerTrace& tr) {
+    const int cb = P.cell_bits;
+    if (cb > 8) return;
+    for (size_t t = 0; t < P.bands_of_tile.size(); ++t) {
+        const auto [b0, b1] = P.bands_of_tile[t];
+        const auto [o0, o1] = P.ops_of_tile[t];
+        std::vector<std::vector<size_t>> ops_of(b1 - b0);
+        for (size_t oi = o0; oi < o1; ++oi) ops_of[P.ops[oi].band - b0].push_back(oi);
+        size_t vacc = 0;
+        for (size_t b = b0; b < b1; ++b) {
+            Band& band = P.bands[b];
+            if (band.words != 1 || band.rows > 16 || band.acols == 0) continue;
+            uint64_t largest = 0;
+            bool clip = false;
+            for (size_t oi : ops_of[b - b0]) {
+                const PreparedOp& op = P.ops[oi];
+                clip = clip || op.may_saturate;
+                for (int j = 0; j < op.acols; ++j) {
+                    uint64_t sum = 0;
+                    for (int c = 0; c < cb; ++c)
+                        sum += static_cast<uint64_t>(std::popcount(
+                                   P.masks[op.mask0 + static_cast<size_t>(j * cb + c)]))
+                               << c;
+                    largest = std::max(largest, sum);
+                }
+            }
+            const int planes = tr.a_bits + band.max_shift;
+            const bool fits =
+                largest == 0 ||
+                (planes <= 16 && (tr.in_signed ? largest << (planes - 1) <= 32768
+                                               : largest * ((uint64_t{1} << planes) - 1) <= 65535));
+            if (!fits) continue;
+            band.vcols = static_cast<int>(band.acols);
+            band.vclip = clip;
+            band.vacc = vacc;
+            const size_t groups = (band.acols + kBandLanes - 1) / kBandLanes;
+            vacc += groups * kBandLanes;
+            band.vmask0 = P.vmasks.size();
+            P.vmasks.resize(P.vmasks.size() + groups * static_cast<size_t>(cb) * kBandLanes, 0);
+            band.vcol0 = P.vcol_shift.size();
+            band.vrun0 = P.vruns.size();
+            size_t col = 0;
+            for (size_t oi : ops_of[b - b0]) {
+                const PreparedOp& op = P.ops[oi];
+                for (int j = 0; j < op.acols; ++j, ++col) {
+                    const size_t g = col / kBandLanes, lane = col % kBandLanes;
+                    for (int c = 0; c < cb; ++c)
+                        P.vmasks[band.vmask0 +
+                                 (g * static_cast<size_t>(cb) + static_cast<size_t>(c)) *
+                                     kBandLanes +
+                                 lane] =
+                            static_cast<uint16_t>(
+                                P.masks[op.mask0 + static_cast<size_t>(j * cb + c)]);
+                    const size_t c = op.col0 + static_cast<size_t>(j);
+                    P.vcol_shift.push_back(P.col_shift[c]);
+                    P.vcol_sign.push_back(P.col_sign[c]);
+                    if (P.vruns.size() > band.vrun0 && P.vruns.back().first == P.col_n[c])
+                        ++P.vruns.back().second;
+                    else
+                        P.vruns.emplace_back(P.col_n[c], 1);
+                }
+            }
+            band.nruns = P.vruns.size() - band.vrun0;
+        }
+        P.max_vacc = std::max(P.max_vacc, vacc);
+    }
+}
+
 Prepared prepare(const Mapping& m, const LayerTrace& tr, const HwConfig& hw, const DeviceCells* dev,
-                 double adc_range) {
+                 double adc_range, bool band_kernel) {
     Prepared P;
     P.analog = dev != nullptr;
     int64_t& largest_sum = P.largest_sum;
@@ -217,6 +305,7 @@ Prepared prepare(const Mapping& m, const LayerTrace& tr, const HwConfig& hw, con
         adc_range > static_cast<double>(adc_max))
         P.adc_step = adc_range / static_cast<double>(adc_max);
     if (m.offset != 0) P.digital_adds += static_cast<uint64_t>(m.N);
+    if (band_kernel && !P.analog) plan_band_kernel(P, tr);
     return P;
 }
 
@@ -482,10 +571,75 @@ bool column_sums_vector(bool clip, const uint64_t* planes, int words, uint64_t i
         clip ? run(column_sums_avx512<true, 0, 0>) : run(column_sums_avx512<false, 0, 0>);
     return true;
 }
+
+// The column sums of all of a band's ops at once (Band::vcols): 32 columns per vector, a 16-bit
+// lane each, per issued plane one broadcast of the plane's 16 row bits, an AND and a VPOPCNTW per
+// cell bit, the ADC clip and the shift-add by the plane, all in 16-bit lanes (plan_band_kernel
+// checked that no sum exceeds them; wrapping arithmetic leaves the right bits). acc16 receives
+// each column's shift-added sum; big16 (32 lanes) the largest sums before the ADC, lane by lane
+// (reduced by the caller once). CB fixes the cell bits (0: run-time).
+template <bool Clip, int CB>
+__attribute__((target("avx512f,avx512bw,avx512bitalg"))) uint64_t band_sums_avx512(
+    const uint64_t* planes, uint64_t issued, int sign_plane, const uint16_t* masks, int vcols,
+    int cell_bits_rt, int64_t adc_max, uint16_t* acc16, uint16_t* big16) {
+    const int cell_bits = CB ? CB : cell_bits_rt;
+    int tbs[64];
+    int n = 0;
+    for (; issued; issued &= issued - 1) tbs[n++] = std::countr_zero(issued);
+    const __m512i zero = _mm512_setzero_si512();
+    const __m512i max = _mm512_set1_epi16(
+        static_cast<int16_t>(static_cast<uint16_t>(std::min<int64_t>(adc_max, int64_t{0xffff}))));
+    __m512i big = _mm512_loadu_si512(big16);
+    uint64_t saturations = 0;
+    __m512i mv[16];
+    for (int g = 0; g * kBandLanes < vcols; ++g) {
+        for (int b = 0; b < cell_bits; ++b)
+            mv[b] =
+                _mm512_loadu_si512(masks + (static_cast<size_t>(g) * cell_bits + b) * kBandLanes);
+        __m512i a = zero;
+        for (int i = 0; i < n; ++i) {
+            const __m512i pw =
+                _mm512_set1_epi16(static_cast<int16_t>(static_cast<uint16_t>(planes[tbs[i]])));
+            __m512i s = _mm512_popcnt_epi16(_mm512_and_si512(pw, mv[0]));
+            for (int b = 1; b < cell_bits; ++b)
+                s = _mm512_add_epi16(
+                    s, _mm512_sll_epi16(_mm512_popcnt_epi16(_mm512_and_si512(pw, mv[b])),
+                                        _mm_cvtsi32_si128(b)));
+            big = _mm512_max_epu16(big, s);
+            if constexpr (Clip) {
+                saturations += static_cast<uint64_t>(
+                    std::popcount(_cvtmask32_u32(_mm512_cmpgt_epu16_mask(s, max))));
+                s = _mm512_min_epu16(s, max);
+            }
+            const __m512i shifted = _mm512_sll_epi16(s, _mm_cvtsi32_si128(tbs[i]));
+            a = tbs[i] == sign_plane ? _mm512_sub_epi16(a, shifted) : _mm512_add_epi16(a, shifted);
+        }
+        _mm512_storeu_si512(acc16 + static_cast<size_t>(g) * kBandLanes, a);
+    }
+    _mm512_storeu_si512(big16, big);
+    return saturations;
+}
+
+uint64_t band_sums(bool clip, const uint64_t* planes, uint64_t issued, int sign_plane,
+                   const uint16_t* masks, int vcols, int cell_bits, int64_t adc_max,
+                   uint16_t* acc16, uint16_t* big16) {
+    const auto run = [&](auto kernel) {
+        return kernel(planes, issued, sign_plane, masks, vcols, cell_bits, adc_max, acc16, big16);
+    };
+    if (cell_bits == 2)
+        return clip ? run(band_sums_avx512<true, 2>) : run(band_sums_avx512<false, 2>);
+    if (cell_bits == 1)
+        return clip ? run(band_sums_avx512<true, 1>) : run(band_sums_avx512<false, 1>);
+    return clip ? run(band_sums_avx512<true, 0>) : run(band_sums_avx512<false, 0>);
+}
 #else
 bool column_sums_vector(bool, const uint64_t*, int, uint64_t, int, const uint64_t*, int, int,
                         int64_t, int64_t*, uint64_t&, uint64_t&) {
     return false;
+}
+uint64_t band_sums(bool, const uint64_t*, uint64_t, int, const uint16_t*, int, int, int64_t,
+                   uint16_t*, uint16_t*) {
+    return 0;
 }
 #endif
 
@@ -577,6 +731,8 @@ void run_work(const Mapping& m, const LayerTrace& tr, const HwConfig& hw, const 
     std::vector<PackedBand> packed;
     // (whole vectors: the vector kernel stores eight columns at a time)
     std::vector<int64_t> acc(static_cast<size_t>((std::max(1, P.max_cols) + 7) / 8 * 8));
+    std::vector<uint16_t> acc16(P.max_vacc);  // the band kernel's sums of one tile's bands
+    uint16_t big16[kBandLanes] = {};          // and its largest sums, lane by lane
     // The analogue path's column values and one tile's share of the outputs at one position.
     std::vector<int> rows_on(P.analog ? static_cast<size_t>(std::max(1, P.max_rows)) : 0);
     std::vector<double> acc_d(P.analog ? acc.size() : 0),
@@ -635,6 +791,30 @@ void run_work(const Mapping& m, const LayerTrace& tr, const HwConfig& hw, const 
                     }
                 }
                 by_state[0] += pb.driven * band.acols - nonzero;
+                if (band.vcols == 0) continue;
+                // The band kernel: all the band's ops' column sums, then their shares of the
+                // outputs, one run of columns per output (sign and shift per column).
+                const bool clip = !opt.ideal_adc && band.vclip;
+                if (!values && !clip) continue;
+                uint16_t* a16 = acc16.data() + band.vacc;
+                saturations += band_sums(
+                    clip, pb.planes, pb.issued, tr.in_signed ? a_bits - 1 + band.max_shift : -1,
+                    P.vmasks.data() + band.vmask0, band.vcols, P.cell_bits, adc_max, a16, big16);
+                if (!values) continue;
+                int64_t* y = out.y.data() + (p - wk.p0) * m.N;
+                const int32_t* shift = P.vcol_shift.data() + band.vcol0;
+                const int32_t* sign = P.vcol_sign.data() + band.vcol0;
+                size_t c = 0;
+                for (size_t r = band.vrun0; r < band.vrun0 + band.nruns; ++r) {
+                    const auto [n, len] = P.vruns[r];
+                    int64_t v = 0;
+                    for (const size_t end = c + static_cast<size_t>(len); c < end; ++c) {
+                        const int64_t s = tr.in_signed ? static_cast<int16_t>(a16[c])
+                                                       : static_cast<int64_t>(a16[c]);
+                        v += sign[c] * (s << shift[c]);
+                    }
+                    y[n] += v;
+                }
             }
             if (pipelined) clock.reset();
             NormalRng rng(stream_seed(opt.device_seed, t, static_cast<uint64_t>(p)));
@@ -649,6 +829,7 @@ void run_work(const Mapping& m, const LayerTrace& tr, const HwConfig& hw, const 
                     for (; left; left &= left - 1, first = false) clock.item(op, first, true);
                     if (first) clock.item(op, true, false);  // fully skipped op
                 }
+                if (band.vcols) continue;  // the band kernel did its columns
                 const int sign_plane = tr.in_signed ? a_bits - 1 + band.max_shift : -1;
                 if (P.analog) {
                     const size_t lev = P.lev0[oi];
@@ -705,6 +886,7 @@ void run_work(const Mapping& m, const LayerTrace& tr, const HwConfig& hw, const 
             worst = std::max(worst, pipelined ? clock.done() : busy);
         }
     }
+    for (uint16_t v : big16) out.largest = std::max<uint64_t>(out.largest, v);
     Stats& st = out.stats;
     st.ou_ops = ou_ops;
     st.ou_ops_skipped = skipped;
@@ -730,9 +912,23 @@ bool avx512_kernel_available() {
 #endif
 }
 
+bool avx512_band_kernel_available() {
+#ifdef SPARSECIM_SIM_AVX512
+    static const bool has = [] {
+        __builtin_cpu_init();
+        return avx512_kernel_available() && __builtin_cpu_supports("avx512bw") &&
+               __builtin_cpu_supports("avx512bitalg");
+    }();
+    return has;
+#else
+    return false;
+#endif
+}
+
 std::vector<SimOptions::Kernel> runnable_kernels() {
     std::vector<SimOptions::Kernel> k{SimOptions::Kernel::Portable};
     if (avx512_kernel_available()) k.push_back(SimOptions::Kernel::Avx512);
+    if (avx512_band_kernel_available()) k.push_back(SimOptions::Kernel::Avx512Band);
     return k;
 }
 
@@ -753,6 +949,10 @@ SimResult simulate(const Mapping& m, const LayerTrace& tr, const HwConfig& hw,
         throw Error(m.layer +
                     ": the AVX-512 simulator kernel was asked for, but this CPU lacks "
                     "AVX-512F or VPOPCNTDQ");
+    if (opt.kernel == SimOptions::Kernel::Avx512Band && !avx512_band_kernel_available())
+        throw Error(m.layer +
+                    ": the AVX-512 band kernel was asked for, but this CPU lacks AVX-512F, "
+                    "VPOPCNTDQ, BW or BITALG");
     // Real devices: the cells as programmed (the caller's, or programmed here once).
     DeviceCells programmed;
     const DeviceCells* dev = nullptr;
@@ -771,7 +971,11 @@ SimResult simulate(const Mapping& m, const LayerTrace& tr, const HwConfig& hw,
         throw Error(m.layer + ": adc.calibration " + hw.adc_calibration +
                     " needs the layer's profiled column-sum range (a calibration pass on "
                     "calibration images, as evaluate runs)");
-    const Prepared P = prepare(m, tr, hw, dev, opt.adc_range);
+    const bool band_kernel =
+        (opt.kernel == SimOptions::Kernel::Avx512Band ||
+         (opt.kernel == SimOptions::Kernel::Auto && avx512_band_kernel_available())) &&
+        !(opt.histogram && !opt.counts_only);
+    const Prepared P = prepare(m, tr, hw, dev, opt.adc_range, band_kernel);
     const int64_t positions = tr.positions;
     const size_t tiles = m.tiles.size();
     // Work split: position ranges when there are enough positions, else tile ranges (a layer

@@ -38,16 +38,22 @@ struct SimOptions {
     // Count the conversions per column sum (exact path, values computed): SimResult's
     // sum_histogram, from which a calibration pass takes a layer's range.
     bool histogram = false;
-    // The column-sum kernel of the exact path: Auto takes AVX-512 (VPOPCNTDQ: eight columns per
-    // instruction) where the CPU has it, else the portable one. Both give the same outputs and
-    // Stats bit for bit; tests force each. Forcing Avx512 where the CPU lacks it is an error.
-    enum class Kernel { Auto, Portable, Avx512 };
+    // The column-sum kernel of the exact path. Avx512: per OU op, eight columns per
+    // instruction (VPOPCNTDQ, 64-bit lanes). Avx512Band: all the ops of a band of at most 16
+    // rows at once, 32 columns per instruction (BITALG's VPOPCNTW, 16-bit lanes), where the
+    // band's sums fit 16 bits; its other bands take Avx512. Auto takes the best the CPU has,
+    // else the portable one. All give the same outputs and Stats bit for bit; tests force each.
+    // Forcing a kernel the CPU lacks is an error.
+    enum class Kernel { Auto, Portable, Avx512, Avx512Band };
     Kernel kernel = Kernel::Auto;
 };
 
 // Whether this CPU runs SimOptions::Kernel::Avx512 (AVX-512F and VPOPCNTDQ).
 bool avx512_kernel_available();
-// The kernels this CPU runs: Portable, and Avx512 where available (what tests force in turn).
+// Whether it runs SimOptions::Kernel::Avx512Band as well (AVX-512BW and BITALG).
+bool avx512_band_kernel_available();
+// The kernels this CPU runs: Portable, then Avx512 and Avx512Band where available (what tests
+// force in turn).
 std::vector<SimOptions::Kernel> runnable_kernels();
 
 struct SimResult {
