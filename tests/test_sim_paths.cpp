@@ -281,7 +281,8 @@ INSTANTIATE_TEST_SUITE_P(Schemes, SimPaths, ::testing::ValuesIn(cases()),
 // 64), 1-, 4- and 8-bit cells, a column count that leaves vector lanes unused, bands whose sums
 // do or do not fit the band kernel's 16-bit lanes (9 or 16 rows of 4-bit cells fit unsigned 16
 // bits; 16 rows of 8-bit cells holding 8-bit weights sum past 65535 / 255, so the per-op kernel
-// takes them), under an exact and a clipping ADC. Forcing a vector kernel on a CPU without it is one error naming the layer.
+// takes them), under an exact and a clipping ADC. Forcing a vector kernel on a CPU without it is
+// one error naming the layer.
 TEST(SimKernel, KernelsAgreeOnEveryShapeAndAMissingOneIsAnError) {
     const Graph g = make_zoo_model("tiny-cnn", 3);
     const Dataset test = load_fashion_mnist("test", 1);
@@ -293,7 +294,7 @@ TEST(SimKernel, KernelsAgreeOnEveryShapeAndAMissingOneIsAnError) {
                                                   {"ou.cols=13", 2},
                                                   {"ou.rows=16", 4},
                                                   {"ou.rows=9", 4},
-             {"ou.rows=16", 8}}) {
+                                                  {"ou.rows=16", 8}}) {
         HwConfig hw = resolve_hw("", {set});
         hw.cell_bits = cell_bits;
         hw.cell_state_energy_pj.clear();  // the preset prices the states of 2-bit cells
