@@ -17,6 +17,7 @@
 
 #include "ceiling.hpp"
 #include "core/error.hpp"
+#include "core/malloc_tuning.hpp"
 #include "core/parallel.hpp"
 #include "hw/hw_config.hpp"
 #include "infer/int_infer.hpp"
@@ -107,6 +108,7 @@ struct SchemeTimes {
 }  // namespace
 
 int main(int argc, char** argv) {
+    sparsecim::tune_malloc_by_reexec(argv);  // as the sparsecim binary does
     CLI::App app{"sparsecim end-to-end timing: prepare, map, trace and simulate per scheme"};
     std::string model = "zoo:resnet18", hw_path, input = "auto", schemes_arg, json_out,
                 kernel = "auto";

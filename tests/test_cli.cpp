@@ -9,7 +9,9 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "core/malloc_tuning.hpp"
 #include "schemes/scheme.hpp"
+#include "sim/simulator.hpp"
 
 using namespace std::string_literals;
 namespace fs = std::filesystem;
@@ -40,8 +42,9 @@ class Cli : public ::testing::Test {
     }
     void TearDown() override { fs::remove_all(dir); }
 
-    CmdResult run(const std::string& args) const {
-        const std::string cmd = std::string(SPARSECIM_BINARY) + " " + args + " >" +
+    // `env`: a prefix such as "env -u NAME NAME2=VALUE" (none by default).
+    CmdResult run(const std::string& args, const std::string& env = "") const {
+        const std::string cmd = env + " " + std::string(SPARSECIM_BINARY) + " " + args + " >" +
                                 (dir / "stdout").string() + " 2>" + (dir / "stderr").string();
         const int status = std::system(cmd.c_str());
         CmdResult r;
@@ -76,6 +79,36 @@ int lines(const std::string& s) {
 }
 
 }  // namespace
+
+// The binary re-executes itself once with glibc's allocator tuned (core/malloc_tuning.hpp), keeps
+// its arguments, and says so in --version; SPARSECIM_MALLOC_TUNING=0 or the user's own
+// GLIBC_TUNABLES leave the allocator alone.
+TEST_F(Cli, VersionNamesTheKernelAndHowTheAllocatorRuns) {
+    const std::string clean = "env -u GLIBC_TUNABLES -u SPARSECIM_MALLOC_TUNED ";
+    CmdResult r = run("--version", clean + "-u SPARSECIM_MALLOC_TUNING");
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(r.out.rfind("sparsecim ", 0), 0u) << r.out;
+    EXPECT_NE(r.out.find("simulator kernel: "s + sparsecim::kernel_name(sparsecim::best_kernel())),
+              std::string::npos)
+        << r.out;
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+    EXPECT_NE(r.out.find("allocator: glibc's defaults"), std::string::npos) << r.out;
+#else
+    EXPECT_NE(r.out.find("allocator: tuned (GLIBC_TUNABLES="s + sparsecim::malloc_tunables() + ")"),
+              std::string::npos)
+        << r.out;
+#endif
+    r = run("--version", clean + "SPARSECIM_MALLOC_TUNING=0");
+    EXPECT_NE(r.out.find("allocator: glibc's defaults"), std::string::npos) << r.out;
+    r = run("--version", clean + "GLIBC_TUNABLES=glibc.malloc.arena_max=2");
+    EXPECT_NE(r.out.find("allocator: the user's GLIBC_TUNABLES=glibc.malloc.arena_max=2"),
+              std::string::npos)
+        << r.out;
+    // Arguments survive the re-execution: an unknown option is still the one error line.
+    r = run("evaluate --no-such-option", clean + "-u SPARSECIM_MALLOC_TUNING");
+    EXPECT_EQ(r.code, 2);
+    EXPECT_NE(r.err.find("--no-such-option"), std::string::npos) << r.err;
+}
 
 TEST_F(Cli, ImportPrintsLayerTableWithTotals) {
     const std::string model = zoo_model("tiny-cnn");

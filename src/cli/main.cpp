@@ -7,12 +7,19 @@
 
 #include "cli/commands.hpp"
 #include "core/atomic_file.hpp"
+#include "core/malloc_tuning.hpp"
+#include "sim/simulator.hpp"
 
 using namespace sparsecim;
 
 int main(int argc, char** argv) {
+    sparsecim::tune_malloc_by_reexec(argv);
     CLI::App app{"sparsecim: sparse DNNs on RRAM compute-in-memory crossbars"};
-    app.set_version_flag("--version", SPARSECIM_VERSION);
+    app.set_version_flag("--version", [] {
+        return std::string("sparsecim ") + SPARSECIM_VERSION +
+               "\nsimulator kernel: " + kernel_name(best_kernel()) +
+               " (the best this CPU runs)\nallocator: " + malloc_setting();
+    });
     app.require_subcommand(1);
     std::vector<cli::Command> commands = {
         cli::add_import(app), cli::add_accuracy(app),  cli::add_evaluate(app), cli::add_run(app),

@@ -925,6 +925,24 @@ bool avx512_band_kernel_available() {
 #endif
 }
 
+SimOptions::Kernel best_kernel() {
+    return runnable_kernels().back();
+}
+
+const char* kernel_name(SimOptions::Kernel k) {
+    switch (k) {
+        case SimOptions::Kernel::Auto:
+            return "auto";
+        case SimOptions::Kernel::Portable:
+            return "portable";
+        case SimOptions::Kernel::Avx512:
+            return "avx512";
+        case SimOptions::Kernel::Avx512Band:
+            return "avx512-band";
+    }
+    return "?";
+}
+
 std::vector<SimOptions::Kernel> runnable_kernels() {
     std::vector<SimOptions::Kernel> k{SimOptions::Kernel::Portable};
     if (avx512_kernel_available()) k.push_back(SimOptions::Kernel::Avx512);

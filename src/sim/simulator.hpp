@@ -55,6 +55,9 @@ bool avx512_band_kernel_available();
 // The kernels this CPU runs: Portable, then Avx512 and Avx512Band where available (what tests
 // force in turn).
 std::vector<SimOptions::Kernel> runnable_kernels();
+// What Kernel::Auto runs on this CPU, and a kernel's name: auto, portable, avx512, avx512-band.
+SimOptions::Kernel best_kernel();
+const char* kernel_name(SimOptions::Kernel k);
 
 struct SimResult {
     Stats stats;
