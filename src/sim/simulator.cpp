@@ -80,6 +80,7 @@ struct Prepared {
     double adc_step = 1.0;
     int64_t largest_sum = 0;  // the largest column sum an op can produce (ideal cells)
     std::vector<std::vector<int32_t>> outputs_of_tile;
+    std::vector<int32_t> tiles_of_output;  // per output, the tiles whose columns feed it
     // The band kernel's tables (Band::vcols); vacc_of_tile: 16-bit lanes a tile's bands need.
     std::vector<uint16_t> vmasks;
     std::vector<int32_t> vcol_shift, vcol_sign;
@@ -161,19 +162,21 @@ void plan_band_kernel(Prepared& P, const LayerTrace& tr) {
     }
 }
 
-Prepared prepare(const Mapping& m, const LayerTrace& tr, const HwConfig& hw, const DeviceCells* dev,
-                 double adc_range, bool band_kernel) {
+// The tables of tiles [t0, t1), indexed from 0 (append() joins the parts of a layer).
+Prepared prepare_tiles(const Mapping& m, const LayerTrace& tr, const HwConfig& hw,
+                       const DeviceCells* dev, size_t t0, size_t t1, bool band_kernel) {
     Prepared P;
     P.analog = dev != nullptr;
     int64_t& largest_sum = P.largest_sum;
     P.cell_bits = m.cell_bits;
     P.states = 1 << m.cell_bits;
     const int64_t adc_max = hw.adc_bits >= 62 ? INT64_MAX : (int64_t{1} << hw.adc_bits) - 1;
-    std::vector<int32_t> tiles_of_output(static_cast<size_t>(m.N), 0);
+    std::vector<int32_t>& tiles_of_output = P.tiles_of_output;
+    tiles_of_output.assign(static_cast<size_t>(m.N), 0);
     const uint64_t bytes_per_input = static_cast<uint64_t>((tr.a_bits + 7) / 8);
     size_t n_ops = 0, n_cols = 0, n_mask_words = 0;
-    for (const Tile& tile : m.tiles)
-        for (const OuOp& op : tile.ops) {
+    for (size_t t = t0; t < t1; ++t)
+        for (const OuOp& op : m.tiles[t].ops) {
             ++n_ops;
             n_cols += op.cols;
             n_mask_words += static_cast<size_t>(op.cols) * static_cast<size_t>(m.cell_bits) *
@@ -184,8 +187,8 @@ Prepared prepare(const Mapping& m, const LayerTrace& tr, const HwConfig& hw, con
     P.col_shift.reserve(n_cols);
     P.col_sign.reserve(n_cols);
     P.masks.reserve(n_mask_words);
-    if (P.analog) P.outputs_of_tile.resize(m.tiles.size());
-    for (size_t t = 0; t < m.tiles.size(); ++t) {
+    if (P.analog) P.outputs_of_tile.resize(t1 - t0);
+    for (size_t t = t0; t < t1; ++t) {
         const Tile& tile = m.tiles[t];
         std::vector<uint8_t> tile_output_seen(P.analog ? static_cast<size_t>(m.N) : 0, 0);
         std::vector<uint8_t> input_seen(static_cast<size_t>(m.K), 0);
@@ -243,7 +246,7 @@ Prepared prepare(const Mapping& m, const LayerTrace& tr, const HwConfig& hw, con
                 if (P.analog) {
                     if (!tile_output_seen[static_cast<size_t>(co.n)]) {
                         tile_output_seen[static_cast<size_t>(co.n)] = 1;
-                        P.outputs_of_tile[t].push_back(co.n);
+                        P.outputs_of_tile[t - t0].push_back(co.n);
                     }
                     for (int i = 0; i < op.rows; ++i) {
                         const bool live = P.row_k[band.row0 + static_cast<size_t>(i)] >= 0;
@@ -295,7 +298,82 @@ Prepared prepare(const Mapping& m, const LayerTrace& tr, const HwConfig& hw, con
         P.ops_of_tile.emplace_back(first_op, P.ops.size());
         P.bands_of_tile.emplace_back(first_band, P.bands.size());
     }
-    for (int32_t c : tiles_of_output)
+    if (band_kernel && !P.analog) plan_band_kernel(P, tr);
+    return P;
+}
+
+// Appends part Q (the tiles after P's) to P, moving Q's indices past P's tables.
+void append(Prepared& P, Prepared&& Q) {
+    const size_t band0 = P.bands.size(), row0 = P.row_k.size(), cnt0 = P.row_states.size(),
+                 col0 = P.col_n.size(), mask0 = P.masks.size(), op0 = P.ops.size(),
+                 lev0 = P.levels.size(), vmask0 = P.vmasks.size(), vcol0 = P.vcol_shift.size(),
+                 vrun0 = P.vruns.size();
+    for (Band& b : Q.bands) {
+        b.row0 += row0;
+        b.cnt0 += cnt0;
+        b.vmask0 += vmask0;
+        b.vcol0 += vcol0;
+        b.vrun0 += vrun0;
+    }
+    for (PreparedOp& op : Q.ops) {
+        op.band += band0;
+        op.col0 += col0;
+        op.mask0 += mask0;
+    }
+    for (auto& [a, b] : Q.ops_of_tile) a += op0, b += op0;
+    for (auto& [a, b] : Q.bands_of_tile) a += band0, b += band0;
+    for (size_t& l : Q.lev0) l += lev0;
+    const auto join = [](auto& into, auto& from) {
+        into.insert(into.end(), std::make_move_iterator(from.begin()),
+                    std::make_move_iterator(from.end()));
+    };
+    join(P.bands, Q.bands);
+    join(P.row_k, Q.row_k);
+    join(P.row_shift, Q.row_shift);
+    join(P.ops, Q.ops);
+    join(P.ops_of_tile, Q.ops_of_tile);
+    join(P.bands_of_tile, Q.bands_of_tile);
+    join(P.col_n, Q.col_n);
+    join(P.col_shift, Q.col_shift);
+    join(P.col_sign, Q.col_sign);
+    join(P.masks, Q.masks);
+    join(P.row_states, Q.row_states);
+    join(P.levels, Q.levels);
+    join(P.noise_var, Q.noise_var);
+    join(P.lev0, Q.lev0);
+    join(P.outputs_of_tile, Q.outputs_of_tile);
+    join(P.vmasks, Q.vmasks);
+    join(P.vcol_shift, Q.vcol_shift);
+    join(P.vcol_sign, Q.vcol_sign);
+    join(P.vruns, Q.vruns);
+    for (size_t n = 0; n < P.tiles_of_output.size(); ++n)
+        P.tiles_of_output[n] += Q.tiles_of_output[n];
+    P.noisy = P.noisy || Q.noisy;
+    P.largest_sum = std::max(P.largest_sum, Q.largest_sum);
+    P.input_bytes += Q.input_bytes;
+    P.max_words = std::max(P.max_words, Q.max_words);
+    P.max_planes = std::max(P.max_planes, Q.max_planes);
+    P.max_rows = std::max(P.max_rows, Q.max_rows);
+    P.max_cols = std::max(P.max_cols, Q.max_cols);
+    P.max_vacc = std::max(P.max_vacc, Q.max_vacc);
+}
+
+// A layer's tables, its tiles prepared in parallel parts (each a contiguous range, joined in
+// order: the tables equal a serial pass's), then the per-layer figures.
+Prepared prepare(const Mapping& m, const LayerTrace& tr, const HwConfig& hw, const DeviceCells* dev,
+                 double adc_range, bool band_kernel, int threads) {
+    const size_t tiles = m.tiles.size();
+    const size_t n = std::max<size_t>(1, std::min<size_t>(static_cast<size_t>(threads), tiles));
+    std::vector<Prepared> parts(n);
+    parallel_for(static_cast<int64_t>(n), threads, [&](int64_t w) {
+        const size_t i = static_cast<size_t>(w);
+        parts[i] = prepare_tiles(m, tr, hw, dev, tiles * i / n, tiles * (i + 1) / n, band_kernel);
+    });
+    Prepared P = std::move(parts[0]);
+    for (size_t i = 1; i < n; ++i) append(P, std::move(parts[i]));
+    const int64_t adc_max = hw.adc_bits >= 62 ? INT64_MAX : (int64_t{1} << hw.adc_bits) - 1;
+    const int64_t largest_sum = P.largest_sum;
+    for (int32_t c : P.tiles_of_output)
         if (c > 1) P.digital_adds += static_cast<uint64_t>(c - 1);
     // "max": the ADC's codes stretched over the largest sum the layer's ops can produce.
     if (hw.adc_calibration == "max" && largest_sum > adc_max)
@@ -305,7 +383,6 @@ Prepared prepare(const Mapping& m, const LayerTrace& tr, const HwConfig& hw, con
         adc_range > static_cast<double>(adc_max))
         P.adc_step = adc_range / static_cast<double>(adc_max);
     if (m.offset != 0) P.digital_adds += static_cast<uint64_t>(m.N);
-    if (band_kernel && !P.analog) plan_band_kernel(P, tr);
     return P;
 }
 
@@ -993,7 +1070,8 @@ SimResult simulate(const Mapping& m, const LayerTrace& tr, const HwConfig& hw,
         (opt.kernel == SimOptions::Kernel::Avx512Band ||
          (opt.kernel == SimOptions::Kernel::Auto && avx512_band_kernel_available())) &&
         !(opt.histogram && !opt.counts_only);
-    const Prepared P = prepare(m, tr, hw, dev, opt.adc_range, band_kernel);
+    const Prepared P =
+        prepare(m, tr, hw, dev, opt.adc_range, band_kernel, resolve_threads(opt.threads));
     const int64_t positions = tr.positions;
     const size_t tiles = m.tiles.size();
     // Work split: position ranges when there are enough positions, else tile ranges (a layer
