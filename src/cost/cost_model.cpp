@@ -41,13 +41,17 @@ double Cost::total_area_um2() const {
 }
 
 Footprint footprint(const Mapping& m, const WeightMatrix& weights) {
+    return footprint(m, cell_census(m, &weights));
+}
+
+Footprint footprint(const Mapping& m, const CellCensus& census) {
     Footprint fp;
     fp.crossbars = static_cast<int64_t>(m.tiles.size());
-    fp.stored_cells = m.stored_cells();
+    fp.stored_cells = census.stored;
     fp.index_bits = m.total_index_bits();
     fp.units = m.units;
     fp.crossbar_cells = m.crossbar_cells();
-    fp.weight_cells = weight_cells(m, weights);
+    fp.weight_cells = census.weight;
     return fp;
 }
 

@@ -42,6 +42,8 @@ struct Cost {
 
 // The footprint of mapping `m` of the weight matrix `weights`.
 Footprint footprint(const Mapping& m, const WeightMatrix& weights);
+// The same from the mapping's cell census (cell_census(m, &weights)), when the caller has it.
+Footprint footprint(const Mapping& m, const CellCensus& census);
 
 // One priced quantity: `count` occurrences of an energy event the simulator counted, or `count`
 // instances of an area unit a mapping occupies, and the Cost component it adds to. A Cost is

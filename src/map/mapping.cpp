@@ -60,24 +60,6 @@ std::string check_tables(const Mapping& m) {
 
 }  // namespace
 
-namespace {
-
-// Marks the cells of `t` that an OU op computes with (live row and live column).
-std::vector<uint8_t> stored_mask(const Tile& t) {
-    std::vector<uint8_t> used(t.cells.size(), 0);
-    for (const OuOp& op : t.ops)
-        for (int i = 0; i < op.rows; ++i) {
-            if (t.inputs[op.in_ofs + static_cast<size_t>(i)].k < 0) continue;
-            for (int j = 0; j < op.cols; ++j) {
-                if (t.outputs[op.out_ofs + static_cast<size_t>(j)].n < 0) continue;
-                used[static_cast<size_t>(op.r0 + i) * static_cast<size_t>(t.cols) + op.c0 + j] = 1;
-            }
-        }
-    return used;
-}
-
-}  // namespace
-
 Mapping empty_mapping(const std::string& scheme, const WeightMatrix& w, int cell_bits) {
     Mapping m;
     m.scheme = scheme;
@@ -98,20 +80,11 @@ Tile empty_tile(int rows, int cols) {
 }
 
 int64_t Mapping::stored_cells() const {
-    int64_t n = 0;
-    for (const Tile& t : tiles)
-        for (uint8_t u : stored_mask(t)) n += u;
-    return n;
+    return cell_census(*this, nullptr).stored;
 }
 
 std::vector<int64_t> Mapping::stored_cell_states() const {
-    std::vector<int64_t> hist(size_t{1} << cell_bits, 0);
-    for (const Tile& t : tiles) {
-        const std::vector<uint8_t> used = stored_mask(t);
-        for (size_t i = 0; i < used.size(); ++i)
-            if (used[i] && t.cells[i] < hist.size()) ++hist[t.cells[i]];
-    }
-    return hist;
+    return cell_census(*this, nullptr).states;
 }
 
 int64_t Mapping::used_cells() const {
@@ -140,20 +113,37 @@ int64_t Mapping::crossbar_cells() const {
 }
 
 int64_t weight_cells(const Mapping& m, const WeightMatrix& weights) {
-    std::vector<std::vector<uint8_t>> seen(m.tiles.size());
-    for (size_t t = 0; t < m.tiles.size(); ++t) seen[t].assign(m.tiles[t].cells.size(), 0);
-    int64_t n = 0;
-    for_each_op_cell(m, [&](size_t t, const Tile& tile, const OuOp& op, int i, int j,
-                            const RowInput& ri, const ColOutput& co) {
-        if (ri.k < 0 || co.n < 0 || ri.k >= weights.K || co.n >= weights.N ||
-            weights.w[static_cast<size_t>(ri.k * weights.N + co.n)] == 0)
-            return;
-        const size_t c = static_cast<size_t>(op.r0 + i) * static_cast<size_t>(tile.cols) +
-                         static_cast<size_t>(op.c0 + j);
-        n += 1 - seen[t][c];
-        seen[t][c] = 1;
-    });
-    return n;
+    return cell_census(m, &weights).weight;
+}
+
+CellCensus cell_census(const Mapping& m, const WeightMatrix* weights) {
+    CellCensus c;
+    c.states.assign(size_t{1} << m.cell_bits, 0);
+    std::vector<uint8_t> used;
+    for (const Tile& t : m.tiles) {
+        used.assign(t.cells.size(), 0);
+        for (const OuOp& op : t.ops)
+            for (int i = 0; i < op.rows; ++i) {
+                const int32_t k = t.inputs[op.in_ofs + static_cast<size_t>(i)].k;
+                if (k < 0) continue;
+                const size_t row = static_cast<size_t>(op.r0 + i) * static_cast<size_t>(t.cols) +
+                                   static_cast<size_t>(op.c0);
+                const int32_t* w = weights && k < weights->K
+                                       ? weights->w.data() + static_cast<size_t>(k) *
+                                                                 static_cast<size_t>(weights->N)
+                                       : nullptr;
+                for (int j = 0; j < op.cols; ++j) {
+                    const int32_t n = t.outputs[op.out_ofs + static_cast<size_t>(j)].n;
+                    if (n < 0 || used[row + static_cast<size_t>(j)]) continue;
+                    used[row + static_cast<size_t>(j)] = 1;
+                    ++c.stored;
+                    const uint8_t cell = t.cells[row + static_cast<size_t>(j)];
+                    if (cell < c.states.size()) ++c.states[cell];
+                    if (w && n < weights->N && w[n] != 0) ++c.weight;
+                }
+            }
+    }
+    return c;
 }
 
 std::vector<int64_t> reconstruct(const Mapping& m) {

@@ -113,6 +113,14 @@ struct Mapping {
 // weight that is not zero): over crossbar_cells(), how well the layer uses its arrays.
 int64_t weight_cells(const Mapping& m, const WeightMatrix& weights);
 
+// stored_cells(), stored_cell_states() and weight_cells() of one mapping in one pass over its cells
+// (`weights` null: weight = 0).
+struct CellCensus {
+    int64_t stored = 0, weight = 0;
+    std::vector<int64_t> states;  // 2^cell_bits
+};
+CellCensus cell_census(const Mapping& m, const WeightMatrix* weights);
+
 // A mapping of `w` for `scheme` with no tiles yet (K, N and layer name from `w`).
 Mapping empty_mapping(const std::string& scheme, const WeightMatrix& w, int cell_bits);
 // A rows x cols crossbar with every cell in state 0 and no tables or ops.

@@ -328,8 +328,9 @@ MappedNetwork map_and_simulate(const Scheme& scheme, const QuantModel& qm, const
         const size_t li = static_cast<size_t>(i);
         const Mapping& m = mappings[li];
         MappedNetwork::Layer& l = mn.layers[li];
-        l.footprint = footprint(m, qm.layers[li].weights);
-        l.cell_states = m.stored_cell_states();
+        CellCensus census = cell_census(m, &qm.layers[li].weights);
+        l.footprint = footprint(m, census);
+        l.cell_states = std::move(census.states);
         l.figures = m.figures;
         l.notes = m.notes;
     });
