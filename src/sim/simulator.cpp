@@ -270,18 +270,24 @@ Prepared prepare_tiles(const Mapping& m, const LayerTrace& tr, const HwConfig& h
                 const size_t base = P.masks.size();
                 P.masks.resize(base +
                                static_cast<size_t>(m.cell_bits) * static_cast<size_t>(band.words));
+                // (through local pointers: stores to the tables would otherwise reload them)
+                uint64_t* mask = P.masks.data() + base;
+                uint32_t* row_states = P.row_states.data() + band.cnt0;
+                const int32_t* row_k = P.row_k.data() + band.row0;
+                const size_t stride = static_cast<size_t>(tile.cols);
+                const uint8_t* cell_at = tile.cells.data() + static_cast<size_t>(op.r0) * stride +
+                                         static_cast<size_t>(op.c0 + j);
+                const int cell_bits = m.cell_bits, words = band.words, rows = op.rows;
                 int64_t col_max = 0;
-                for (int i = 0; i < op.rows; ++i) {
-                    if (P.row_k[band.row0 + static_cast<size_t>(i)] < 0) continue;
-                    const uint8_t cell = tile.cell(op.r0 + i, op.c0 + j);
+                for (int i = 0; i < rows; ++i, cell_at += stride) {
+                    if (row_k[i] < 0) continue;
+                    const uint8_t cell = *cell_at;
+                    if (cell >= P.states) throw Error(m.layer + ": a cell state exceeds cell_bits");
                     col_max += cell;
                     const uint64_t bit = uint64_t{1} << (i % 64);
-                    for (int b = 0; b < m.cell_bits; ++b)
-                        if ((cell >> b) & 1)
-                            P.masks[base + static_cast<size_t>(b * band.words + i / 64)] |= bit;
-                    if (cell >= P.states) throw Error(m.layer + ": a cell state exceeds cell_bits");
-                    if (cell > 0)
-                        ++P.row_states[band.cnt0 + static_cast<size_t>((cell - 1) * op.rows + i)];
+                    for (int b = 0; b < cell_bits; ++b)
+                        mask[b * words + i / 64] |= (cell >> b) & 1 ? bit : 0;
+                    if (cell > 0) ++row_states[(cell - 1) * rows + i];
                 }
                 if (col_max > adc_max) po.may_saturate = true;
                 largest_sum = std::max(largest_sum, col_max);
