@@ -250,18 +250,22 @@ TEST_P(SimPaths, EqualTheCellByCellOracleAtAnyThreadCountAndInCountsOnlyMode) {
                 if (ideal) {
                     EXPECT_EQ(runs.front().mismatches, 0) << where;
                 }
-                for (int threads : {1, 3}) {
-                    SimOptions opt;
-                    opt.ideal_adc = ideal;
-                    opt.threads = threads;
-                    opt.counts_only = true;
-                    opt.keep_outputs = true;
-                    const SimResult counts = simulate(maps[l], traces[l], hw, opt);
-                    EXPECT_TRUE(counts.counts_only);
-                    EXPECT_TRUE(counts.outputs.empty());
-                    EXPECT_EQ(counts.outputs_checked, 0);
-                    EXPECT_EQ(to_json(counts.stats), to_json(runs.front().stats)) << where;
-                }
+                // Counts only, with each kernel's packing (no bit-planes where no sum is formed).
+                for (SimOptions::Kernel k : runnable_kernels())
+                    for (int threads : {1, 3}) {
+                        SimOptions opt;
+                        opt.kernel = k;
+                        opt.ideal_adc = ideal;
+                        opt.threads = threads;
+                        opt.counts_only = true;
+                        opt.keep_outputs = true;
+                        const SimResult counts = simulate(maps[l], traces[l], hw, opt);
+                        EXPECT_TRUE(counts.counts_only);
+                        EXPECT_TRUE(counts.outputs.empty());
+                        EXPECT_EQ(counts.outputs_checked, 0);
+                        EXPECT_EQ(to_json(counts.stats), to_json(runs.front().stats))
+                            << where << " kernel " << kernel_name(k);
+                    }
             }
         }
         if (adc_bits == 3) {

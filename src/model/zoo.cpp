@@ -8,6 +8,7 @@
 #include <random>
 
 #include "core/error.hpp"
+#include "core/parallel.hpp"
 
 namespace sparsecim {
 
@@ -69,11 +70,18 @@ class Builder {
     std::string laplace(const std::string& name, Shape shape, int64_t fan_in) {
         const float b = std::sqrt(1.0f / static_cast<float>(fan_in));
         Tensor t(std::move(shape));
-        for (float& v : t.data) {
-            const float u = uniform();
-            const float mag = -b * std::log(1.0f - std::fabs(u));
-            v = u < 0.0f ? -mag : mag;
-        }
+        // The draws in order from the one stream, then their transform on every core (each
+        // element on its own: the same weights at any thread count).
+        for (float& v : t.data) v = uniform();
+        constexpr int64_t kChunk = int64_t{1} << 16;
+        const int64_t n = static_cast<int64_t>(t.data.size());
+        parallel_for((n + kChunk - 1) / kChunk, n > kChunk ? 0 : 1, [&](int64_t c) {
+            for (int64_t i = c * kChunk; i < std::min(n, (c + 1) * kChunk); ++i) {
+                float& v = t.data[static_cast<size_t>(i)];
+                const float mag = -b * std::log(1.0f - std::fabs(v));
+                v = v < 0.0f ? -mag : mag;
+            }
+        });
         g_.constants[name] = std::move(t);
         return name;
     }

@@ -37,6 +37,7 @@ struct Band {
     // + r], the active columns whose cell on row r is in state s.
     uint64_t ops = 0, acols = 0, adc_rounds = 0;
     size_t cnt0 = 0;
+    bool may_saturate = false;  // some op of the band may saturate the ADC
     // The band kernel (SimOptions::Kernel::Avx512Band), when it takes this band: its ops' active
     // columns in op order (vcols, padded to groups of 32 lanes), their cell-bit masks at
     // Prepared::vmasks[vmask0 + (g * cell_bits + b) * 32 + lane], their sums at acc16[vacc +
@@ -47,6 +48,9 @@ struct Band {
     bool vclip = false;  // some op of the band may saturate the ADC
     size_t vmask0 = 0, vacc = 0, vrun0 = 0, nruns = 0, vcol0 = 0;
 };
+
+// Cell bits the simulator takes (cells are bytes).
+constexpr int kMaxCellBits = 8;
 
 // The band kernel's 16-bit lanes hold a band's column sums when no sum can exceed them.
 constexpr int kBandLanes = 32;
@@ -96,7 +100,6 @@ struct Prepared {
 // signed S x 2^(planes - 1) <= 32768, S the largest column sum of one plane (before the ADC).
 void plan_band_kernel(Prepared& P, const LayerTrace& tr) {
     const int cb = P.cell_bits;
-    if (cb > 8) return;
     for (size_t t = 0; t < P.bands_of_tile.size(); ++t) {
         const auto [b0, b1] = P.bands_of_tile[t];
         const auto [o0, o1] = P.ops_of_tile[t];
@@ -165,6 +168,9 @@ void plan_band_kernel(Prepared& P, const LayerTrace& tr) {
 // The tables of tiles [t0, t1), indexed from 0 (append() joins the parts of a layer).
 Prepared prepare_tiles(const Mapping& m, const LayerTrace& tr, const HwConfig& hw,
                        const DeviceCells* dev, size_t t0, size_t t1, bool band_kernel) {
+    if (m.cell_bits < 1 || m.cell_bits > kMaxCellBits)
+        throw Error(m.layer + ": " + std::to_string(m.cell_bits) +
+                    "-bit cells; the simulator takes 1 to 8");
     Prepared P;
     P.analog = dev != nullptr;
     int64_t& largest_sum = P.largest_sum;
@@ -205,9 +211,10 @@ Prepared prepare_tiles(const Mapping& m, const LayerTrace& tr, const HwConfig& h
                 b.rows = op.rows;
                 b.words = (op.rows + 63) / 64;
                 b.row0 = P.row_k.size();
-                b.cnt0 = P.row_states.size();
-                P.row_states.resize(P.row_states.size() + static_cast<size_t>(op.rows) *
-                                                              static_cast<size_t>(P.states - 1));
+                // (state 0's rows first, counted and never read: no branch on the state)
+                b.cnt0 = P.row_states.size() + static_cast<size_t>(op.rows);
+                P.row_states.resize(P.row_states.size() +
+                                    static_cast<size_t>(op.rows) * static_cast<size_t>(P.states));
                 int min_shift = 1 << 30;
                 for (int i = 0; i < op.rows; ++i) {
                     const RowInput& ri = tile.inputs.at(op.in_ofs + static_cast<size_t>(i));
@@ -272,22 +279,28 @@ Prepared prepare_tiles(const Mapping& m, const LayerTrace& tr, const HwConfig& h
                                static_cast<size_t>(m.cell_bits) * static_cast<size_t>(band.words));
                 // (through local pointers: stores to the tables would otherwise reload them)
                 uint64_t* mask = P.masks.data() + base;
-                uint32_t* row_states = P.row_states.data() + band.cnt0;
+                uint32_t* row_states = P.row_states.data() + band.cnt0;  // [-rows, 0): state 0
                 const int32_t* row_k = P.row_k.data() + band.row0;
                 const size_t stride = static_cast<size_t>(tile.cols);
                 const uint8_t* cell_at = tile.cells.data() + static_cast<size_t>(op.r0) * stride +
                                          static_cast<size_t>(op.c0 + j);
                 const int cell_bits = m.cell_bits, words = band.words, rows = op.rows;
                 int64_t col_max = 0;
-                for (int i = 0; i < rows; ++i, cell_at += stride) {
-                    if (row_k[i] < 0) continue;
-                    const uint8_t cell = *cell_at;
-                    if (cell >= P.states) throw Error(m.layer + ": a cell state exceeds cell_bits");
-                    col_max += cell;
-                    const uint64_t bit = uint64_t{1} << (i % 64);
-                    for (int b = 0; b < cell_bits; ++b)
-                        mask[b * words + i / 64] |= (cell >> b) & 1 ? bit : 0;
-                    if (cell > 0) ++row_states[(cell - 1) * rows + i];
+                // 64 rows at a time, each cell bit's mask word in a register
+                uint64_t word[kMaxCellBits];
+                for (int w = 0; w < words; ++w) {
+                    std::fill(word, word + cell_bits, uint64_t{0});
+                    for (int i = w * 64; i < std::min(rows, w * 64 + 64); ++i, cell_at += stride) {
+                        if (row_k[i] < 0) continue;
+                        const uint8_t cell = *cell_at;
+                        if (cell >= P.states)
+                            throw Error(m.layer + ": a cell state exceeds cell_bits");
+                        col_max += cell;
+                        for (int b = 0; b < cell_bits; ++b)
+                            word[b] |= static_cast<uint64_t>((cell >> b) & 1) << (i % 64);
+                        ++row_states[(cell - 1) * rows + i];
+                    }
+                    for (int b = 0; b < cell_bits; ++b) mask[b * words + w] = word[b];
                 }
                 if (col_max > adc_max) po.may_saturate = true;
                 largest_sum = std::max(largest_sum, col_max);
@@ -297,6 +310,7 @@ Prepared prepare_tiles(const Mapping& m, const LayerTrace& tr, const HwConfig& h
                 std::max<uint64_t>(1, (static_cast<uint64_t>(po.acols) + adcs - 1) / adcs);
             P.max_cols = std::max(P.max_cols, po.acols);
             ++band.ops;
+            band.may_saturate = band.may_saturate || po.may_saturate;
             band.acols += static_cast<uint64_t>(po.acols);
             band.adc_rounds += po.adc_rounds;
             P.ops.push_back(po);
@@ -439,11 +453,14 @@ struct PackedBand {
     uint64_t driven = 0;    // set bits over all rows and planes
 };
 
-// Packs `rows` inputs (x[k] masked to a_bits, shifted) into bit-planes.
+// Packs `rows` inputs (x[k] masked to a_bits, shifted) into bit-planes; without Planes only the
+// per-row set bits, the non-empty planes and the driven total (all a counts-only run needs).
+template <bool Planes>
 inline void pack_band(const int32_t* x, const int32_t* row_k, const int32_t* row_shift, int rows,
                       int words, int nplanes, uint32_t raw_mask, uint64_t* planes,
                       uint32_t* row_bits, uint64_t& nonempty, uint64_t& driven) {
-    std::fill(planes, planes + static_cast<size_t>(nplanes) * static_cast<size_t>(words), 0);
+    if constexpr (Planes)
+        std::fill(planes, planes + static_cast<size_t>(nplanes) * static_cast<size_t>(words), 0);
     uint64_t any = 0, total = 0;
     for (int i = 0; i < rows; ++i) {
         const int32_t k = row_k[i];
@@ -454,6 +471,7 @@ inline void pack_band(const int32_t* x, const int32_t* row_k, const int32_t* row
         row_bits[i] = static_cast<uint32_t>(bits);
         total += static_cast<uint64_t>(bits);
         any |= v;
+        if constexpr (!Planes) continue;
         const uint64_t bit = uint64_t{1} << (i % 64);
         uint64_t* col = planes + i / 64;
         while (v) {
@@ -469,14 +487,25 @@ inline void pack_band(const int32_t* x, const int32_t* row_k, const int32_t* row
 // pack_band with AVX-512, for bands whose shifted inputs fit 32 bits: sixteen rows at a time, their
 // inputs gathered, masked and shifted in 32-bit lanes; each plane's 16 row bits come from one
 // test of the lanes against the plane's bit (VPTESTMD), each row's set bits from VPOPCNTD.
+// The OR of sixteen 32-bit lanes (through memory: GCC 12 warns on its reduce intrinsics).
+__attribute__((target("avx512f"))) inline uint32_t lanes_or(__m512i v) {
+    alignas(64) uint32_t lanes[16];
+    _mm512_store_si512(lanes, v);
+    uint32_t any = 0;
+    for (uint32_t l : lanes) any |= l;
+    return any;
+}
+
+template <bool Planes>
 __attribute__((target("avx512f,avx512vpopcntdq"))) void pack_band_avx512(
     const int32_t* x, const int32_t* row_k, const int32_t* row_shift, int rows, int words,
     int nplanes, uint32_t raw_mask, uint64_t* planes, uint32_t* row_bits, uint64_t& nonempty,
     uint64_t& driven) {
-    std::fill(planes, planes + static_cast<size_t>(nplanes) * static_cast<size_t>(words), 0);
+    if constexpr (Planes)
+        std::fill(planes, planes + static_cast<size_t>(nplanes) * static_cast<size_t>(words), 0);
     const __m512i zero = _mm512_setzero_si512();
     const __m512i raw = _mm512_set1_epi32(static_cast<int32_t>(raw_mask));
-    __m512i total = zero;
+    __m512i total = zero, any_v = zero;
     uint32_t any = 0;  // the set bits of any row
     for (int i0 = 0; i0 < rows; i0 += 16) {
         const __mmask16 live =
@@ -489,12 +518,13 @@ __attribute__((target("avx512f,avx512vpopcntdq"))) void pack_band_avx512(
         const __m512i bits = _mm512_maskz_popcnt_epi32(live, v);
         _mm512_mask_storeu_epi32(row_bits + i0, live, bits);
         total = _mm512_add_epi32(total, bits);
+        if constexpr (!Planes) {
+            any_v = _mm512_or_si512(any_v, v);
+            continue;
+        }
         uint64_t* word = planes + i0 / 64;
         const int at = i0 % 64;
-        alignas(64) uint32_t lanes[16];
-        _mm512_store_si512(lanes, v);
-        uint32_t group_any = 0;
-        for (uint32_t l : lanes) group_any |= l;
+        uint32_t group_any = lanes_or(v);
         any |= group_any;
         for (; group_any; group_any &= group_any - 1) {
             const int tb = std::countr_zero(group_any);
@@ -504,11 +534,12 @@ __attribute__((target("avx512f,avx512vpopcntdq"))) void pack_band_avx512(
                                                                           << at;
         }
     }
+    if constexpr (!Planes) any = lanes_or(any_v);
+    nonempty = any;
     alignas(64) uint32_t lanes[16];
     _mm512_store_si512(lanes, total);
     uint64_t sum = 0;
     for (uint32_t l : lanes) sum += l;
-    nonempty = any;
     driven = sum;
 }
 #endif
@@ -838,16 +869,20 @@ void run_work(const Mapping& m, const LayerTrace& tr, const HwConfig& hw, const 
                 uint64_t* pl = planes.data() + (b - b0) * plane_words;
                 uint32_t* rb = row_bits.data() + (b - b0) * static_cast<size_t>(P.max_rows);
                 const int nplanes = a_bits + band.max_shift;
+                // Planes only where column sums are formed: values, the analogue path, or ops
+                // whose sums the ADC may clip (counted even in a counts-only run).
+                const bool need_planes =
+                    values || P.analog || (!opt.ideal_adc && band.may_saturate);
+                const auto pack = [&](auto packer) {
+                    packer(x, P.row_k.data() + band.row0, P.row_shift.data() + band.row0, band.rows,
+                           band.words, nplanes, raw_mask, pl, rb, pb.nonempty, pb.driven);
+                };
 #ifdef SPARSECIM_SIM_AVX512
                 if (vector && nplanes <= 32)
-                    pack_band_avx512(x, P.row_k.data() + band.row0, P.row_shift.data() + band.row0,
-                                     band.rows, band.words, nplanes, raw_mask, pl, rb, pb.nonempty,
-                                     pb.driven);
+                    need_planes ? pack(pack_band_avx512<true>) : pack(pack_band_avx512<false>);
                 else
 #endif
-                    pack_band(x, P.row_k.data() + band.row0, P.row_shift.data() + band.row0,
-                              band.rows, band.words, nplanes, raw_mask, pl, rb, pb.nonempty,
-                              pb.driven);
+                    need_planes ? pack(pack_band<true>) : pack(pack_band<false>);
                 pb.planes = pl;
                 pb.row_bits = rb;
                 // The counters of all the band's ops at once: issued and skipped planes,
