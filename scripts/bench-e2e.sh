@@ -8,6 +8,10 @@
 #   scripts/bench-e2e.sh --scaling       the scaling table (dense; 1/4/16 images streamed;
 #                                        lenet, resnet20-cifar, resnet18, resnet50) as Markdown
 #   scripts/bench-e2e.sh --scaling --write-docs   ... and put it into docs/performance.md
+#   scripts/bench-e2e.sh --summary [--write-docs]   issue 21's figures (end-to-end evaluate of
+#                                        zoo:resnet18 per scheme, counts-only, fraction of the
+#                                        ceiling, per-stage table, 1/16/64 images, re-pricing
+#                                        rate; scripts/bench_summary.py) into docs/performance.md
 #   scripts/bench-e2e.sh --kernels       the simulator's column-sum kernels side by side on
 #                                        zoo:resnet18 (portable, then AVX-512 where the CPU has
 #                                        it), runs interleaved REPEATS times: median simulation
@@ -23,14 +27,24 @@ threads=${THREADS:-0}
 scaling=0
 write_docs=0
 kernels=0
+summary=0
 for a in "$@"; do
   case "$a" in
+    --summary) summary=1 ;;
     --scaling) scaling=1 ;;
     --write-docs) write_docs=1 ;;
     --kernels) kernels=1 ;;
     *) echo "bench-e2e.sh: unknown option $a" >&2; exit 2 ;;
   esac
 done
+
+if [ "$summary" -eq 1 ]; then
+  cmake --build build/release --target sparsecim sparsecim_torch_plugin >/dev/null 2>&1 ||
+    cmake --build build/release --target sparsecim >/dev/null
+  docs=()
+  [ "$write_docs" -eq 1 ] && docs=(--write-docs)
+  exec /usr/bin/python3 scripts/bench_summary.py "${docs[@]}"
+fi
 
 if [ "$kernels" -eq 1 ]; then
   dir=$(mktemp -d)
