@@ -96,6 +96,27 @@ TEST(MappingOnly, UnknownOpGraphImportsSummarizesButDoesNotRun) {
     fs::remove(p);
 }
 
+// Modelled traces of many images are made batch by batch as they are simulated (memory holds one
+// batch): the results do not depend on the batching, one image per batch or all in one.
+TEST(MappingOnly, ModelledImagesInBatchesGiveTheSameResults) {
+    const fs::path p = softplus_model();
+    EvalOptions opt;
+    opt.model = p.string();
+    opt.schemes = {"dense", "csr"};
+    opt.images = 3;
+    opt.data.dir = "/nonexistent";
+    const EvalResult whole = evaluate(opt);
+    opt.modelled_batch_bytes = 1;  // one image per batch
+    const EvalResult single = evaluate(opt);
+    nlohmann::json a = results_json(whole), b = results_json(single);
+    a.erase("timing");
+    b.erase("timing");
+    EXPECT_EQ(a, b);
+    EXPECT_EQ(whole.schemes[0].layers[0].positions, 3 * 28 * 28);
+    EXPECT_GT(whole.schemes[0].layers[0].stats.ou_ops, 0u);
+    fs::remove(p);
+}
+
 TEST(MappingOnly, EvaluateModelsEveryLayerAndIsExact) {
     const fs::path p = softplus_model();
     EvalOptions opt;

@@ -6,7 +6,9 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 
 #include "core/atomic_file.hpp"
@@ -253,12 +255,20 @@ constexpr int64_t kCachedTraceImages = 16;
 
 using TraceBatches = std::vector<std::vector<LayerTrace>>;
 
+// The traces the simulated images give: batches kept (by a cache), or each batch made when it is
+// simulated (memory then holds one batch's traces).
+struct TraceSource {
+    std::shared_ptr<const TraceBatches> kept;
+    std::function<std::vector<LayerTrace>(int64_t)> make;  // batch b
+    int64_t batches = 0;
+};
+
 // Maps (verified) and simulates every layer of `qm` on `traces` (batches of layer traces, e.g.
 // the integer reference's on the simulated test images), or when null, on `sim_images` streamed
 // through the integer reference. With opt.adc_accuracy_images > 0 and a `test` set, also the
 // top-1 through the simulated ADC.
 MappedNetwork map_and_simulate(const Scheme& scheme, const QuantModel& qm, const SchemeContext& ctx,
-                               const TraceBatches* traces, const Tensor& sim_images,
+                               const TraceSource* traces, const Tensor& sim_images,
                                const Dataset* test, const EvalOptions& opt,
                                const Progress& progress, const std::string& label,
                                const Tensor* calib = nullptr, const Dataset* val = nullptr) {
@@ -316,8 +326,12 @@ MappedNetwork map_and_simulate(const Scheme& scheme, const QuantModel& qm, const
     net.adc_ranges = profile(mappings);
     MappedNetwork mn;
     mn.adc_ranges = net.adc_ranges;
-    if (traces) {
-        for (const auto& batch : *traces) simulate_traces(mappings, batch, hw, net, mn.sim);
+    if (traces && traces->kept) {
+        for (const auto& batch : *traces->kept) simulate_traces(mappings, batch, hw, net, mn.sim);
+        mn.sim.layers.resize(mappings.size());
+    } else if (traces && traces->make) {
+        for (int64_t b = 0; b < traces->batches; ++b)
+            simulate_traces(mappings, traces->make(b), hw, net, mn.sim);
         mn.sim.layers.resize(mappings.size());
     } else {
         mn.sim = simulate_network(qm, mappings, sim_images, hw, net);
@@ -665,6 +679,35 @@ EvalOptions fit_to_data(const EvalOptions& asked) {
     return o;
 }
 
+// The modelled traces of images [first, first + count) for every layer, image after image (layers
+// on every core; each layer and image has its own seed, the first image the layer's, so the
+// traces depend neither on the thread count nor on how the images are batched).
+std::vector<LayerTrace> modelled_batch(const QuantModel& qm, const ModelData& m,
+                                       const EvalOptions& opt, int64_t first, int64_t count) {
+    std::vector<LayerTrace> batch(qm.layers.size());
+    parallel_for(static_cast<int64_t>(qm.layers.size()), opt.threads, [&](int64_t i) {
+        const size_t li = static_cast<size_t>(i);
+        const QuantLayer& L = qm.layers[li];
+        const auto up = m.upsampled.find(L.name);
+        LayerTrace& t = batch[li];
+        for (int64_t image = first; image < first + count; ++image) {
+            const uint64_t seed = opt.seed * 0x9E3779B97F4A7C15ull + li +
+                                  static_cast<uint64_t>(image) * 0xD1B54A32D192ED03ull;
+            LayerTrace one = modelled_trace(L, m.positions_per_image.at(L.name),
+                                            opt.activation_model.for_layer(L.name), seed,
+                                            up == m.upsampled.end() ? nullptr : &up->second);
+            if (image == first) {
+                t = std::move(one);
+                continue;
+            }
+            t.positions += one.positions;
+            t.inputs.insert(t.inputs.end(), one.inputs.begin(), one.inputs.end());
+            t.outputs.insert(t.outputs.end(), one.outputs.begin(), one.outputs.end());
+        }
+    });
+    return batch;
+}
+
 ModelData load_model_data(const EvalOptions& opt, const std::string& model_name,
                           const Progress& progress) {
     ModelData md;
@@ -879,7 +922,7 @@ EvalResult evaluate(const EvalOptions& asked, EvalCache* cache) {
     };
     std::vector<BaselineRequest> baseline_requests;
     std::shared_ptr<const Prepared> dense_prepared;
-    std::shared_ptr<const TraceBatches> dense_traces;
+    std::shared_ptr<const TraceSource> dense_traces;
     std::string dense_pkey;
     SchemeContext dense_ctx;
 
@@ -927,32 +970,34 @@ EvalResult evaluate(const EvalOptions& asked, EvalCache* cache) {
         const QuantModel& qm = prepared->qm;
         // The inputs of every layer: modelled, or the integer reference's traces on the
         // simulated images (kept by a cache for a few images, else streamed).
-        std::shared_ptr<const TraceBatches> traces;
-        if (modelled || (cache && opt.images <= kCachedTraceImages))
-            traces = cached<TraceBatches>(cache, "trace", pkey, [&] {
+        auto traces = std::make_shared<TraceSource>();
+        int64_t image_bytes = 0;  // one image's modelled inputs
+        if (modelled)
+            for (const QuantLayer& L : qm.layers)
+                image_bytes += m.positions_per_image.at(L.name) * L.weights.K *
+                               static_cast<int64_t>(sizeof(int32_t));
+        const int64_t per_batch =
+            std::max<int64_t>(1, opt.modelled_batch_bytes / std::max<int64_t>(1, image_bytes));
+        if (modelled && opt.images > per_batch) {
+            // Batches of images (ResNet-18 at 224 x 224: 60 MB of inputs per image), made again
+            // each time they are simulated: memory holds one.
+            progress.say(name + ": modelled traces in batches of " + std::to_string(per_batch) +
+                         " image(s)");
+            traces->batches = (opt.images + per_batch - 1) / per_batch;
+            traces->make = [qmp = prepared, mdp = own_md, &opt, per_batch](int64_t b) {
+                return modelled_batch(qmp->qm, *mdp, opt, b * per_batch,
+                                      std::min(per_batch, opt.images - b * per_batch));
+            };
+        } else if (modelled || (cache && opt.images <= kCachedTraceImages)) {
+            traces->kept = cached<TraceBatches>(cache, "trace", pkey, [&] {
                 progress.say(name + ": trace " + std::to_string(opt.images) + " image(s)");
                 TraceBatches tb;
-                if (modelled) {
-                    // Layers on every core: each trace has its own seed, so the traces do not
-                    // depend on the thread count.
-                    std::vector<LayerTrace>& one = tb.emplace_back(qm.layers.size());
-                    parallel_for(
-                        static_cast<int64_t>(qm.layers.size()), opt.threads, [&](int64_t i) {
-                            const size_t li = static_cast<size_t>(i);
-                            const QuantLayer& L = qm.layers[li];
-                            const auto up = m.upsampled.find(L.name);
-                            one[li] =
-                                modelled_trace(L, opt.images * m.positions_per_image.at(L.name),
-                                               opt.activation_model.for_layer(L.name),
-                                               opt.seed * 0x9E3779B97F4A7C15ull + li,
-                                               up == m.upsampled.end() ? nullptr : &up->second);
-                        });
-                } else {
-                    for (int64_t i = 0; i < opt.images; ++i)
-                        tb.push_back(trace_batch(qm, m.sim_images, i, 1));
-                }
+                if (modelled) tb.push_back(modelled_batch(qm, m, opt, 0, opt.images));
+                for (int64_t i = 0; i < opt.images && !modelled; ++i)
+                    tb.push_back(trace_batch(qm, m.sim_images, i, 1));
                 return tb;
             });
+        }
         const nlohmann::json sim_opts = {{"counts_only", opt.counts_only},
                                          {"check_exact", opt.check_exact},
                                          {"trials", opt.trials},

@@ -44,6 +44,10 @@ struct EvalOptions : EvalSettings {
     // Threads for mapping, simulation and top-1 (0 = all cores); the figures never depend on it.
     // Sweeps running points side by side give each point one.
     int threads = 0;
+    // Modelled activations: the input bytes one batch of simulated images may hold. More images
+    // are made batch by batch as they are simulated, so memory holds one batch; the traces and
+    // the figures do not depend on it.
+    int64_t modelled_batch_bytes = int64_t{512} << 20;
     FinetuneFn finetune;  // used with finetune_epochs > 0
     // Optional: gets each scheme's finetuned model (folded, before the scheme quantizes it).
     std::function<void(const std::string& scheme, const Graph& finetuned)> on_finetuned;
