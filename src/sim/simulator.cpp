@@ -45,7 +45,8 @@ struct Band {
     // (Prepared::vruns[vrun0, vrun0 + nruns)), whose column shifts and signs are at
     // Prepared::vcol_shift / vcol_sign[vcol0 + column].
     int vcols = 0;
-    bool vclip = false;  // some op of the band may saturate the ADC
+    bool vclip = false;    // some op of the band may saturate the ADC
+    bool vfactor = false;  // its column shifts are at most 15: Prepared::vcol_factor holds them
     size_t vmask0 = 0, vacc = 0, vrun0 = 0, nruns = 0, vcol0 = 0;
 };
 
@@ -88,6 +89,7 @@ struct Prepared {
     // The band kernel's tables (Band::vcols); vacc_of_tile: 16-bit lanes a tile's bands need.
     std::vector<uint16_t> vmasks;
     std::vector<int32_t> vcol_shift, vcol_sign;
+    std::vector<int32_t> vcol_factor;  // sign x 2^shift, where every shift of the band is <= 15
     std::vector<std::pair<int32_t, int32_t>> vruns;  // (output, columns)
     size_t max_vacc = 0;
     uint64_t input_bytes = 0;   // distinct inputs all tiles load per position, in bytes
@@ -153,6 +155,8 @@ void plan_band_kernel(Prepared& P, const LayerTrace& tr) {
                     const size_t c = op.col0 + static_cast<size_t>(j);
                     P.vcol_shift.push_back(P.col_shift[c]);
                     P.vcol_sign.push_back(P.col_sign[c]);
+                    P.vcol_factor.push_back(
+                        P.col_shift[c] <= 15 ? P.col_sign[c] * (int32_t{1} << P.col_shift[c]) : 0);
                     if (P.vruns.size() > band.vrun0 && P.vruns.back().first == P.col_n[c])
                         ++P.vruns.back().second;
                     else
@@ -160,6 +164,8 @@ void plan_band_kernel(Prepared& P, const LayerTrace& tr) {
                 }
             }
             band.nruns = P.vruns.size() - band.vrun0;
+            band.vfactor = std::all_of(P.vcol_shift.begin() + static_cast<ptrdiff_t>(band.vcol0),
+                                       P.vcol_shift.end(), [](int32_t sh) { return sh <= 15; });
         }
         P.max_vacc = std::max(P.max_vacc, vacc);
     }
@@ -365,6 +371,7 @@ void append(Prepared& P, Prepared&& Q) {
     join(P.vmasks, Q.vmasks);
     join(P.vcol_shift, Q.vcol_shift);
     join(P.vcol_sign, Q.vcol_sign);
+    join(P.vcol_factor, Q.vcol_factor);
     join(P.vruns, Q.vruns);
     for (size_t n = 0; n < P.tiles_of_output.size(); ++n)
         P.tiles_of_output[n] += Q.tiles_of_output[n];
@@ -734,6 +741,24 @@ __attribute__((target("avx512f,avx512bw,avx512bitalg"))) uint64_t band_sums_avx5
     return saturations;
 }
 
+// A band's column shares (Band::vfactor): its 16-bit sums, sign- or zero-extended, times their
+// columns' sign x 2^shift, in 32-bit lanes (|sum| <= 65535, shift <= 15: no overflow).
+__attribute__((target("avx512f,avx512bw"))) void band_shares_avx512(const uint16_t* acc16,
+                                                                    const int32_t* factor,
+                                                                    int vcols, bool sign_extend,
+                                                                    int32_t* share) {
+    for (int i = 0; i < vcols; i += 16) {
+        const __mmask16 live =
+            vcols - i >= 16 ? __mmask16{0xffff} : static_cast<__mmask16>((1u << (vcols - i)) - 1);
+        // (a whole load: each band's sums are padded to 32 lanes)
+        const __m256i a = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(acc16 + i));
+        const __m512i x = sign_extend ? _mm512_maskz_cvtepi16_epi32(live, a)
+                                      : _mm512_maskz_cvtepu16_epi32(live, a);
+        _mm512_mask_storeu_epi32(share + i, live,
+                                 _mm512_mullo_epi32(x, _mm512_maskz_loadu_epi32(live, factor + i)));
+    }
+}
+
 uint64_t band_sums(bool clip, const uint64_t* planes, uint64_t issued, int sign_plane,
                    const uint16_t* masks, int vcols, int cell_bits, int64_t adc_max,
                    uint16_t* acc16, uint16_t* big16) {
@@ -755,6 +780,7 @@ uint64_t band_sums(bool, const uint64_t*, uint64_t, int, const uint16_t*, int, i
                    uint16_t*, uint16_t*) {
     return 0;
 }
+void band_shares_avx512(const uint16_t*, const int32_t*, int, bool, int32_t*) {}
 #endif
 
 // The analogue column sums of one op (SimOptions::device): per issued plane and active column j,
@@ -847,6 +873,7 @@ void run_work(const Mapping& m, const LayerTrace& tr, const HwConfig& hw, const 
     std::vector<int64_t> acc(static_cast<size_t>((std::max(1, P.max_cols) + 7) / 8 * 8));
     std::vector<uint16_t> acc16(P.max_vacc);  // the band kernel's sums of one tile's bands
     uint16_t big16[kBandLanes] = {};          // and its largest sums, lane by lane
+    std::vector<int32_t> share(P.max_vacc);   // one band's column shares (Band::vfactor)
     // The analogue path's column values and one tile's share of the outputs at one position.
     std::vector<int> rows_on(P.analog ? static_cast<size_t>(std::max(1, P.max_rows)) : 0);
     std::vector<double> acc_d(P.analog ? acc.size() : 0),
@@ -920,9 +947,21 @@ void run_work(const Mapping& m, const LayerTrace& tr, const HwConfig& hw, const 
                     P.vmasks.data() + band.vmask0, band.vcols, P.cell_bits, adc_max, a16, big16);
                 if (!values) continue;
                 int64_t* y = out.y.data() + (p - wk.p0) * m.N;
+                size_t c = 0;
+                if (band.vfactor) {  // the shares in vector, then one add per output
+                    band_shares_avx512(a16, P.vcol_factor.data() + band.vcol0, band.vcols,
+                                       tr.in_signed, share.data());
+                    for (size_t r = band.vrun0; r < band.vrun0 + band.nruns; ++r) {
+                        const auto [n, len] = P.vruns[r];
+                        int64_t v = 0;
+                        for (const size_t end = c + static_cast<size_t>(len); c < end; ++c)
+                            v += share[c];
+                        y[n] += v;
+                    }
+                    continue;
+                }
                 const int32_t* shift = P.vcol_shift.data() + band.vcol0;
                 const int32_t* sign = P.vcol_sign.data() + band.vcol0;
-                size_t c = 0;
                 for (size_t r = band.vrun0; r < band.vrun0 + band.nruns; ++r) {
                     const auto [n, len] = P.vruns[r];
                     int64_t v = 0;
