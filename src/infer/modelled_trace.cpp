@@ -7,6 +7,7 @@
 #include <random>
 
 #include "core/error.hpp"
+#include "core/hot_clones.hpp"
 #include "infer/int_infer.hpp"
 
 namespace sparsecim {
@@ -36,6 +37,8 @@ void set_activation_option(ActivationModels& models, const std::string& option,
         (is_density ? models.density : models.bit_density)[layer] = v;
 }
 
+// (every simulated input passes here once: hardware popcnt where the CPU has it)
+SPARSECIM_HOT_CLONES
 void ActivationCounts::add(const LayerTrace& t) {
     const int bits = t.in_signed ? t.a_bits - 1 : t.a_bits;
     values += static_cast<int64_t>(t.inputs.size());
