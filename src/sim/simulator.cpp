@@ -491,9 +491,6 @@ inline void pack_band(const int32_t* x, const int32_t* row_k, const int32_t* row
 }
 
 #ifdef SPARSECIM_SIM_AVX512
-// pack_band with AVX-512, for bands whose shifted inputs fit 32 bits: sixteen rows at a time, their
-// inputs gathered, masked and shifted in 32-bit lanes; each plane's 16 row bits come from one
-// test of the lanes against the plane's bit (VPTESTMD), each row's set bits from VPOPCNTD.
 // The OR of sixteen 32-bit lanes (through memory: GCC 12 warns on its reduce intrinsics).
 __attribute__((target("avx512f"))) inline uint32_t lanes_or(__m512i v) {
     alignas(64) uint32_t lanes[16];
@@ -503,6 +500,9 @@ __attribute__((target("avx512f"))) inline uint32_t lanes_or(__m512i v) {
     return any;
 }
 
+// pack_band with AVX-512, for bands whose shifted inputs fit 32 bits: sixteen rows at a time, their
+// inputs gathered, masked and shifted in 32-bit lanes; each plane's 16 row bits come from one
+// test of the lanes against the plane's bit (VPTESTMD), each row's set bits from VPOPCNTD.
 template <bool Planes>
 __attribute__((target("avx512f,avx512vpopcntdq"))) void pack_band_avx512(
     const int32_t* x, const int32_t* row_k, const int32_t* row_shift, int rows, int words,
