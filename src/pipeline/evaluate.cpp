@@ -979,7 +979,7 @@ EvalResult evaluate(const EvalOptions& asked, EvalCache* cache) {
         const int64_t per_batch =
             std::max<int64_t>(1, opt.modelled_batch_bytes / std::max<int64_t>(1, image_bytes));
         if (modelled && opt.images > per_batch) {
-            // Batches of images (ResNet-18 at 224 x 224: 60 MB of inputs per image), made again
+            // Batches of images (ResNet-18 at 224 x 224: 59 MB of inputs per image), made again
             // each time they are simulated: memory holds one.
             progress.say(name + ": modelled traces in batches of " + std::to_string(per_batch) +
                          " image(s)");
@@ -992,9 +992,11 @@ EvalResult evaluate(const EvalOptions& asked, EvalCache* cache) {
             traces->kept = cached<TraceBatches>(cache, "trace", pkey, [&] {
                 progress.say(name + ": trace " + std::to_string(opt.images) + " image(s)");
                 TraceBatches tb;
-                if (modelled) tb.push_back(modelled_batch(qm, m, opt, 0, opt.images));
-                for (int64_t i = 0; i < opt.images && !modelled; ++i)
-                    tb.push_back(trace_batch(qm, m.sim_images, i, 1));
+                if (modelled)
+                    tb.push_back(modelled_batch(qm, m, opt, 0, opt.images));
+                else
+                    for (int64_t i = 0; i < opt.images; ++i)
+                        tb.push_back(trace_batch(qm, m.sim_images, i, 1));
                 return tb;
             });
         }

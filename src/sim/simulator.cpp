@@ -38,6 +38,7 @@ struct Band {
     uint64_t ops = 0, acols = 0, adc_rounds = 0;
     size_t cnt0 = 0;
     bool may_saturate = false;  // some op of the band may saturate the ADC
+    int64_t largest_sum = 0;    // the largest column sum of one plane its ops can produce
     // The band kernel (SimOptions::Kernel::Avx512Band), when it takes this band: its ops' active
     // columns in op order (vcols, padded to groups of 32 lanes), their cell-bit masks at
     // Prepared::vmasks[vmask0 + (g * cell_bits + b) * 32 + lane], their sums at acc16[vacc +
@@ -45,7 +46,6 @@ struct Band {
     // (Prepared::vruns[vrun0, vrun0 + nruns)), whose column shifts and signs are at
     // Prepared::vcol_shift / vcol_sign[vcol0 + column].
     int vcols = 0;
-    bool vclip = false;    // some op of the band may saturate the ADC
     bool vfactor = false;  // its column shifts are at most 15: Prepared::vcol_factor holds them
     size_t vmask0 = 0, vacc = 0, vrun0 = 0, nruns = 0, vcol0 = 0;
 };
@@ -86,7 +86,7 @@ struct Prepared {
     int64_t largest_sum = 0;  // the largest column sum an op can produce (ideal cells)
     std::vector<std::vector<int32_t>> outputs_of_tile;
     std::vector<int32_t> tiles_of_output;  // per output, the tiles whose columns feed it
-    // The band kernel's tables (Band::vcols); vacc_of_tile: 16-bit lanes a tile's bands need.
+    // The band kernel's tables (Band::vcols); max_vacc: the 16-bit lanes a tile's bands need.
     std::vector<uint16_t> vmasks;
     std::vector<int32_t> vcol_shift, vcol_sign;
     std::vector<int32_t> vcol_factor;  // sign x 2^shift, where every shift of the band is <= 15
@@ -111,20 +111,7 @@ void plan_band_kernel(Prepared& P, const LayerTrace& tr) {
         for (size_t b = b0; b < b1; ++b) {
             Band& band = P.bands[b];
             if (band.words != 1 || band.rows > 16 || band.acols == 0) continue;
-            uint64_t largest = 0;
-            bool clip = false;
-            for (size_t oi : ops_of[b - b0]) {
-                const PreparedOp& op = P.ops[oi];
-                clip = clip || op.may_saturate;
-                for (int j = 0; j < op.acols; ++j) {
-                    uint64_t sum = 0;
-                    for (int c = 0; c < cb; ++c)
-                        sum += static_cast<uint64_t>(std::popcount(
-                                   P.masks[op.mask0 + static_cast<size_t>(j * cb + c)]))
-                               << c;
-                    largest = std::max(largest, sum);
-                }
-            }
+            const uint64_t largest = static_cast<uint64_t>(band.largest_sum);
             const int planes = tr.a_bits + band.max_shift;
             const bool fits =
                 largest == 0 ||
@@ -132,7 +119,6 @@ void plan_band_kernel(Prepared& P, const LayerTrace& tr) {
                                                : largest * ((uint64_t{1} << planes) - 1) <= 65535));
             if (!fits) continue;
             band.vcols = static_cast<int>(band.acols);
-            band.vclip = clip;
             band.vacc = vacc;
             const size_t groups = (band.acols + kBandLanes - 1) / kBandLanes;
             vacc += groups * kBandLanes;
@@ -310,6 +296,7 @@ Prepared prepare_tiles(const Mapping& m, const LayerTrace& tr, const HwConfig& h
                 }
                 if (col_max > adc_max) po.may_saturate = true;
                 largest_sum = std::max(largest_sum, col_max);
+                band.largest_sum = std::max(band.largest_sum, col_max);
             }
             const uint64_t adcs = static_cast<uint64_t>(std::max(1, hw.adc_per_xbar));
             po.adc_rounds =
@@ -939,7 +926,7 @@ void run_work(const Mapping& m, const LayerTrace& tr, const HwConfig& hw, const 
                 if (band.vcols == 0) continue;
                 // The band kernel: all the band's ops' column sums, then their shares of the
                 // outputs, one run of columns per output (sign and shift per column).
-                const bool clip = !opt.ideal_adc && band.vclip;
+                const bool clip = !opt.ideal_adc && band.may_saturate;
                 if (!values && !clip) continue;
                 uint16_t* a16 = acc16.data() + band.vacc;
                 saturations += band_sums(
