@@ -136,6 +136,30 @@ TEST(SweepCache, CostOnlyFieldsAreTheEnergiesAndAreas) {
     EXPECT_NE(structural_json(a), structural_json(b));
 }
 
+TEST(SweepCache, SameHwAgreesWithTheJsonItStandsFor) {
+    // Every preset, and each with one cost-only, one structural and one component change.
+    std::vector<HwConfig> configs;
+    for (const char* scheme : {"dense", "csr", "twofold", "sme", "pattern"})
+        for (const char* o : {"", "adc.energy_pj=9", "ou.rows=4", "components.zero_flag.area_um2=3",
+                              "components.zero_flag.latency_cycles=5"}) {
+            HwConfig hw = resolve_hw(hw_preset_path(scheme).string(), {});
+            if (*o) apply_hw_override(hw, o);
+            configs.push_back(hw);
+        }
+    int same = 0, same_structure = 0;
+    for (const HwConfig& a : configs)
+        for (const HwConfig& b : configs) {
+            EXPECT_EQ(same_hw(a, b), to_json(a) == to_json(b));
+            EXPECT_EQ(same_hw(a, b, true), structural_json(a) == structural_json(b));
+            same += same_hw(a, b);
+            same_structure += same_hw(a, b, true);
+        }
+    // Both outcomes occur: each config equals itself, a cost-only change keeps the structure.
+    EXPECT_GT(same, 0);
+    EXPECT_GT(same_structure, same);
+    EXPECT_LT(same_structure, static_cast<int>(configs.size() * configs.size()));
+}
+
 TEST(SweepReport, ParetoFrontIsTheNonDominatedSet) {
     const double nan = std::nan("");
     EXPECT_EQ(pareto_optimal({{1, 5}, {2, 2}, {5, 1}, {3, 3}, {2, 2}, {nan, 0}}),

@@ -2,18 +2,23 @@
 // the process is interrupted.
 #include "core/atomic_file.hpp"
 
+#include <fcntl.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <cerrno>
+#include <cstdio>
 #include <cstring>
+#include <ctime>
 #include <fstream>
-#include <sstream>
 #include <system_error>
 
 #include "core/error.hpp"
+#include "core/keyed_memo.hpp"
 
 namespace sparsecim {
 
@@ -105,16 +110,65 @@ bool path_exists(const std::filesystem::path& path) {
 }
 
 std::string read_file(const std::filesystem::path& path) {
-    std::error_code ec;
-    if (!std::filesystem::exists(path, ec)) throw Error(path.string() + ": file not found");
-    if (std::filesystem::is_directory(path, ec))
+    // One read() into a string of the file's size (a sweep reads its model and hardware files for
+    // every point; a stream copy grew and copied the buffer several times).
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        if (errno == ENOENT || errno == ENOTDIR) throw Error(path.string() + ": file not found");
+        throw Error(path.string() + ": cannot open for reading");
+    }
+    struct stat st {};
+    if (::fstat(fd, &st) != 0) {
+        ::close(fd);
+        throw Error(path.string() + ": cannot open for reading");
+    }
+    if (S_ISDIR(st.st_mode)) {
+        ::close(fd);
         throw Error(path.string() + ": is a directory, expected a file");
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw Error(path.string() + ": cannot open for reading");
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    if (in.bad()) throw Error(path.string() + ": read error");
-    return ss.str();
+    }
+    // The size is a hint (a pipe has none, a file may grow): read until end of file.
+    std::string out(S_ISREG(st.st_mode) ? static_cast<size_t>(st.st_size) : 0, '\0');
+    size_t have = 0;
+    char more[4096];  // past the expected size: read here and appended
+    for (;;) {
+        const bool full = have == out.size();
+        const ssize_t n =
+            full ? ::read(fd, more, sizeof more) : ::read(fd, out.data() + have, out.size() - have);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) {
+            ::close(fd);
+            throw Error(path.string() + ": read error");
+        }
+        if (n == 0) break;
+        if (full) out.append(more, static_cast<size_t>(n));
+        have += static_cast<size_t>(n);
+    }
+    ::close(fd);
+    out.resize(have);
+    return out;
+}
+
+std::string file_stamp(const std::filesystem::path& path) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return {};
+    const time_t changed = std::max(st.st_mtim.tv_sec, st.st_ctim.tv_sec);
+    if (std::time(nullptr) - changed < 3) return {};
+    char stamp[160];
+    std::snprintf(stamp, sizeof stamp, "%llu %llu %lld %lld.%09ld %lld.%09ld",
+                  static_cast<unsigned long long>(st.st_dev),
+                  static_cast<unsigned long long>(st.st_ino), static_cast<long long>(st.st_size),
+                  static_cast<long long>(st.st_mtim.tv_sec), st.st_mtim.tv_nsec,
+                  static_cast<long long>(st.st_ctim.tv_sec), st.st_ctim.tv_nsec);
+    return stamp;
+}
+
+std::string read_file_kept(const std::filesystem::path& path) {
+    const std::string stamp = file_stamp(path);
+    if (stamp.empty()) return read_file(path);
+    static KeyedMemo<std::string> kept;
+    return kept.get(
+        path.string() + '\n' + stamp, [&] { return read_file(path); },
+        [](const std::string& bytes) { return bytes.size() <= (size_t{1} << 20); });
 }
 
 void discard_pending_temp_files() noexcept {

@@ -16,6 +16,17 @@ void write_file_atomic(const std::filesystem::path& path, std::string_view conte
 // Reads a whole file; throws Error naming the file when it cannot be read.
 std::string read_file(const std::filesystem::path& path);
 
+// What stat() says of a file that changes when its bytes do: device, inode, size, modification
+// and change times. Empty when the file cannot be examined or changed in the last 2-3 seconds:
+// the kernel stamps those times from a clock that ticks every few milliseconds, so a second write
+// within one tick would keep them (git's "racily clean" rule); such a file must be read.
+std::string file_stamp(const std::filesystem::path& path);
+
+// read_file, but a file of at most 1 MiB whose file_stamp is what it was at an earlier call comes
+// from memory: one stat() instead of reading (a sweep resolves the same hardware files for every
+// point).
+std::string read_file_kept(const std::filesystem::path& path);
+
 // Whether `path` exists; false (never an exception) when it cannot be examined, e.g. a name
 // longer than the file system allows.
 bool path_exists(const std::filesystem::path& path);

@@ -98,9 +98,13 @@ CostItems cost_items(const Stats& stats, const Footprint& fp, const HwConfig& hw
     return items;
 }
 
-PriceTable hw_prices(const HwConfig& config) {
+namespace {
+
+// The prices of *h; `keep` owns it when the table may outlive the caller's config (hw_prices),
+// and is null when the table is used at once (price() of one layer: a config copy per call was
+// most of a re-priced sweep point's pricing).
+PriceTable prices_of(const HwConfig* h, std::shared_ptr<const HwConfig> keep) {
     // Scheme periphery: every counted event and declared unit needs a components.NAME entry.
-    auto h = std::make_shared<const HwConfig>(config);
     auto spec = [h](const std::string& name) -> const ComponentSpec& {
         auto it = h->components.find(name);
         if (it == h->components.end())
@@ -109,7 +113,7 @@ PriceTable hw_prices(const HwConfig& config) {
         return it->second;
     };
     PriceTable t;
-    t.energy_pj = [h, spec](const CostItem& it) -> double {
+    t.energy_pj = [h, keep, spec](const CostItem& it) -> double {
         const HwConfig& hw = *h;
         if (it.name == "cell_read") {
             for (const auto& [key, value] : it.args)
@@ -131,7 +135,7 @@ PriceTable hw_prices(const HwConfig& config) {
         if (it.name == "index_bit") return hw.index_energy_pj_per_bit;
         return spec(it.name).energy_pj;
     };
-    t.area_um2 = [h, spec](const CostItem& it) -> double {
+    t.area_um2 = [h, keep, spec](const CostItem& it) -> double {
         const HwConfig& hw = *h;
         if (it.name == "crossbar") return hw.xbar_area_um2;
         if (it.name == "adc") return hw.adc_area_um2;
@@ -142,6 +146,13 @@ PriceTable hw_prices(const HwConfig& config) {
         return spec(it.name).area_um2;
     };
     return t;
+}
+
+}  // namespace
+
+PriceTable hw_prices(const HwConfig& config) {
+    auto keep = std::make_shared<const HwConfig>(config);
+    return prices_of(keep.get(), keep);
 }
 
 Cost price(const CostItems& items, const PriceTable& prices, double clock_mhz) {
@@ -159,7 +170,7 @@ Cost price(const CostItems& items, const PriceTable& prices, double clock_mhz) {
 }
 
 Cost price(const Stats& stats, const Footprint& fp, const HwConfig& hw) {
-    return price(cost_items(stats, fp, hw), hw_prices(hw), hw.clock_mhz);
+    return price(cost_items(stats, fp, hw), prices_of(&hw, nullptr), hw.clock_mhz);
 }
 
 nlohmann::json to_json(const Cost& c) {

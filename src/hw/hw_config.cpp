@@ -5,6 +5,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <bit>
 #include <charconv>
 #include <cmath>
@@ -19,6 +20,7 @@
 
 #include "core/atomic_file.hpp"
 #include "core/error.hpp"
+#include "core/keyed_memo.hpp"
 #include "core/yaml_util.hpp"
 
 namespace sparsecim {
@@ -411,10 +413,17 @@ void parse_components(HwConfig& hw, const YAML::Node& section, const std::string
 }
 
 void inherit_components_of(HwConfig& hw, const std::filesystem::path& p) {
-    const YAML::Node root = load_yaml(read_file(p), p.string());
-    HwConfig other;
-    if (root.IsMap() && root["components"]) parse_components(other, root["components"], p.string());
-    for (auto& [name, spec] : other.components) hw.components.emplace(name, spec);
+    // Every evaluation reads the schemes' presets: parsed once per content (core/keyed_memo.hpp).
+    static KeyedMemo<std::map<std::string, ComponentSpec>> parsed;
+    const std::string source = p.string();
+    const std::string text = read_file_kept(p);
+    const auto components = parsed.get(source + '\0' + text, [&] {
+        const YAML::Node root = load_yaml(text, source);
+        HwConfig other;
+        if (root.IsMap() && root["components"]) parse_components(other, root["components"], source);
+        return other.components;
+    });
+    for (auto& [name, spec] : components) hw.components.emplace(name, spec);
 }
 
 // The components of other hardware files (`components_from`, relative to `source`): only their
@@ -433,9 +442,11 @@ void inherit_components(HwConfig& hw, const std::vector<std::string>& files,
     }
 }
 
-void parse_tree(HwConfig& hw, const YAML::Node& root, const std::string& source) {
-    if (!root.IsDefined() || root.IsNull()) return;  // empty file: all defaults
+// Sets hw's fields from the file's tree; returns its `components_from` list (read by the caller).
+std::vector<std::string> parse_tree(HwConfig& hw, const YAML::Node& root,
+                                    const std::string& source) {
     std::vector<std::string> components_from;
+    if (!root.IsDefined() || root.IsNull()) return components_from;  // empty file: all defaults
     if (!root.IsMap()) {
         fail(source, "(top level)", "expected a mapping of sections, got " + describe(root));
     }
@@ -482,7 +493,7 @@ void parse_tree(HwConfig& hw, const YAML::Node& root, const std::string& source)
             set_field(hw, *f, sub.second, source);
         }
     }
-    inherit_components(hw, components_from, source);
+    return components_from;
 }
 
 }  // namespace
@@ -495,17 +506,39 @@ void validate(const HwConfig& hw) {
     validate_as(hw, hw.source);
 }
 
-HwConfig parse_hw_config(const std::string& yaml_text, const std::string& source) {
-    const YAML::Node root = load_yaml(yaml_text, source);
-    HwConfig hw;
-    hw.source = source;
+namespace {
+
+// f(), with a yaml-cpp access error (defensive) worded "<source>: line N: <what>".
+template <typename F>
+auto naming_yaml_errors(const std::string& source, F&& f) {
     try {
-        parse_tree(hw, root, source);
-    } catch (const YAML::Exception& e) {  // defensive: yaml-cpp access errors
+        return f();
+    } catch (const YAML::Exception& e) {
         throw Error(source + ": line " + std::to_string(e.mark.line + 1) + ": " + e.msg);
     }
-    validate_as(hw, source);
-    return hw;
+}
+
+}  // namespace
+
+HwConfig parse_hw_config(const std::string& yaml_text, const std::string& source) {
+    // A sweep resolves the same file for every point: its own fields are parsed once per content;
+    // the files it takes components from are read (and checked for changes) every time.
+    struct Parsed {
+        HwConfig hw;
+        std::vector<std::string> components_from;
+    };
+    static KeyedMemo<Parsed> parsed;
+    Parsed p = parsed.get(source + '\0' + yaml_text, [&] {
+        const YAML::Node root = load_yaml(yaml_text, source);
+        Parsed out;
+        out.hw.source = source;
+        out.components_from =
+            naming_yaml_errors(source, [&] { return parse_tree(out.hw, root, source); });
+        return out;
+    });
+    naming_yaml_errors(source, [&] { inherit_components(p.hw, p.components_from, source); });
+    validate_as(p.hw, source);
+    return std::move(p.hw);
 }
 
 HwConfig load_hw_config(const std::filesystem::path& path) {
@@ -513,10 +546,22 @@ HwConfig load_hw_config(const std::filesystem::path& path) {
     if (!std::filesystem::is_regular_file(path, ec)) {
         throw Error(path.string() + ": no such hardware config file");
     }
-    return parse_hw_config(read_file(path), path.string());
+    return parse_hw_config(read_file_kept(path), path.string());
 }
 
 namespace {
+
+// The YAML node of an override's value. A plain decimal number (what sweeps set, thousands of
+// times) is the scalar it reads as, without running the YAML parser.
+YAML::Node override_value(const std::string& value) {
+    auto digit = [](char c) { return c >= '0' && c <= '9'; };
+    auto number_char = [&](char c) {
+        return digit(c) || c == '.' || c == '-' || c == '+' || c == 'e' || c == 'E';
+    };
+    const bool plain = value.size() < 32 && std::any_of(value.begin(), value.end(), digit) &&
+                       std::all_of(value.begin(), value.end(), number_char);
+    return plain ? YAML::Node(value) : YAML::Load(value);
+}
 
 // Applies key=value, its errors worded "<source>: <field>: <what>".
 void apply_override_as(HwConfig& hw, const std::string& key, const std::string& value,
@@ -527,7 +572,7 @@ void apply_override_as(HwConfig& hw, const std::string& key, const std::string& 
         if (dot == std::string::npos)
             fail(source, key, "expected components.NAME.energy_pj or components.NAME.area_um2");
         HwConfig copy = hw;
-        set_component_field(copy, rest.substr(0, dot), rest.substr(dot + 1), YAML::Load(value),
+        set_component_field(copy, rest.substr(0, dot), rest.substr(dot + 1), override_value(value),
                             source);
         validate_as(copy, source);
         hw = std::move(copy);
@@ -544,7 +589,7 @@ void apply_override_as(HwConfig& hw, const std::string& key, const std::string& 
     }
     YAML::Node node;
     try {
-        node = YAML::Load(value);
+        node = override_value(value);
     } catch (const YAML::Exception& e) {
         fail(source, key, "malformed value '" + value + "': " + e.msg);
     }
@@ -644,6 +689,24 @@ nlohmann::json structural_json(const HwConfig& hw) {
         c.erase("area_um2");
     }
     return j;
+}
+
+bool same_hw(const HwConfig& a, const HwConfig& b, bool structural_only) {
+    for (const Field& f : fields()) {
+        if (structural_only && is_cost_only_key(f.key)) continue;
+        const bool same = std::visit([&](auto member) { return a.*member == b.*member; }, f.member);
+        if (!same) return false;
+    }
+    if (a.components.size() != b.components.size()) return false;
+    for (auto i = a.components.begin(), j = b.components.begin(); i != a.components.end();
+         ++i, ++j) {
+        if (i->first != j->first || i->second.latency_cycles != j->second.latency_cycles)
+            return false;
+        if (!structural_only && (i->second.energy_pj != j->second.energy_pj ||
+                                 i->second.area_um2 != j->second.area_um2))
+            return false;
+    }
+    return true;
 }
 
 std::vector<HwKeyInfo> hw_config_keys() {

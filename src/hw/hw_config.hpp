@@ -137,6 +137,9 @@ bool is_cost_only_key(const std::string& key);
 // to_json(hw) without the cost-only fields: equal for two configs exactly when mapping and
 // simulation behave the same on both.
 nlohmann::json structural_json(const HwConfig& hw);
+// to_json(a) == to_json(b) (structural_json with `structural_only`), without building the JSON:
+// evaluate compares hardware for every point of a sweep.
+bool same_hw(const HwConfig& a, const HwConfig& b, bool structural_only = false);
 
 // One key of the YAML schema ("section.key"), with its unit, default and meaning: feeds --help,
 // `sparsecim params` and docs/hardware.md.

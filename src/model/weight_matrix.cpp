@@ -10,9 +10,13 @@ int64_t WeightMatrix::nonzeros() const {
 }
 
 double WeightMatrix::sparsity() const {
+    return sparsity(nonzeros());
+}
+
+double WeightMatrix::sparsity(int64_t nonzeros) const {
     const int64_t positions = weight_positions();
     if (positions <= 0) return 0.0;
-    return 1.0 - static_cast<double>(nonzeros()) / static_cast<double>(positions);
+    return 1.0 - static_cast<double>(nonzeros) / static_cast<double>(positions);
 }
 
 std::string groups_problem(const std::string& name, int64_t K, int64_t N, int64_t groups) {

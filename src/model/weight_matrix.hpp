@@ -46,7 +46,8 @@ struct WeightMatrix {
     std::string groups_problem() const { return sparsecim::groups_problem(name, K, N, groups); }
 
     int64_t nonzeros() const;
-    double sparsity() const;  // fraction of the weight positions holding zero
+    double sparsity() const;                  // fraction of the weight positions holding zero
+    double sparsity(int64_t nonzeros) const;  // the same, from nonzeros() counted before
 };
 
 }  // namespace sparsecim

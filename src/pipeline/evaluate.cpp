@@ -147,6 +147,7 @@ struct MappedNetwork {
         std::vector<int64_t> cell_states;
         std::map<std::string, double> figures;
         std::vector<std::string> notes;
+        int64_t weight_nonzeros = 0;  // counted once here, not at every re-pricing
     };
     std::vector<Layer> layers;
     NetworkSim sim;
@@ -347,6 +348,7 @@ MappedNetwork map_and_simulate(const Scheme& scheme, const QuantModel& qm, const
         l.cell_states = std::move(census.states);
         l.figures = m.figures;
         l.notes = m.notes;
+        l.weight_nonzeros = qm.layers[li].weights.nonzeros();
     });
     if (opt.size_adc_images > 0 && calib && calib->rank() > 0) {
         progress.say(label + ": ADC sizing on " + std::to_string(opt.size_adc_images) +
@@ -428,10 +430,11 @@ void price_network(const MappedNetwork& mn, const QuantModel& qm, const HwConfig
         lr.K = L.weights.K;
         lr.N = L.weights.N;
         lr.groups = L.weights.groups;
-        lr.weight_sparsity = L.weights.sparsity();
         // Weight positions only: a grouped conv's structural zeros are no weights.
-        weights_total += L.weights.weight_positions();
-        weights_zero += L.weights.weight_positions() - L.weights.nonzeros();
+        const int64_t positions = L.weights.weight_positions();
+        lr.weight_sparsity = L.weights.sparsity(m.weight_nonzeros);
+        weights_total += positions;
+        weights_zero += positions - m.weight_nonzeros;
         lr.footprint = m.footprint;
         lr.cell_states = m.cell_states;
         lr.figures = m.figures;
@@ -470,7 +473,7 @@ void price_network(const MappedNetwork& mn, const QuantModel& qm, const HwConfig
         weights_total ? static_cast<double>(weights_zero) / static_cast<double>(weights_total)
                       : 0.0;
     sr.cost = price(sr.stats, sr.footprint, hw);
-    if (to_json(hw) != to_json(run_hw)) sr.hw = hw;
+    if (!same_hw(hw, run_hw)) sr.hw = hw;
     sr.adc_exact_accuracy = mn.adc_exact_accuracy;
     sr.adc_sim_accuracy = mn.adc_sim_accuracy;
     sr.adc_top1_exact = mn.adc_top1_exact;
@@ -483,10 +486,14 @@ void price_network(const MappedNetwork& mn, const QuantModel& qm, const HwConfig
 HwConfig resolve_hw(const std::string& hw_path, const std::vector<std::string>& overrides) {
     HwConfig hw =
         load_hw_config(hw_path.empty() ? hw_preset_path("dense") : std::filesystem::path(hw_path));
-    for (const Scheme& s : scheme_registry()) {
-        const std::filesystem::path preset = hw_preset_path(s.name);
-        if (path_exists(preset)) inherit_components(hw, preset);
-    }
+    // The bundled presets that exist, looked up once (read each time: they may be edited).
+    static const std::vector<std::filesystem::path> presets = [] {
+        std::vector<std::filesystem::path> out;
+        for (const Scheme& s : scheme_registry())
+            if (path_exists(hw_preset_path(s.name))) out.push_back(hw_preset_path(s.name));
+        return out;
+    }();
+    for (const auto& preset : presets) inherit_components(hw, preset);
     for (const auto& o : overrides) apply_hw_override(hw, o);
     return hw;
 }
@@ -1038,7 +1045,7 @@ EvalResult evaluate(const EvalOptions& asked, EvalCache* cache) {
             std::string what;
             if (ctx.hw.cell_bits != hw.cell_bits)
                 what = "cell_bits=" + std::to_string(ctx.hw.cell_bits);
-            else if (hw_key != structural_json(hw).dump())
+            else if (!same_hw(ctx.hw, hw, true))
                 what = name + " hw";
             if (skips != run_dense_skips)
                 what += std::string(what.empty() ? "" : ",") + (skips ? "skip_zero" : "no_skip");

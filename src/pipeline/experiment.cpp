@@ -12,6 +12,7 @@
 
 #include "core/atomic_file.hpp"
 #include "core/error.hpp"
+#include "core/keyed_memo.hpp"
 #include "core/yaml_util.hpp"
 #include "hw/hw_config.hpp"
 #include "results/results_json.hpp"
@@ -619,24 +620,19 @@ struct Fnv64 {
     }
 };
 
-// The FNV digest of a file's bytes, kept by content: a sweep fingerprints every point with the
-// same model and hardware files, and FNV goes one byte at a time (a 445 kB model took 14% of a
-// 2,000-point re-pricing sweep). The lookup hashes and compares the bytes at memory speed. Files
-// over 16 MiB (data arrays) are hashed each time rather than kept.
-std::string content_digest(std::string bytes) {
-    static std::mutex mu;
-    static std::unordered_map<std::string, std::string> known;
-    const bool keep = bytes.size() <= (size_t{16} << 20);
-    if (keep) {
-        const std::lock_guard<std::mutex> lock(mu);
-        if (const auto it = known.find(bytes); it != known.end()) return it->second;
-    }
-    Fnv64 f;
-    f.add(bytes);
-    if (!keep) return f.hex();
-    const std::lock_guard<std::mutex> lock(mu);
-    if (known.size() >= 64) known.clear();
-    return known.emplace(std::move(bytes), f.hex()).first->second;
+// The FNV digest of a file's bytes. A sweep fingerprints every point with the same model and
+// hardware files, and FNV goes one byte at a time (a 445 kB model took 14% of a 2,000-point
+// re-pricing sweep), so a digest is kept by the file's stamp (core/atomic_file.hpp).
+std::string file_digest(const std::filesystem::path& path) {
+    auto hash = [&] {
+        Fnv64 f;
+        f.add(read_file(path));  // its error names the file
+        return f.hex();
+    };
+    const std::string stamp = file_stamp(path);
+    if (stamp.empty()) return hash();
+    static KeyedMemo<std::string> known;
+    return known.get(path.string() + '\n' + stamp, hash);
 }
 
 const nlohmann::json* find_unit(const nlohmann::json& units, const std::string& id) {
@@ -653,14 +649,13 @@ std::string unit_fingerprint(const ExperimentUnit& u) {
     f.add(SPARSECIM_VERSION);
     f.add(options_json(o).dump());
     f.add(o.model);
-    if (!o.model.empty() && o.model.rfind("zoo:", 0) != 0)
-        f.add(content_digest(read_file(o.model)));
-    f.add(content_digest(
-        read_file(o.hw_path.empty() ? hw_preset_path("dense") : std::filesystem::path(o.hw_path))));
+    if (!o.model.empty() && o.model.rfind("zoo:", 0) != 0) f.add(file_digest(o.model));
+    f.add(file_digest(o.hw_path.empty() ? hw_preset_path("dense")
+                                        : std::filesystem::path(o.hw_path)));
     f.add(o.data.dir);
     for (const std::string* p :
          {&o.data.inputs, &o.data.labels, &o.data.train_inputs, &o.data.train_labels})
-        if (!p->empty()) f.add(content_digest(read_file(*p)));
+        if (!p->empty()) f.add(file_digest(*p));
     for (const auto* v : {&o.data.mean, &o.data.stdev})
         for (float x : *v) f.add(std::to_string(x));
     return f.hex();

@@ -69,7 +69,8 @@ nlohmann::json run_sweep_point(const Experiment& ex, size_t i, EvalCache& cache,
     EvalOptions opt = u.options;
     opt.threads = threads;
     opt.progress = false;
-    return sweep_record(ex, i, results_json(evaluate(opt, &cache)), unit_fingerprint(u));
+    // Without the per-layer figures, which a sweep record drops.
+    return sweep_record(ex, i, results_json(evaluate(opt, &cache), false), unit_fingerprint(u));
 }
 
 SweepLog::SweepLog(const Experiment& ex, bool resume)
@@ -107,20 +108,21 @@ size_t SweepLog::done_count() const {
     return n;
 }
 
-bool SweepLog::append(const nlohmann::json& rec) {
+bool SweepLog::append(nlohmann::json rec) {
     const std::lock_guard<std::mutex> lock(mu_);
     const size_t i = rec.at("index").get<size_t>();
     if (!records_.at(i).is_null()) return false;
     append_line(path_, rec.dump() + "\n");
-    records_[i] = rec;
+    records_[i] = std::move(rec);
     return true;
 }
 
-std::vector<nlohmann::json> SweepLog::records() const {
+std::vector<nlohmann::json> SweepLog::take_records() {
     const std::lock_guard<std::mutex> lock(mu_);
     std::vector<nlohmann::json> out;
-    for (const auto& r : records_)
-        if (!r.is_null()) out.push_back(r);
+    for (auto& r : records_)
+        if (!r.is_null()) out.push_back(std::move(r));
+    records_.assign(records_.size(), nullptr);
     return out;
 }
 

@@ -44,9 +44,10 @@ class SweepLog {
     size_t done_count() const;
     // Records point rec["index"] and appends its line; a point already done is ignored (returns
     // false), so a point run twice (a straggler re-run elsewhere) is written once.
-    bool append(const nlohmann::json& rec);
-    // The records of every done point, in point order.
-    std::vector<nlohmann::json> records() const;
+    bool append(nlohmann::json rec);
+    // The records of every done point, in point order, moved out (a 2,000-point sweep's records
+    // are megabytes of JSON): for the end of the sweep, after which the log holds none.
+    std::vector<nlohmann::json> take_records();
     std::filesystem::path path() const { return path_; }
 
   private:

@@ -108,8 +108,9 @@ int run_sweep_mpi(const std::string& file, const std::string& out, const SweepOp
     std::mutex failure_mu;
     std::string local_failure;
     SweepProgress progress(ex.units.size(), kept);
-    auto record = [&](const nlohmann::json& rec) {
-        if (log.append(rec)) progress.tick(rec.value("id", ""));
+    auto record = [&](nlohmann::json rec) {
+        const std::string id = rec.value("id", "");
+        if (log.append(std::move(rec))) progress.tick(id);
     };
     auto all_done = [&] { return log.done_count() == ex.units.size(); };
 

@@ -22,7 +22,7 @@ bool mpi_launched();
 // `finish` ends the sweep on rank 0 once every point is done (the caller writes the report:
 // report/sweep_report.hpp's finish_sweep) and returns its exit code.
 using SweepFinishFn =
-    std::function<int(const Experiment& ex, const SweepLog& log, size_t kept, double seconds,
+    std::function<int(const Experiment& ex, SweepLog& log, size_t kept, double seconds,
                       const std::string& how, const EvalCache& cache)>;
 int run_sweep_mpi(const std::string& file, const std::string& out, const SweepOptions& opt,
                   const std::string& again, const SweepFinishFn& finish);

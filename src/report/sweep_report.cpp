@@ -318,9 +318,9 @@ std::filesystem::path write_sweep_results(const std::string& name,
     return dir / "sweep.html";
 }
 
-int finish_sweep(const Experiment& ex, const SweepLog& log, size_t kept, double seconds,
+int finish_sweep(const Experiment& ex, SweepLog& log, size_t kept, double seconds,
                  const std::string& how, const EvalCache& cache) {
-    const auto records = log.records();
+    const auto records = log.take_records();
     const auto html = write_sweep_results(ex.name, axis_fields(ex), records, ex.out);
     const size_t run = ex.units.size() - kept;
     char buf[256];

@@ -31,7 +31,7 @@ std::vector<bool> pareto_optimal(const std::vector<std::vector<double>>& points)
 // Ends a sweep: writes sweep.csv and sweep.html from the log's records, prints the path on
 // stdout and on stderr the summary (points run and kept, wall time, points per second, how they
 // ran, and per pipeline stage how often `cache` computed and reused it); returns the exit code.
-int finish_sweep(const Experiment& ex, const SweepLog& log, size_t kept, double seconds,
+int finish_sweep(const Experiment& ex, SweepLog& log, size_t kept, double seconds,
                  const std::string& how, const EvalCache& cache);
 
 }  // namespace sparsecim

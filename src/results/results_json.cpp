@@ -106,8 +106,9 @@ nlohmann::json options_json(const EvalSettings& o) {
     return j;
 }
 
-// One entry's figures, per layer too; `c` its comparison (null for a baseline entry).
-nlohmann::json scheme_json(const EvalResult& r, const SchemeResult& s, const SchemeComparison* c) {
+// One entry's figures, per layer too when `layers`; `c` its comparison (null for a baseline).
+nlohmann::json scheme_json(const EvalResult& r, const SchemeResult& s, const SchemeComparison* c,
+                           bool layers) {
     nlohmann::json js = figures(s.footprint, s.stats, s.cost);
     js["name"] = s.name;
     js["summary"] = s.summary;
@@ -166,6 +167,7 @@ nlohmann::json scheme_json(const EvalResult& r, const SchemeResult& s, const Sch
                               {"exact", *s.adc_exact_accuracy},
                               {"simulated", *s.adc_sim_accuracy},
                               {"change", *s.adc_sim_accuracy - *s.adc_exact_accuracy}};
+    if (!layers) return js;
     js["layers"] = nlohmann::json::array();
     for (const auto& l : s.layers) {
         nlohmann::json jl = figures(l.footprint, l.stats, l.cost);
@@ -197,7 +199,7 @@ nlohmann::json scheme_json(const EvalResult& r, const SchemeResult& s, const Sch
     return js;
 }
 
-nlohmann::json results_json(const EvalResult& r) {
+nlohmann::json results_json(const EvalResult& r, bool layers) {
     nlohmann::json j;
     j["schema_version"] = kResultsSchemaVersion;
     j["tool"] = {{"name", "sparsecim"}, {"version", SPARSECIM_VERSION}};
@@ -210,9 +212,10 @@ nlohmann::json results_json(const EvalResult& r) {
     j["schemes"] = nlohmann::json::array();
     const auto cmp = compare_schemes(r);
     for (size_t si = 0; si < r.schemes.size(); ++si)
-        j["schemes"].push_back(scheme_json(r, r.schemes[si], &cmp[si]));
+        j["schemes"].push_back(scheme_json(r, r.schemes[si], &cmp[si], layers));
     j["baselines"] = nlohmann::json::array();
-    for (const SchemeResult& b : r.baselines) j["baselines"].push_back(scheme_json(r, b, nullptr));
+    for (const SchemeResult& b : r.baselines)
+        j["baselines"].push_back(scheme_json(r, b, nullptr, layers));
     j["timing"] = {{"wall_seconds", r.seconds}};
     return j;
 }

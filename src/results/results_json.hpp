@@ -25,7 +25,8 @@ nlohmann::json ratios_json(const Ratios& c);
 void set_cost_fields(nlohmann::json& j, const Cost& c);
 
 // Everything but timings is deterministic for the same inputs; timings sit under "timing".
-nlohmann::json results_json(const EvalResult& r);
+// Without `layers`, the schemes have no "layers" arrays (a sweep record keeps none).
+nlohmann::json results_json(const EvalResult& r, bool layers = true);
 
 // The text of results.json (2-space indent, trailing newline). Names from the model file that are
 // not valid UTF-8 are written with U+FFFD in place of the bad bytes rather than failing.
