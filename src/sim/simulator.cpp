@@ -401,40 +401,98 @@ Prepared prepare(const Mapping& m, const LayerTrace& tr, const HwConfig& hw, con
 }
 
 // The optional pipelined timing model (Mapping::pipeline): one crossbar's in-order stages, each
-// holding the time it finishes its last item.
-struct PipelineClock {
-    const std::vector<Mapping::PipelineStage>* stages = nullptr;
-    std::vector<uint64_t> free;
+// holding the time it finishes its last item. An item entering with the stages free at f leaves
+// stage s at f'[s] = max over u <= s of (f[u] + L[u] + ... + L[s]), L its latencies: linear in
+// max-plus algebra, f' = f (x) M with M[u][s] = L[u] + ... + L[s] (u <= s). An op is its first
+// item then k - 1 identical ones (k issued planes), or one stand-in item when every plane is
+// skipped, so its matrix depends only on (fetch, ADC rounds, k): products of item matrices, made
+// once per such triple. Applying it costs S(S+1)/2 independent max-adds instead of k x S
+// dependent ones (the item loop was 14% of a ResNet-18 csr simulation).
+class PipelineClock {
+  public:
+    PipelineClock(const std::vector<Mapping::PipelineStage>& stages, int max_planes)
+        : stages_(stages), S_(stages.size()), kmax_(std::max(0, max_planes)), free_(S_, 0) {}
 
-    void reset() { free.assign(stages->size(), 0); }
-    // Passes one item through every stage. `first`: the item opens its op; `issued`: it is an
-    // issued bit-plane (else the stand-in of a fully skipped op).
-    void item(const PreparedOp& op, bool first, bool issued) {
+    void reset() { std::fill(free_.begin(), free_.end(), 0); }
+    // Passes op with `issued` issued planes through the stages.
+    void op(const PreparedOp& op, int issued) {
+        const int64_t* M = matrices(op) + static_cast<size_t>(issued) * S_ * S_;  // <= kmax_
+        next_.resize(S_);
+        for (size_t s = 0; s < S_; ++s) {
+            int64_t v = kNone;
+            for (size_t u = 0; u <= s; ++u) v = std::max(v, free_[u] + M[u * S_ + s]);
+            next_[s] = v;
+        }
+        free_.swap(next_);
+    }
+    uint64_t done() const { return free_.empty() ? 0 : static_cast<uint64_t>(free_.back()); }
+
+  private:
+    static constexpr int64_t kNone = INT64_MIN / 4;  // no path (u > s); sums of two stay finite
+
+    // One item's matrix: `first` opens its op, `issued` it is an issued plane.
+    std::vector<int64_t> item(const PreparedOp& op, bool first, bool issued) const {
         using Per = Mapping::PipelineStage::Per;
-        uint64_t t = 0;
-        for (size_t s = 0; s < stages->size(); ++s) {
-            const Mapping::PipelineStage& st = (*stages)[s];
-            const uint64_t c = static_cast<uint64_t>(st.cycles);
-            uint64_t lat = 0;
-            switch (st.per) {
+        std::vector<int64_t> L(S_);
+        for (size_t s = 0; s < S_; ++s) {
+            const int64_t c = stages_[s].cycles;
+            switch (stages_[s].per) {
                 case Per::Fetch:
-                    lat = first && op.fetch ? c : 0;
+                    L[s] = first && op.fetch ? c : 0;
                     break;
                 case Per::Op:
-                    lat = first ? c : 0;
+                    L[s] = first ? c : 0;
                     break;
                 case Per::Plane:
-                    lat = issued ? c : 0;
+                    L[s] = issued ? c : 0;
                     break;
                 case Per::AdcRound:
-                    lat = issued ? c * op.adc_rounds : 0;
+                    L[s] = issued ? c * static_cast<int64_t>(op.adc_rounds) : 0;
                     break;
             }
-            t = std::max(t, free[s]) + lat;
-            free[s] = t;
         }
+        std::vector<int64_t> M(S_ * S_, kNone);
+        for (size_t u = 0; u < S_; ++u) {
+            int64_t sum = 0;
+            for (size_t s = u; s < S_; ++s) M[u * S_ + s] = sum += L[s];
+        }
+        return M;
     }
-    uint64_t done() const { return free.empty() ? 0 : free.back(); }
+    std::vector<int64_t> product(const int64_t* A, const std::vector<int64_t>& B) const {
+        std::vector<int64_t> C(S_ * S_, kNone);
+        for (size_t u = 0; u < S_; ++u)
+            for (size_t w = u; w < S_; ++w)
+                for (size_t s = w; s < S_; ++s)
+                    C[u * S_ + s] = std::max(C[u * S_ + s], A[u * S_ + w] + B[w * S_ + s]);
+        return C;
+    }
+    // The matrices of op's class for k = 0 .. kmax issued planes.
+    const int64_t* matrices(const PreparedOp& op) {
+        for (size_t c = 0; c < classes_.size(); ++c)
+            if (classes_[c].first == op.fetch && classes_[c].second == op.adc_rounds)
+                return tables_[c].data();
+        std::vector<int64_t> t = item(op, true, false);  // k = 0: the stand-in item
+        t.reserve(static_cast<size_t>(kmax_ + 1) * S_ * S_);
+        if (kmax_ >= 1) {
+            const std::vector<int64_t> first = item(op, true, true), rest = item(op, false, true);
+            t.insert(t.end(), first.begin(), first.end());
+            for (int k = 2; k <= kmax_; ++k) {
+                const std::vector<int64_t> next =
+                    product(t.data() + static_cast<size_t>(k - 1) * S_ * S_, rest);
+                t.insert(t.end(), next.begin(), next.end());
+            }
+        }
+        classes_.emplace_back(op.fetch, op.adc_rounds);
+        tables_.push_back(std::move(t));
+        return tables_.back().data();
+    }
+
+    const std::vector<Mapping::PipelineStage>& stages_;
+    size_t S_;
+    int kmax_;
+    std::vector<int64_t> free_, next_;
+    std::vector<std::pair<bool, uint64_t>> classes_;  // (fetch, ADC rounds) of tables_[c]
+    std::vector<std::vector<int64_t>> tables_;
 };
 
 // One position's packed band: planes[tb * words + w], per-row set-bit counts, and the planes
@@ -865,8 +923,7 @@ void run_work(const Mapping& m, const LayerTrace& tr, const HwConfig& hw, const 
     std::vector<int> rows_on(P.analog ? static_cast<size_t>(std::max(1, P.max_rows)) : 0);
     std::vector<double> acc_d(P.analog ? acc.size() : 0),
         y_tile(P.analog ? static_cast<size_t>(m.N) : 0, 0.0);
-    PipelineClock clock;
-    clock.stages = &m.pipeline;
+    PipelineClock clock(m.pipeline, P.max_planes);
     const size_t plane_words = static_cast<size_t>(P.max_planes) * static_cast<size_t>(P.max_words);
     for (size_t t = wk.t0; t < wk.t1; ++t) {
         const auto [b0, b1] = P.bands_of_tile[t];
@@ -967,12 +1024,7 @@ void run_work(const Mapping& m, const LayerTrace& tr, const HwConfig& hw, const 
                 const Band& band = P.bands[op.band];
                 const PackedBand& pb = packed[op.band - b0];
                 const uint64_t issued = pb.issued;
-                if (pipelined) {
-                    uint64_t left = issued;
-                    bool first = true;
-                    for (; left; left &= left - 1, first = false) clock.item(op, first, true);
-                    if (first) clock.item(op, true, false);  // fully skipped op
-                }
+                if (pipelined) clock.op(op, std::popcount(issued));
                 if (band.vcols) continue;  // the band kernel did its columns
                 const int sign_plane = tr.in_signed ? a_bits - 1 + band.max_shift : -1;
                 if (P.analog) {
