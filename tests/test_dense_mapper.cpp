@@ -342,3 +342,35 @@ TEST(DenseMapper, VerifyAndMapperCheckTheGroups) {
     bad.groups = 0;
     EXPECT_THROW(map_dense(bad, hw), Error);
 }
+
+// verify() and reconstruct() name a broken table by layer, tile and op, and a cell two OU ops
+// compute; a sound mapping stays sound after the broken copies are made.
+TEST(DenseMapper, VerifyNamesBrokenTablesAndCellsComputedTwice) {
+    const HwConfig hw = hw_of(Encoding::Differential, 2, 32, 32, 8, 4);
+    const WeightMatrix w = grouped(40, 12, 1);
+    const Mapping m = map_dense(w, hw);
+    ASSERT_EQ(verify(m, w), "");
+    ASSERT_GE(m.tiles.size(), 2u);
+    const size_t last = m.tiles.size() - 1;
+    const std::string op0 = "layer: tile " + std::to_string(last) + " op 0: ";
+    auto broken = [&](auto change) {
+        Mapping b = m;
+        change(b.tiles[last]);
+        return b;
+    };
+    const Mapping outside = broken([](Tile& t) { t.ops[0].r0 = t.rows; });
+    EXPECT_EQ(verify(outside, w), op0 + "OU exceeds the crossbar");
+    EXPECT_THROW(reconstruct(outside), Error);
+    EXPECT_EQ(verify(broken([](Tile& t) { t.outputs[t.ops[0].out_ofs].sign = 2; }), w),
+              op0 + "column sign must be +1 or -1");
+    EXPECT_EQ(verify(broken([](Tile& t) { t.inputs[t.ops[0].in_ofs].k = 40; }), w),
+              op0 + "input index names a row outside K");
+    EXPECT_EQ(verify(broken([](Tile& t) { t.cells[0] = 4; }), w),
+              "layer: tile " + std::to_string(last) + ": cell state exceeds cell_bits");
+    // The first op again: every one of its cells computed twice.
+    const std::string twice = verify(broken([](Tile& t) { t.ops.push_back(t.ops[0]); }), w);
+    EXPECT_NE(twice.find("layer: tile " + std::to_string(last) + " cell ("), std::string::npos)
+        << twice;
+    EXPECT_NE(twice.find(") is computed by more than one OU op"), std::string::npos) << twice;
+    EXPECT_EQ(verify(m, w), "");
+}

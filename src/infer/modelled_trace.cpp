@@ -65,7 +65,7 @@ ActivationStats activation_stats(const LayerTrace& t) {
 }
 
 LayerTrace modelled_trace(const QuantLayer& L, int64_t positions, const ActivationModel& m,
-                          uint64_t seed, const ConvGeom* structure) {
+                          uint64_t seed, const ConvGeom* structure, bool outputs) {
     if (positions < 0) throw Error(L.name + ": negative position count");
     std::mt19937_64 rng(seed);
     auto uniform = [&] { return static_cast<double>(rng() >> 11) * 0x1.0p-53; };
@@ -100,7 +100,7 @@ LayerTrace modelled_trace(const QuantLayer& L, int64_t positions, const Activati
         if (L.in_signed && uniform() < 0.5) v = -v;
         x = v;
     }
-    int_matmul(t.inputs, positions, L.weights, t.outputs);
+    if (outputs) int_matmul(t.inputs, positions, L.weights, t.outputs);
     return t;
 }
 

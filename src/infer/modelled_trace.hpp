@@ -49,12 +49,13 @@ struct ActivationCounts {
     ActivationStats stats() const;
 };
 
-// `positions` input vectors for layer L drawn from `m` with `seed`, plus their exact accumulators.
+// `positions` input vectors for layer L drawn from `m` with `seed`, plus their exact accumulators
+// unless `outputs` is false (a counts-only simulation compares no outputs).
 // Unsigned layers get values in [1, 2^a_bits - 1]; signed ones a magnitude in a_bits - 1 bits and
 // a random sign. With `structure` (a ConvTranspose's equivalent convolution: positions are its
 // output pixels, image after image), the entries that read no input pixel (the zeros the
 // upsampling inserts, and the border) stay 0 as in any real trace; `m` applies to the others.
 LayerTrace modelled_trace(const QuantLayer& L, int64_t positions, const ActivationModel& m,
-                          uint64_t seed, const ConvGeom* structure = nullptr);
+                          uint64_t seed, const ConvGeom* structure = nullptr, bool outputs = true);
 
 }  // namespace sparsecim

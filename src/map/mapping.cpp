@@ -1,6 +1,8 @@
 // Mapping footprint queries, reconstruction of the computed weight matrix, and verify().
 #include "map/mapping.hpp"
 
+#include <cstdint>
+
 #include "core/error.hpp"
 
 namespace sparsecim {
@@ -26,36 +28,67 @@ void for_each_op_cell(const Mapping& m, F&& f) {
 
 std::string check_tables(const Mapping& m) {
     const int max_state = (1 << m.cell_bits) - 1;
+    // The messages are built only for a problem found (a string per op was most of this check).
+    auto where = [&](size_t t) { return m.layer + ": tile " + std::to_string(t); };
     for (size_t t = 0; t < m.tiles.size(); ++t) {
         const Tile& tile = m.tiles[t];
-        const std::string where = m.layer + ": tile " + std::to_string(t);
         if (tile.rows <= 0 || tile.cols <= 0 ||
             tile.cells.size() != static_cast<size_t>(tile.rows) * static_cast<size_t>(tile.cols))
-            return where + ": cell matrix size disagrees with its shape";
+            return where(t) + ": cell matrix size disagrees with its shape";
         for (uint8_t c : tile.cells)
-            if (c > max_state) return where + ": cell state exceeds cell_bits";
+            if (c > max_state) return where(t) + ": cell state exceeds cell_bits";
         for (size_t o = 0; o < tile.ops.size(); ++o) {
             const OuOp& op = tile.ops[o];
-            const std::string w = where + " op " + std::to_string(o);
+            auto w = [&] { return where(t) + " op " + std::to_string(o); };
             if (op.r0 + op.rows > tile.rows || op.c0 + op.cols > tile.cols)
-                return w + ": OU exceeds the crossbar";
-            if (op.in_ofs + op.rows > tile.inputs.size()) return w + ": input index out of range";
+                return w() + ": OU exceeds the crossbar";
+            if (op.in_ofs + op.rows > tile.inputs.size()) return w() + ": input index out of range";
             if (op.out_ofs + op.cols > tile.outputs.size())
-                return w + ": output index out of range";
+                return w() + ": output index out of range";
             for (int i = 0; i < op.rows; ++i) {
                 const RowInput& ri = tile.inputs[op.in_ofs + static_cast<size_t>(i)];
-                if (ri.k < -1 || ri.k >= m.K) return w + ": input index names a row outside K";
-                if (ri.shift < 0 || ri.shift > 24) return w + ": input shift out of range";
+                if (ri.k < -1 || ri.k >= m.K) return w() + ": input index names a row outside K";
+                if (ri.shift < 0 || ri.shift > 24) return w() + ": input shift out of range";
             }
             for (int j = 0; j < op.cols; ++j) {
                 const ColOutput& co = tile.outputs[op.out_ofs + static_cast<size_t>(j)];
-                if (co.n < -1 || co.n >= m.N) return w + ": output index names a column outside N";
-                if (co.sign != 1 && co.sign != -1) return w + ": column sign must be +1 or -1";
-                if (co.shift < 0 || co.shift > 40) return w + ": column shift out of range";
+                if (co.n < -1 || co.n >= m.N)
+                    return w() + ": output index names a column outside N";
+                if (co.sign != 1 && co.sign != -1) return w() + ": column sign must be +1 or -1";
+                if (co.shift < 0 || co.shift > 40) return w() + ": column shift out of range";
             }
         }
     }
     return {};
+}
+
+// reconstruct() of a mapping whose tables check_tables passed. With `duplicate`, also the first
+// cell an OU op computes a second time (a physical cell serves one (row input, column output)
+// pair once per op; two ops computing it would double-count its product), in the same pass.
+std::vector<int64_t> reconstruct_checked(const Mapping& m, std::string* duplicate) {
+    std::vector<int64_t> w(static_cast<size_t>(m.K * m.N), 0);
+    std::vector<uint8_t> seen;  // per cell of the current tile
+    size_t seen_tile = SIZE_MAX;
+    for_each_op_cell(m, [&](size_t t, const Tile& tile, const OuOp& op, int i, int j,
+                            const RowInput& ri, const ColOutput& co) {
+        if (duplicate) {
+            if (t != seen_tile) {
+                seen.assign(tile.cells.size(), 0);
+                seen_tile = t;
+            }
+            uint8_t& s = seen[static_cast<size_t>(op.r0 + i) * static_cast<size_t>(tile.cols) +
+                              static_cast<size_t>(op.c0 + j)];
+            if (s && duplicate->empty())
+                *duplicate = m.layer + ": tile " + std::to_string(t) + " cell (" +
+                             std::to_string(op.r0 + i) + "," + std::to_string(op.c0 + j) +
+                             ") is computed by more than one OU op";
+            s = 1;
+        }
+        if (ri.k < 0 || co.n < 0) return;
+        const int64_t cell = tile.cell(op.r0 + i, op.c0 + j);
+        w[static_cast<size_t>(ri.k * m.N + co.n)] += co.sign * (cell << (co.shift + ri.shift));
+    });
+    return w;
 }
 
 }  // namespace
@@ -148,14 +181,7 @@ CellCensus cell_census(const Mapping& m, const WeightMatrix* weights) {
 
 std::vector<int64_t> reconstruct(const Mapping& m) {
     if (std::string problem = check_tables(m); !problem.empty()) throw Error(problem);
-    std::vector<int64_t> w(static_cast<size_t>(m.K * m.N), 0);
-    for_each_op_cell(m, [&](size_t, const Tile& tile, const OuOp& op, int i, int j,
-                            const RowInput& ri, const ColOutput& co) {
-        if (ri.k < 0 || co.n < 0) return;
-        const int64_t cell = tile.cell(op.r0 + i, op.c0 + j);
-        w[static_cast<size_t>(ri.k * m.N + co.n)] += co.sign * (cell << (co.shift + ri.shift));
-    });
-    return w;
+    return reconstruct_checked(m, nullptr);
 }
 
 std::string verify(const Mapping& m, const WeightMatrix& weights) {
@@ -168,22 +194,9 @@ std::string verify(const Mapping& m, const WeightMatrix& weights) {
         return m.layer + ": mapping has " + std::to_string(m.groups) + " groups but the weights " +
                std::to_string(weights.groups);
     if (std::string problem = check_tables(m); !problem.empty()) return problem;
-    // A physical cell may serve one (row input, column output) pair once per OU op; the same
-    // cell computed by two ops would double-count its product.
-    std::vector<std::vector<uint8_t>> seen(m.tiles.size());
-    for (size_t t = 0; t < m.tiles.size(); ++t) seen[t].assign(m.tiles[t].cells.size(), 0);
     std::string dup;
-    for_each_op_cell(m, [&](size_t t, const Tile& tile, const OuOp& op, int i, int j,
-                            const RowInput&, const ColOutput&) {
-        uint8_t& s = seen[t][static_cast<size_t>(op.r0 + i) * static_cast<size_t>(tile.cols) +
-                             static_cast<size_t>(op.c0 + j)];
-        if (s && dup.empty())
-            dup = m.layer + ": tile " + std::to_string(t) + " cell (" + std::to_string(op.r0 + i) +
-                  "," + std::to_string(op.c0 + j) + ") is computed by more than one OU op";
-        s = 1;
-    });
+    const std::vector<int64_t> w = reconstruct_checked(m, &dup);
     if (!dup.empty()) return dup;
-    const std::vector<int64_t> w = reconstruct(m);
     for (int64_t k = 0; k < m.K; ++k) {
         // Row k's weight positions: the columns of its own diagonal block.
         const int64_t n0 = k / weights.group_rows() * weights.group_cols();

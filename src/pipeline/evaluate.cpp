@@ -700,9 +700,9 @@ std::vector<LayerTrace> modelled_batch(const QuantModel& qm, const ModelData& m,
         for (int64_t image = first; image < first + count; ++image) {
             const uint64_t seed = opt.seed * 0x9E3779B97F4A7C15ull + li +
                                   static_cast<uint64_t>(image) * 0xD1B54A32D192ED03ull;
-            LayerTrace one = modelled_trace(L, m.positions_per_image.at(L.name),
-                                            opt.activation_model.for_layer(L.name), seed,
-                                            up == m.upsampled.end() ? nullptr : &up->second);
+            LayerTrace one = modelled_trace(
+                L, m.positions_per_image.at(L.name), opt.activation_model.for_layer(L.name), seed,
+                up == m.upsampled.end() ? nullptr : &up->second, !opt.counts_only);
             if (image == first) {
                 t = std::move(one);
                 continue;
@@ -996,7 +996,9 @@ EvalResult evaluate(const EvalOptions& asked, EvalCache* cache) {
                                       std::min(per_batch, opt.images - b * per_batch));
             };
         } else if (modelled || (cache && opt.images <= kCachedTraceImages)) {
-            traces->kept = cached<TraceBatches>(cache, "trace", pkey, [&] {
+            // (modelled traces of a counts-only run hold no outputs: keyed apart)
+            const std::string tkey = pkey + (modelled && opt.counts_only ? "\nno outputs" : "");
+            traces->kept = cached<TraceBatches>(cache, "trace", tkey, [&] {
                 progress.say(name + ": trace " + std::to_string(opt.images) + " image(s)");
                 TraceBatches tb;
                 if (modelled)
