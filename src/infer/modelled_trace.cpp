@@ -4,10 +4,10 @@
 #include <algorithm>
 #include <bit>
 #include <cstdlib>
-#include <random>
 
 #include "core/error.hpp"
 #include "core/hot_clones.hpp"
+#include "core/mt64.hpp"
 #include "infer/int_infer.hpp"
 
 namespace sparsecim {
@@ -67,7 +67,7 @@ ActivationStats activation_stats(const LayerTrace& t) {
 LayerTrace modelled_trace(const QuantLayer& L, int64_t positions, const ActivationModel& m,
                           uint64_t seed, const ConvGeom* structure, bool outputs) {
     if (positions < 0) throw Error(L.name + ": negative position count");
-    std::mt19937_64 rng(seed);
+    Mt64 rng(seed);  // std::mt19937_64's stream (core/mt64.hpp)
     auto uniform = [&] { return static_cast<double>(rng() >> 11) * 0x1.0p-53; };
     const int bits = L.in_signed ? L.a_bits - 1 : L.a_bits;
     LayerTrace t;

@@ -9,23 +9,6 @@ namespace sparsecim {
 
 namespace {
 
-// Calls f(tile, op, i, j, row_input, col_output) for every (row, column) cell an OU op computes.
-template <typename F>
-void for_each_op_cell(const Mapping& m, F&& f) {
-    for (size_t t = 0; t < m.tiles.size(); ++t) {
-        const Tile& tile = m.tiles[t];
-        for (const OuOp& op : tile.ops) {
-            for (int i = 0; i < op.rows; ++i) {
-                const RowInput& ri = tile.inputs[op.in_ofs + static_cast<size_t>(i)];
-                for (int j = 0; j < op.cols; ++j) {
-                    const ColOutput& co = tile.outputs[op.out_ofs + static_cast<size_t>(j)];
-                    f(t, tile, op, i, j, ri, co);
-                }
-            }
-        }
-    }
-}
-
 std::string check_tables(const Mapping& m) {
     const int max_state = (1 << m.cell_bits) - 1;
     // The messages are built only for a problem found (a string per op was most of this check).
@@ -68,26 +51,39 @@ std::string check_tables(const Mapping& m) {
 std::vector<int64_t> reconstruct_checked(const Mapping& m, std::string* duplicate) {
     std::vector<int64_t> w(static_cast<size_t>(m.K * m.N), 0);
     std::vector<uint8_t> seen;  // per cell of the current tile
-    size_t seen_tile = SIZE_MAX;
-    for_each_op_cell(m, [&](size_t t, const Tile& tile, const OuOp& op, int i, int j,
-                            const RowInput& ri, const ColOutput& co) {
-        if (duplicate) {
-            if (t != seen_tile) {
-                seen.assign(tile.cells.size(), 0);
-                seen_tile = t;
+    for (size_t t = 0; t < m.tiles.size(); ++t) {
+        const Tile& tile = m.tiles[t];
+        const size_t cols = static_cast<size_t>(tile.cols);
+        if (duplicate) seen.assign(tile.cells.size(), 0);
+        for (const OuOp& op : tile.ops) {
+            const ColOutput* out = tile.outputs.data() + op.out_ofs;
+            for (int i = 0; i < op.rows; ++i) {
+                const RowInput& ri = tile.inputs[op.in_ofs + static_cast<size_t>(i)];
+                const size_t at =
+                    static_cast<size_t>(op.r0 + i) * cols + static_cast<size_t>(op.c0);
+                if (duplicate) {
+                    uint8_t* s = seen.data() + at;
+                    for (int j = 0; j < op.cols; ++j) {
+                        if (s[j] && duplicate->empty())
+                            *duplicate = m.layer + ": tile " + std::to_string(t) + " cell (" +
+                                         std::to_string(op.r0 + i) + "," +
+                                         std::to_string(op.c0 + j) +
+                                         ") is computed by more than one OU op";
+                        s[j] = 1;
+                    }
+                }
+                if (ri.k < 0) continue;
+                const uint8_t* cell = tile.cells.data() + at;
+                int64_t* row = w.data() + static_cast<size_t>(ri.k) * static_cast<size_t>(m.N);
+                for (int j = 0; j < op.cols; ++j) {
+                    const ColOutput& co = out[j];
+                    if (co.n >= 0)
+                        row[co.n] +=
+                            co.sign * (static_cast<int64_t>(cell[j]) << (co.shift + ri.shift));
+                }
             }
-            uint8_t& s = seen[static_cast<size_t>(op.r0 + i) * static_cast<size_t>(tile.cols) +
-                              static_cast<size_t>(op.c0 + j)];
-            if (s && duplicate->empty())
-                *duplicate = m.layer + ": tile " + std::to_string(t) + " cell (" +
-                             std::to_string(op.r0 + i) + "," + std::to_string(op.c0 + j) +
-                             ") is computed by more than one OU op";
-            s = 1;
         }
-        if (ri.k < 0 || co.n < 0) return;
-        const int64_t cell = tile.cell(op.r0 + i, op.c0 + j);
-        w[static_cast<size_t>(ri.k * m.N + co.n)] += co.sign * (cell << (co.shift + ri.shift));
-    });
+    }
     return w;
 }
 

@@ -5,9 +5,9 @@
 #include <algorithm>
 #include <cmath>
 #include <initializer_list>
-#include <random>
 
 #include "core/error.hpp"
+#include "core/mt64.hpp"
 #include "core/parallel.hpp"
 
 namespace sparsecim {
@@ -183,7 +183,7 @@ class Builder {
     }
 
   private:
-    std::mt19937_64 rng_;
+    Mt64 rng_;  // std::mt19937_64's stream (core/mt64.hpp)
     Graph g_;
 };
 
