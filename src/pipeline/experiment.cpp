@@ -5,10 +5,8 @@
 #include <cstdio>
 #include <limits>
 #include <map>
-#include <mutex>
 #include <set>
 #include <type_traits>
-#include <unordered_map>
 
 #include "core/atomic_file.hpp"
 #include "core/error.hpp"

@@ -411,13 +411,16 @@ Prepared prepare(const Mapping& m, const LayerTrace& tr, const HwConfig& hw, con
 class PipelineClock {
   public:
     PipelineClock(const std::vector<Mapping::PipelineStage>& stages, int max_planes)
-        : stages_(stages), S_(stages.size()), kmax_(std::max(0, max_planes)), free_(S_, 0) {}
+        : stages_(stages),
+          S_(stages.size()),
+          kmax_(std::max(0, max_planes)),
+          free_(S_, 0),
+          next_(S_, 0) {}
 
     void reset() { std::fill(free_.begin(), free_.end(), 0); }
     // Passes op with `issued` issued planes through the stages.
     void op(const PreparedOp& op, int issued) {
         const int64_t* M = matrices(op) + static_cast<size_t>(issued) * S_ * S_;  // <= kmax_
-        next_.resize(S_);
         for (size_t s = 0; s < S_; ++s) {
             int64_t v = kNone;
             for (size_t u = 0; u <= s; ++u) v = std::max(v, free_[u] + M[u * S_ + s]);
